@@ -1,0 +1,167 @@
+"""The `wirewatch` command: parses arguments and calls the library; user errors are one line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import orjson
+
+from streams.errors import WirewatchError
+
+
+def _load(args: argparse.Namespace) -> Any:
+    from streams.settings import load_settings
+
+    return load_settings(args.config)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from streams.runner import run_all
+
+    run_all(_load(args))
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from streams.runner import run_worker
+
+    sys.argv = [sys.argv[0], "worker"]  # Faust's Worker reads argv; give it nothing of ours
+    run_worker(_load(args))
+    return 0
+
+
+def cmd_poll(args: argparse.Namespace) -> int:
+    from streams.runner import run_poller
+
+    run_poller(_load(args))
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from streams.settings import describe_settings
+
+    sys.stdout.write(
+        orjson.dumps(describe_settings(_load(args)), option=orjson.OPT_INDENT_2).decode() + "\n"
+    )
+    return 0
+
+
+def cmd_topics_check(args: argparse.Namespace) -> int:
+    from streams.tagging.taxonomy import check_taxonomy
+
+    problems = check_taxonomy(Path(args.path))
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if not problems:
+        print(f"{args.path}: OK")
+    return 1 if problems else 0
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from streams.classify import classify_feeds, classify_lines
+    from streams.pipeline import build_enricher
+
+    settings = _load(args)
+    enricher = build_enricher(settings)
+    now = datetime.now(UTC)
+    if args.feed:
+        results = classify_feeds(args.feed, enricher, now, settings, sys.stderr)
+    else:
+        results = classify_lines(_input_lines(args.inputs), enricher, now, sys.stderr)
+    count = 0
+    for line in results:
+        sys.stdout.buffer.write(line + b"\n")
+        count += 1
+    sys.stdout.flush()
+    return 0 if count else 1
+
+
+def _input_lines(paths: Sequence[str]) -> Iterator[tuple[str, int, str]]:
+    if not paths or paths == ["-"]:
+        for number, line in enumerate(sys.stdin, 1):
+            yield "<stdin>", number, line
+        return
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8", errors="surrogateescape") as handle:
+                for number, line in enumerate(handle, 1):
+                    yield path, number, line
+        except OSError as exc:
+            print(f"{path}: cannot read ({exc.strerror})", file=sys.stderr)
+
+
+def cmd_tail(args: argparse.Namespace) -> int:
+    from streams.tail import tail_topic
+
+    settings = _load(args)
+    if not settings.broker:
+        raise _user_error("`wirewatch tail` needs WIREWATCH_BROKER=host:port")
+    return asyncio.run(
+        tail_topic(settings, args.topic, args.from_beginning, args.max_messages, args.timeout,
+                   sys.stdout)
+    )  # fmt: skip
+
+
+def _user_error(message: str) -> WirewatchError:
+    from streams.errors import SettingsError
+
+    return SettingsError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wirewatch",
+        description="Live news feeds → Kafka → clean, language, topics → alerts.",
+    )
+    parser.add_argument("--config", help="TOML config file (default: $WIREWATCH_CONFIG)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="everything on the embedded default: broker, feeds, worker, poller")
+    sub.add_parser("worker", help="the Faust worker (enrich and alert agents)")
+    sub.add_parser("poll", help="the feed poller")
+    sub.add_parser("config", help="print the effective settings, secrets masked")
+    classify = sub.add_parser("classify", help="the pipeline's steps without Kafka, as JSON lines")
+    classify.add_argument("inputs", nargs="*", help="JSON Lines files (default: standard input)")
+    classify.add_argument("--feed", nargs="+", metavar="PATH_OR_URL", help="feed documents")
+    tail = sub.add_parser("tail", help="print a topic's messages readably")
+    tail.add_argument("topic", help="raw-items, articles, alerts, dead-letters or a full name")
+    tail.add_argument("--from-beginning", action="store_true")
+    tail.add_argument("--max-messages", type=int, default=None)
+    tail.add_argument("--timeout", type=float, default=None, help="stop after this many idle s")
+    topics = sub.add_parser("topics", help="taxonomy tools")
+    topics_sub = topics.add_subparsers(dest="topics_command", required=True)
+    check = topics_sub.add_parser("check", help="validate a taxonomy file")
+    check.add_argument("path")
+    return parser
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "worker": cmd_worker,
+    "poll": cmd_poll,
+    "config": cmd_config,
+    "classify": cmd_classify,
+    "tail": cmd_tail,
+    "topics": cmd_topics_check,
+}
+
+
+def main(argv: Sequence[str] | None = None, stderr: TextIO = sys.stderr) -> int:
+    """Entry point of the `wirewatch` console command."""
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except WirewatchError as exc:
+        print(f"wirewatch: {exc}", file=stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""Create wirewatch's topics on a broker, with the partitions and retention of `topics.py`."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
+
+from streams.settings import Settings
+from streams.topics import ALL_TOPICS, topic_configs
+
+CONNECT_ATTEMPTS = 30
+
+
+async def ensure_topics(settings: Settings) -> list[str]:
+    """Create any missing wirewatch topic; return the names created. Existing ones are kept."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.broker)
+    for attempt in range(CONNECT_ATTEMPTS):
+        try:
+            await admin.start()
+            break
+        except KafkaConnectionError:
+            if attempt == CONNECT_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(1.0)
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [
+            NewTopic(
+                name=spec.name(settings),
+                num_partitions=settings.partitions,
+                replication_factor=settings.replication_factor,
+                topic_configs=topic_configs(spec),
+            )
+            for spec in ALL_TOPICS
+            if spec.name(settings) not in existing
+        ]
+        if wanted:
+            try:
+                await admin.create_topics(wanted)
+            except TopicAlreadyExistsError:
+                pass  # another process created it between list and create
+        return [topic.name for topic in wanted]
+    finally:
+        await admin.close()

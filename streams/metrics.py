@@ -1,0 +1,119 @@
+"""Every Prometheus metric wirewatch exposes, created on a registry the caller gives.
+
+Label values come from closed sets (stages, outcomes, topic ids, severities) and are created at zero
+so dashboards and rate() see a series before the first event; no label holds a URL, feed, title
+or id, which keeps cardinality bounded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
+
+STAGES = ("poll", "enrich", "alert")
+OUTCOMES = ("ok", "dead_letter")
+FETCH_OUTCOMES = ("ok", "not_modified", "http_error", "network_error", "parse_error")
+
+
+@dataclass(frozen=True)
+class Metrics:
+    items_processed: Counter
+    stage_errors: Counter
+    stage_duration: Histogram
+    alerts_raised: Counter
+    topics_tagged: Counter
+    languages_detected: Counter
+    feed_fetches: Counter
+    feed_fetch_duration: Histogram
+    feed_items_emitted: Counter
+    feed_items_suppressed: Counter
+
+    @classmethod
+    def create(
+        cls,
+        registry: CollectorRegistry,
+        topic_ids: Iterable[str] = (),
+        severities: Iterable[str] = ("info", "warning", "critical"),
+    ) -> Metrics:
+        """Create and pre-initialise every metric on `registry`."""
+        metrics = cls(
+            items_processed=Counter(
+                "wirewatch_items_processed_total",
+                "Items that left a stage, by stage and outcome.",
+                ["stage", "outcome"],
+                registry=registry,
+            ),
+            stage_errors=Counter(
+                "wirewatch_stage_errors_total",
+                "Items a stage sent to the dead-letter topic, by stage and exception type.",
+                ["stage", "error_type"],
+                registry=registry,
+            ),
+            stage_duration=Histogram(
+                "wirewatch_stage_duration_seconds",
+                "Time spent in a stage's pure step per item.",
+                ["stage"],
+                buckets=(0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0),
+                registry=registry,
+            ),
+            alerts_raised=Counter(
+                "wirewatch_alerts_raised_total",
+                "Alerts emitted, by topic and severity.",
+                ["topic", "severity"],
+                registry=registry,
+            ),
+            topics_tagged=Counter(
+                "wirewatch_topics_tagged_total",
+                "Articles tagged with a topic.",
+                ["topic"],
+                registry=registry,
+            ),
+            languages_detected=Counter(
+                "wirewatch_languages_detected_total",
+                "Articles by detected language (ISO code; 'und' when unsure).",
+                ["language"],
+                registry=registry,
+            ),
+            feed_fetches=Counter(
+                "wirewatch_feed_fetches_total",
+                "Feed fetches by outcome.",
+                ["outcome"],
+                registry=registry,
+            ),
+            feed_fetch_duration=Histogram(
+                "wirewatch_feed_fetch_duration_seconds",
+                "Feed fetch duration, by outcome.",
+                ["outcome"],
+                registry=registry,
+            ),
+            feed_items_emitted=Counter(
+                "wirewatch_feed_items_emitted_total",
+                "Feed entries sent to the raw-items topic.",
+                registry=registry,
+            ),
+            feed_items_suppressed=Counter(
+                "wirewatch_feed_items_suppressed_total",
+                "Feed entries not sent because they were already sent.",
+                registry=registry,
+            ),
+        )
+        for stage in STAGES:
+            metrics.stage_duration.labels(stage)
+            for outcome in OUTCOMES:
+                metrics.items_processed.labels(stage, outcome)
+        for outcome in FETCH_OUTCOMES:
+            metrics.feed_fetches.labels(outcome)
+            metrics.feed_fetch_duration.labels(outcome)
+        for topic in topic_ids:
+            metrics.topics_tagged.labels(topic)
+            for severity in severities:
+                metrics.alerts_raised.labels(topic, severity)
+        return metrics
+
+
+def serve_metrics(registry: CollectorRegistry, host: str, port: int) -> int:
+    """Expose `registry` on http://host:port/metrics; port 0 picks a free port, which is returned."""
+    server, _thread = start_http_server(port, addr=host, registry=registry)
+    return int(server.server_address[1])

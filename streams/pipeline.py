@@ -1,0 +1,68 @@
+"""The enrichment step: a RawItem becomes an Article (clean → language → topics).
+
+Both the Faust agent and `wirewatch classify` call `enrich`, so the CLI's answer for an item is the
+Kafka pipeline's answer. Cleaning, detection and tagging run in one step, one Kafka hop, because
+each extra hop costs more than the three steps together (see docs/topics.md, "one enrich stage").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from streams.codec import decode_raw_item
+from streams.records import Article, RawItem
+from streams.settings import Settings
+from streams.tagging.match import match_topics
+from streams.tagging.taxonomy import CompiledTaxonomy, compile_taxonomy, load_taxonomy
+from streams.text.clean import canonicalize_link, clean_summary, clean_text
+from streams.text.language import Detector, detect_language, load_detector
+
+
+@dataclass(frozen=True)
+class Enricher:
+    """Everything the enrich step needs that is built once at start-up."""
+
+    detector: Detector
+    taxonomy: CompiledTaxonomy
+    min_language_confidence: float
+
+
+def build_enricher(settings: Settings) -> Enricher:
+    """Load the language models and compile the taxonomy named by the settings."""
+    path = Path(settings.taxonomy_path) if settings.taxonomy_path else None
+    return Enricher(
+        detector=load_detector(),
+        taxonomy=compile_taxonomy(load_taxonomy(path)),
+        min_language_confidence=settings.min_language_confidence,
+    )
+
+
+def enrich(raw: RawItem, enricher: Enricher, now: datetime) -> Article:
+    """Clean the item's text, detect its language and tag its topics."""
+    title = clean_text(raw.title)
+    summary = clean_summary(raw.summary)
+    text = f"{title}\n{summary}" if summary else title
+    language = detect_language(
+        text, enricher.detector, raw.language_hint, enricher.min_language_confidence
+    )
+    topics = match_topics(title, summary, language.code, enricher.taxonomy)
+    return Article(
+        item_id=raw.item_id,
+        feed_id=raw.feed_id,
+        source=raw.source,
+        link=canonicalize_link(raw.link),
+        title=title,
+        summary=summary,
+        language=language,
+        topics=topics,
+        published_at=raw.published_at,
+        fetched_at=raw.fetched_at,
+        enriched_at=now,
+    )
+
+
+def enrich_payload(payload: bytes, enricher: Enricher, now: datetime) -> Article:
+    """Decode a raw-items message and enrich it; raises DecodeError for a malformed payload."""
+    return enrich(decode_raw_item(payload), enricher, now)

@@ -1,0 +1,256 @@
+"""The long-running processes: the Faust worker, the feed poller, and `run`, which starts them all.
+
+`run` is the embedded default: with no broker configured it starts the project's local Kafka
+broker, with no feeds configured it serves the bundled sample feeds over local HTTP, then it starts
+a worker and a poller as child processes and prints each alert as it arrives. Ctrl-C stops
+everything it started, in reverse order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import functools
+import http.server
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import TextIO
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from prometheus_client import CollectorRegistry
+
+from streams.codec import decode_alert
+from streams.errors import DecodeError, SettingsError
+from streams.feeds.fetch import build_http_client
+from streams.feeds.parse import FeedSource
+from streams.feeds.poller import Poller
+from streams.kafka_admin import ensure_topics
+from streams.localbroker import start_local_broker, stop_local_broker
+from streams.metrics import Metrics, serve_metrics
+from streams.records import Alert
+from streams.settings import Settings
+from streams.topics import ALERTS
+
+log = logging.getLogger(__name__)
+
+CHILD_STOP_TIMEOUT_SECONDS = 15
+SAMPLE_FEED_SUFFIXES = (".xml", ".rss", ".atom", ".rdf", ".json")
+
+
+def default_topic_ids() -> tuple[str, ...]:
+    from streams.tagging.taxonomy import load_taxonomy
+
+    return tuple(topic.id for topic in load_taxonomy().topics)
+
+
+def create_metrics(settings: Settings) -> tuple[CollectorRegistry, Metrics]:
+    registry = CollectorRegistry()
+    topic_ids = tuple(dict.fromkeys((*default_topic_ids(), *settings.watch)))
+    return registry, Metrics.create(registry, topic_ids)
+
+
+def require_broker(settings: Settings, command: str) -> None:
+    if not settings.broker:
+        raise SettingsError(
+            f"`wirewatch {command}` needs a broker: set WIREWATCH_BROKER=host:port "
+            "(or use `wirewatch run`, which starts a local one)"
+        )
+
+
+def run_worker(settings: Settings) -> None:
+    """Run the Faust worker (enrich and alert agents) until SIGINT/SIGTERM."""
+    import faust
+
+    from streams.app import Wiring, create_app
+    from streams.pipeline import build_enricher
+
+    require_broker(settings, "worker")
+    registry, metrics = create_metrics(settings)
+    port = serve_metrics(registry, settings.metrics_host, settings.worker_metrics_port)
+    print(f"worker metrics on http://{settings.metrics_host}:{port}/metrics", flush=True)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    loop.run_until_complete(ensure_topics(settings))
+    wiring = Wiring(settings, metrics, build_enricher(settings))
+    app = create_app(settings, wiring)
+    worker = faust.Worker(app, loglevel=settings.log_level, loop=loop)
+    worker.execute_from_commandline()
+
+
+def feed_sources(settings: Settings) -> list[FeedSource]:
+    if not settings.feeds:
+        raise SettingsError("no feeds configured: set WIREWATCH_FEEDS or `feeds` in the config")
+    return [FeedSource.from_url(f.url, f.name, f.language) for f in settings.feeds]
+
+
+async def poll_forever(settings: Settings, stop: asyncio.Event) -> None:
+    """Poll the configured feeds every interval, sending entries to Kafka, until `stop`."""
+    require_broker(settings, "poll")
+    registry, metrics = create_metrics(settings)
+    port = serve_metrics(registry, settings.metrics_host, settings.poller_metrics_port)
+    print(f"poller metrics on http://{settings.metrics_host}:{port}/metrics", flush=True)
+    await ensure_topics(settings)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.broker,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+    )
+    await producer.start()
+
+    async def send(topic: str, key: bytes | None, value: bytes) -> None:
+        await producer.send(topic, value=value, key=key)
+
+    try:
+        async with build_http_client(settings.user_agent, settings.http_timeout_seconds) as client:
+            poller = Poller(settings, feed_sources(settings), send, client, metrics)
+            await poller.run(stop)
+    finally:
+        await producer.stop()  # flushes what is still buffered
+
+
+def run_poller(settings: Settings) -> None:
+    """Run the poller until SIGINT/SIGTERM."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await poll_forever(settings, stop)
+
+    asyncio.run(main())
+
+
+def format_alert_line(alert: Alert) -> str:
+    """One readable line: time, severity, topics, language, title, source."""
+    when = alert.raised_at.strftime("%Y-%m-%d %H:%M:%SZ")
+    topics = ",".join(tag.id for tag in alert.topics)
+    return (
+        f"{when}  {alert.severity.upper():<8} {topics:<28} [{alert.language.code}] "
+        f"{alert.title}  — {alert.source}"
+    )
+
+
+async def print_alerts(settings: Settings, stop: asyncio.Event, out: TextIO) -> None:
+    """Consume the alerts topic and print each alert as one line, until `stop`."""
+    consumer = AIOKafkaConsumer(
+        settings.topic(ALERTS.suffix),
+        bootstrap_servers=settings.broker,
+        group_id=f"{settings.app_id}-alert-printer",
+        auto_offset_reset="earliest",  # first run prints alerts raised before it joined
+    )
+    await consumer.start()
+    try:
+        while not stop.is_set():
+            batches = await consumer.getmany(timeout_ms=500)
+            for records in batches.values():
+                for record in records:
+                    try:
+                        line = format_alert_line(decode_alert(record.value or b""))
+                    except DecodeError as exc:
+                        line = f"(undecodable alert at offset {record.offset}: {exc})"
+                    print(line, file=out, flush=True)
+    finally:
+        await consumer.stop()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+
+@contextlib.contextmanager
+def serve_sample_feeds(host: str, port: int) -> Iterator[list[str]]:
+    """Serve the bundled sample feeds over HTTP; yield their URLs."""
+    folder = resources.files("streams") / "data" / "feeds"
+    with resources.as_file(folder) as directory:
+        handler = functools.partial(_QuietHandler, directory=str(directory))
+        server = http.server.ThreadingHTTPServer((host, port), handler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        actual_port = server.server_address[1]
+        names = sorted(p.name for p in Path(directory).iterdir() if p.suffix in SAMPLE_FEED_SUFFIXES)
+        try:
+            yield [f"http://{host}:{actual_port}/{name}" for name in names]
+        finally:
+            server.shutdown()
+            server.server_close()
+
+
+def _spawn(command: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "streams.cli", command], env=env)
+
+
+def _stop_child(child: subprocess.Popen[bytes]) -> None:
+    if child.poll() is None:
+        child.send_signal(signal.SIGTERM)
+    try:
+        child.wait(CHILD_STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
+def run_all(settings: Settings, out: TextIO = sys.stdout) -> None:
+    """The main job: broker (if none configured), sample feeds (if none), worker, poller, alerts."""
+    with contextlib.ExitStack() as stack:
+        if not settings.broker:
+            data_dir = Path(settings.data_dir) / "kafka"
+            print(f"starting local Kafka broker (data in {data_dir}) ...", file=out, flush=True)
+            broker = start_local_broker(
+                settings.local_broker_port, settings.local_controller_port, data_dir
+            )
+            stack.callback(stop_local_broker, broker)
+            settings = dataclasses.replace(settings, broker=broker.address)
+            print(f"broker ready on {broker.address}", file=out, flush=True)
+        env = dict(os.environ, WIREWATCH_BROKER=settings.broker)
+        if not settings.feeds:
+            urls = stack.enter_context(
+                serve_sample_feeds(settings.metrics_host, settings.sample_feeds_port)
+            )
+            env["WIREWATCH_FEEDS"] = ",".join(urls)
+            print(f"serving {len(urls)} bundled sample feeds on local HTTP", file=out, flush=True)
+        registry, _metrics = create_metrics(settings)
+        serve_metrics(registry, settings.metrics_host, settings.run_metrics_port)
+        asyncio.run(ensure_topics(settings))
+        worker = _spawn("worker", env)
+        stack.callback(_stop_child, worker)
+        poller = _spawn("poll", env)
+        stack.callback(_stop_child, poller)
+        print(
+            f"worker metrics http://{settings.metrics_host}:{settings.worker_metrics_port}/metrics"
+            f", poller metrics http://{settings.metrics_host}:{settings.poller_metrics_port}"
+            "/metrics; alerts follow (Ctrl-C stops everything)",
+            file=out,
+            flush=True,
+        )
+        asyncio.run(_print_until_signal(settings, out, (worker, poller)))
+        print("stopping ...", file=out, flush=True)
+
+
+async def _print_until_signal(
+    settings: Settings, out: TextIO, children: tuple[subprocess.Popen[bytes], ...]
+) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    async def watch_children() -> None:
+        while not stop.is_set():
+            for child in children:
+                if child.poll() is not None:
+                    print(f"a child process exited with {child.returncode}", file=out, flush=True)
+                    stop.set()
+            await asyncio.sleep(1.0)
+
+    await asyncio.gather(print_alerts(settings, stop, out), watch_children())

@@ -1,0 +1,212 @@
+"""Settings for every wirewatch process: defaults, then a TOML file, then WIREWATCH_* variables.
+
+This is the only module that reads the environment. Settings are checked once at load time; an
+unknown key or a value of the wrong form is a `SettingsError` that names the setting and the form
+it accepts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from streams.errors import SettingsError
+
+ENV_PREFIX = "WIREWATCH_"
+CONFIG_ENV = "WIREWATCH_CONFIG"
+SEVERITIES = ("info", "warning", "critical")
+
+# Severity per watched topic: what an analyst should look at first.
+DEFAULT_WATCH: dict[str, str] = {
+    "cyberattack": "critical",
+    "terrorism": "critical",
+    "elections": "warning",
+    "armed_conflict": "warning",
+    "natural_disaster": "warning",
+    "disease_outbreak": "warning",
+    "protest": "info",
+    "economy_markets": "info",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FeedConfig:
+    url: str
+    name: str | None = None
+    language: str | None = None  # the feed's language, a prior for detection only
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    # Kafka bootstrap address "host:port[,host:port]"; empty means "start the embedded local
+    # broker" for `wirewatch run` and is an error for the worker and poller run on their own.
+    broker: str = ""
+    topic_prefix: str = "wirewatch."
+    partitions: int = 3
+    replication_factor: int = 1
+    app_id: str = "wirewatch"
+    data_dir: str = "var"
+    log_level: str = "info"
+    # Feeds: empty means the bundled sample feeds, served over local HTTP by `wirewatch run`.
+    feeds: tuple[FeedConfig, ...] = ()
+    poll_interval_seconds: float = 60.0
+    http_timeout_seconds: float = 20.0
+    max_feed_bytes: int = 15 * 1024 * 1024
+    max_entries_per_poll: int = 500
+    user_agent: str = "wirewatch/0.1 (+https://github.com/wirewatch/wirewatch)"
+    allow_file_urls: bool = False
+    min_language_confidence: float = 0.5
+    taxonomy_path: str = ""  # empty: the bundled taxonomy
+    watch: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_WATCH))
+    metrics_host: str = "127.0.0.1"
+    worker_metrics_port: int = 9464
+    poller_metrics_port: int = 9465
+    run_metrics_port: int = 9466
+    local_broker_port: int = 19092
+    local_controller_port: int = 19093
+    sample_feeds_port: int = 8765
+
+    def topic(self, suffix: str) -> str:
+        """Full topic name for a suffix such as "articles"."""
+        return f"{self.topic_prefix}{suffix}"
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """Convert one raw value (TOML or env string) to the setting's type, or say what is wanted."""
+    default = _FIELDS[name].default
+    if name == "feeds":
+        return _coerce_feeds(value)
+    if name == "watch":
+        return _coerce_watch(value)
+    kind = type(default)
+    try:
+        if kind is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(text)
+        if kind is int:
+            if isinstance(value, bool):
+                raise ValueError(value)
+            return int(value)
+        if kind is float:
+            if isinstance(value, bool):
+                raise ValueError(value)
+            return float(value)
+        if not isinstance(value, str):
+            raise ValueError(value)
+        return value
+    except ValueError:
+        raise SettingsError(
+            f"setting {name!r}: {value!r} is not a valid {kind.__name__} (default {default!r})"
+        ) from None
+
+
+def _coerce_feeds(value: Any) -> tuple[FeedConfig, ...]:
+    if isinstance(value, str):  # env form: comma-separated URLs
+        return tuple(FeedConfig(url=u.strip()) for u in value.split(",") if u.strip())
+    if not isinstance(value, list):
+        raise SettingsError("setting 'feeds': expected a list of {url, name?, language?} tables")
+    feeds = []
+    for index, entry in enumerate(value):
+        if isinstance(entry, str):
+            entry = {"url": entry}
+        if not isinstance(entry, dict) or "url" not in entry:
+            raise SettingsError(f"setting 'feeds[{index}]': expected a table with a 'url'")
+        unknown = set(entry) - {"url", "name", "language"}
+        if unknown:
+            raise SettingsError(
+                f"setting 'feeds[{index}]': unknown key(s) {sorted(unknown)}; "
+                "accepted: url, name, language"
+            )
+        feeds.append(FeedConfig(entry["url"], entry.get("name"), entry.get("language")))
+    return tuple(feeds)
+
+
+def _coerce_watch(value: Any) -> dict[str, str]:
+    if isinstance(value, str):  # env form: "cyberattack=critical,elections=warning"
+        pairs = [p.split("=", 1) for p in value.split(",") if p.strip()]
+        if any(len(p) != 2 for p in pairs):
+            raise SettingsError("setting 'watch': expected topic=severity pairs, comma-separated")
+        value = {k.strip(): v.strip() for k, v in pairs}
+    if not isinstance(value, dict):
+        raise SettingsError("setting 'watch': expected a table of topic = severity")
+    for topic, severity in value.items():
+        if severity not in SEVERITIES:
+            raise SettingsError(
+                f"setting 'watch.{topic}': severity {severity!r} must be one of {SEVERITIES}"
+            )
+    return dict(value)
+
+
+def load_settings(
+    config_path: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Defaults → TOML file (`config_path`, else $WIREWATCH_CONFIG) → WIREWATCH_* env → overrides.
+
+    Raises SettingsError for an unreadable file, an unknown key or a malformed value.
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    path = config_path or env.get(CONFIG_ENV)
+    if path:
+        try:
+            raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise SettingsError(f"config file {path}: cannot read it ({exc.strerror})") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"config file {path}: not valid TOML ({exc})") from None
+        for key, value in raw.items():
+            if key not in _FIELDS:
+                raise SettingsError(f"{path}: unknown setting {key!r}; see `wirewatch config`")
+            values[key] = _coerce(key, value)
+    for key, value in env.items():
+        if not key.startswith(ENV_PREFIX) or key == CONFIG_ENV:
+            continue
+        name = key[len(ENV_PREFIX) :].lower()
+        if name not in _FIELDS:
+            raise SettingsError(f"environment: unknown variable {key}; see `wirewatch config`")
+        values[name] = _coerce(name, value)
+    for key, value in (overrides or {}).items():
+        values[key] = _coerce(key, value) if isinstance(value, str) else value
+    settings = Settings(**values)
+    _check(settings)
+    return settings
+
+
+def _check(settings: Settings) -> None:
+    if settings.partitions < 1:
+        raise SettingsError("setting 'partitions': must be 1 or more")
+    if not 0.0 <= settings.min_language_confidence <= 1.0:
+        raise SettingsError("setting 'min_language_confidence': must be between 0 and 1")
+    if settings.poll_interval_seconds <= 0:
+        raise SettingsError("setting 'poll_interval_seconds': must be positive, e.g. 60")
+
+
+def describe_settings(settings: Settings) -> dict[str, Any]:
+    """Effective settings as plain data for `wirewatch config`, secrets masked."""
+    out: dict[str, Any] = {}
+    for name in _FIELDS:
+        value = getattr(settings, name)
+        if name == "feeds":
+            value = [dataclasses.asdict(f) for f in value]
+        elif name == "watch":
+            value = dict(value)
+        if any(word in name for word in ("password", "secret", "token")) and value:
+            value = "***"
+        out[name] = value
+    return out
