@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 import faust
 from faust.types import StreamT
@@ -25,6 +26,6 @@ def register(app: faust.App, wiring: Wiring) -> None:
     async def alert(stream: StreamT[bytes]) -> None:
         async for event in stream.events():
             now = wiring.now()
-            outcome = guarded("alert", event.value, lambda p: alert_payload(p, now), now,
-                              wiring.position(event))
+            step = partial(alert_payload, now=now)
+            outcome = guarded("alert", event.value, step, now, wiring.position(event))
             await wiring.emit("alert", event.key, outcome)

@@ -103,7 +103,7 @@ def _read_feed(target: str, settings: Settings) -> tuple[bytes, str, str | None]
 def classify_feeds(
     targets: Sequence[str], enricher: Enricher, now: datetime, settings: Settings, errors: TextIO
 ) -> Iterator[bytes]:
-    """Classify every entry of each feed; a feed that fails is reported on `errors`, others go on."""
+    """Classify each feed's entries; a feed that fails is reported on `errors`, others go on."""
     for target in targets:
         try:
             body, url, content_type = _read_feed(target, settings)

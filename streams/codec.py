@@ -53,7 +53,7 @@ def _field(data: Mapping[str, Any], name: str, kind: type | tuple[type, ...]) ->
     if name not in data:
         raise DecodeError(f"missing field {name!r}")
     value = data[name]
-    if not isinstance(value, kind) or isinstance(value, bool) and kind in (int, float):
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, float)):
         raise DecodeError(f"field {name!r} has type {type(value).__name__}")
     return value
 
@@ -83,7 +83,9 @@ def _datetime(data: Mapping[str, Any], name: str, optional: bool = False) -> dat
 def _version(data: Mapping[str, Any], expected: int, record: str) -> None:
     version = _field(data, "schema_version", int)
     if version != expected:
-        raise DecodeError(f"{record} schema_version {version} is not supported (expected {expected})")
+        raise DecodeError(
+            f"{record} schema_version {version} is not supported (expected {expected})"
+        )
 
 
 def _language(value: Any) -> Language:

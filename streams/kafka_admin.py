@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
@@ -37,10 +38,9 @@ async def ensure_topics(settings: Settings) -> list[str]:
             if spec.name(settings) not in existing
         ]
         if wanted:
-            try:
+            # Another process may create a topic between our list and create.
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(wanted)
-            except TopicAlreadyExistsError:
-                pass  # another process created it between list and create
         return [topic.name for topic in wanted]
     finally:
         await admin.close()

@@ -114,6 +114,6 @@ class Metrics:
 
 
 def serve_metrics(registry: CollectorRegistry, host: str, port: int) -> int:
-    """Expose `registry` on http://host:port/metrics; port 0 picks a free port, which is returned."""
+    """Expose `registry` on http://host:port/metrics; port 0 picks a free port (returned)."""
     server, _thread = start_http_server(port, addr=host, registry=registry)
     return int(server.server_address[1])

@@ -164,7 +164,7 @@ async def print_alerts(settings: Settings, stop: asyncio.Event, out: TextIO) -> 
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -178,7 +178,9 @@ def serve_sample_feeds(host: str, port: int) -> Iterator[list[str]]:
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         actual_port = server.server_address[1]
-        names = sorted(p.name for p in Path(directory).iterdir() if p.suffix in SAMPLE_FEED_SUFFIXES)
+        names = sorted(
+            p.name for p in Path(directory).iterdir() if p.suffix in SAMPLE_FEED_SUFFIXES
+        )
         try:
             yield [f"http://{host}:{actual_port}/{name}" for name in names]
         finally:

@@ -1,0 +1,31 @@
+"""Wirewatch's exception tree: the errors a user can act on, each naming the place and the fix.
+
+    Exception
+    └── WirewatchError            anything wirewatch raises on purpose
+        ├── SettingsError         bad configuration: names the setting and the form it accepts
+        ├── FeedError             a feed that cannot be fetched or parsed: names the feed
+        ├── DecodeError           bytes that are not a valid record
+        └── TaxonomyError         a rule file that does not load (streams/tagging/taxonomy.py)
+
+The CLI prints a WirewatchError as one line and exits non-zero; any other exception is a bug and
+may show as a traceback. Agents never let one escape: `guarded` turns it into a DeadLetter, and
+the poller records a FeedError on the feed's status.
+"""
+
+from __future__ import annotations
+
+
+class WirewatchError(Exception):
+    """Base of every error wirewatch raises on purpose."""
+
+
+class SettingsError(WirewatchError):
+    """Bad configuration; the message names the setting and the form it accepts."""
+
+
+class FeedError(WirewatchError):
+    """A feed that cannot be fetched or parsed; the message names the feed."""
+
+
+class DecodeError(WirewatchError):
+    """Bytes that are not a valid record."""

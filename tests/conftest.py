@@ -1,0 +1,152 @@
+"""Shared fixtures: an isolated real Kafka broker per test session, unique topics, feed servers."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from streams.localbroker import (
+    LocalBroker,
+    broker_log_tail,
+    start_local_broker,
+    stop_local_broker,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+SEED_DIR = ROOT.parent / "shared" / "seed"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBroker]:
+    """A real Apache Kafka 4.x broker on a free loopback port, for this test session only."""
+    data_dir = tmp_path_factory.mktemp("kafka")
+    try:
+        broker = start_local_broker(free_port(), free_port(), data_dir)
+    except RuntimeError as exc:
+        pytest.fail(f"Kafka broker did not start: {exc}\n{broker_log_tail(data_dir)}")
+    yield broker
+    stop_local_broker(broker)
+
+
+@pytest.fixture
+def topic_prefix() -> str:
+    """A prefix no other test uses, so tests never see each other's messages."""
+    return f"t{uuid.uuid4().hex[:10]}."
+
+
+@dataclass
+class FeedServer:
+    directory: Path
+    port: int
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.port}/{name}"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def feed_server(tmp_path: Path) -> Iterator[FeedServer]:
+    """A real HTTP server on loopback serving the files a test writes into its directory."""
+    directory = tmp_path / "served"
+    directory.mkdir()
+    handler: Callable[..., http.server.BaseHTTPRequestHandler] = functools.partial(
+        _QuietHandler, directory=str(directory)
+    )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield FeedServer(directory, int(server.server_address[1]))
+    server.shutdown()
+    server.server_close()
+
+
+# --- helpers for integration tests: real processes, real Kafka clients -------------------------
+
+WORKER_START_TIMEOUT_SECONDS = 120
+PROCESS_STOP_TIMEOUT_SECONDS = 20
+
+
+@dataclass
+class Process:
+    """A wirewatch child process whose output is kept for failure messages."""
+
+    popen: subprocess.Popen[str]
+    log_path: Path
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")[-6000:]
+
+    def stop(self) -> int:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(PROCESS_STOP_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+        return int(self.popen.returncode)
+
+
+@pytest.fixture
+def wirewatch_env(kafka_broker: LocalBroker, topic_prefix: str, tmp_path: Path) -> dict[str, str]:
+    """Environment for wirewatch child processes: the test broker, unique topics, free ports."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
+    env.update(
+        WIREWATCH_BROKER=kafka_broker.address,
+        WIREWATCH_TOPIC_PREFIX=topic_prefix,
+        WIREWATCH_APP_ID=f"wirewatch-{topic_prefix.rstrip('.')}",
+        WIREWATCH_PARTITIONS="2",
+        WIREWATCH_DATA_DIR=str(tmp_path / "var"),
+        WIREWATCH_WORKER_METRICS_PORT=str(free_port()),
+        WIREWATCH_POLLER_METRICS_PORT=str(free_port()),
+        WIREWATCH_RUN_METRICS_PORT=str(free_port()),
+    )
+    return env
+
+
+@pytest.fixture
+def spawn(tmp_path: Path) -> Iterator[Callable[..., Process]]:
+    """Start `python -m streams.cli ARGS...` children; all are stopped at the end of the test."""
+    children: list[Process] = []
+
+    def start(args: list[str], env: dict[str, str]) -> Process:
+        log_path = tmp_path / f"{args[0]}-{len(children)}.log"
+        handle = log_path.open("w")
+        popen = subprocess.Popen(
+            [sys.executable, "-m", "streams.cli", *args],
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=ROOT,
+        )
+        process = Process(popen, log_path)
+        children.append(process)
+        return process
+
+    yield start
+    for child in reversed(children):
+        child.stop()
