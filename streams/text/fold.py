@@ -1,0 +1,68 @@
+"""Fold text into the form topic rules match against; the text shown to people is never folded."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# A word for matching: letters and digits plus the combining marks, tatweel and joiners that sit
+# inside Arabic, Persian and accented words (Python's \w leaves out combining marks). U+02BC, the
+# Ukrainian apostrophe, is a letter to Unicode but splits words here as the ASCII apostrophe does.
+WORD_PATTERN = re.compile(
+    "(?:[^\\W_\u02bc]|[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u200c\u200d])+"
+)
+
+_ARABIC_MARKS = (
+    *range(0x0610, 0x061B),  # Quranic honorifics and small signs
+    *range(0x064B, 0x0660),  # harakat: tanwin, fatha, damma, kasra, shadda, sukun, hamza marks
+    0x0670,  # superscript alef
+    *range(0x06D6, 0x06EE),  # Quranic annotation signs
+    0x0640,  # tatweel: stretches a word for layout, never changes it
+    0x200C,  # ZWNJ: Persian writes "می‌شود" and "میشود" for the same word
+    0x200D,
+)
+_LETTER_VARIANTS = {
+    "أ": "ا",
+    "إ": "ا",
+    "آ": "ا",
+    "ٱ": "ا",
+    "ى": "ي",
+    "ة": "ه",
+    "ۀ": "ه",
+    "ھ": "ه",
+    "ک": "ك",
+    "ی": "ي",
+    "ؤ": "و",
+    "ئ": "ي",
+    "ё": "е",
+    # Dotted and dotless i merge: Turkish text is often typed without its own i's, and casefold
+    # already turns "I" into "i" outside Turkish, so one form is the only consistent choice.
+    "ı": "i",
+}
+_FOLD_TABLE: dict[int, str | None] = {
+    **dict.fromkeys(_ARABIC_MARKS),
+    **{ord(letter): plain for letter, plain in _LETTER_VARIANTS.items()},
+}
+
+_LATIN_WITH_MARKS = re.compile("[\u00c0-\u024f\u1e00-\u1eff]")
+# Marks are dropped only after a Latin base letter: Cyrillic й and Ukrainian ї keep theirs, as
+# "война" (war) and "воина" (warrior) are different words.
+_MARKS_AFTER_LATIN = re.compile("([a-z])[\u0300-\u036f]+")
+
+# Languages whose accents tell words apart too often to fold (Vietnamese tones).
+_ACCENTS_SIGNIFICANT = frozenset({"vi"})
+
+
+def fold_for_matching(text: str, language: str) -> str:
+    """Return the matching form of `text`: casefolded, Arabic marks and letter variants unified,
+    Latin accents removed unless `language` needs them, Cyrillic ё written е."""
+    if text.isascii():
+        return text.lower()
+    folded = unicodedata.normalize("NFKC", text)
+    # casefold() turns "İ" into "i" plus a combining dot above, which no term is written with.
+    folded = folded.replace("İ", "i").casefold().translate(_FOLD_TABLE)
+    base_language = language.split("-")[0].split("_")[0].lower()
+    if base_language not in _ACCENTS_SIGNIFICANT and _LATIN_WITH_MARKS.search(folded):
+        decomposed = _MARKS_AFTER_LATIN.sub(r"\1", unicodedata.normalize("NFD", folded))
+        folded = unicodedata.normalize("NFC", decomposed)
+    return folded

@@ -1,0 +1,183 @@
+"""Unit tests for streams.text.language: scripts, hard pairs, hints, thresholds, codes."""
+
+from __future__ import annotations
+
+import pytest
+
+from streams.records import Language
+from streams.text.language import Detector, detect_language, load_detector, normalize_code
+from streams.text.scripts import count_scripts, keep_script
+
+
+@pytest.fixture(scope="module")
+def detector() -> Detector:
+    return load_detector()
+
+
+# Sentences written for these tests, not taken from any news source.
+SENTENCES = [
+    ("en", "The city council approved a new budget for the public libraries on Monday"),
+    ("ar", "وافق مجلس المدينة على ميزانية جديدة للمكتبات العامة يوم الاثنين"),
+    ("fr", "Le conseil municipal a approuvé lundi un nouveau budget pour les bibliothèques"),
+    ("es", "El ayuntamiento aprobó el lunes un nuevo presupuesto para las bibliotecas"),
+    ("de", "Der Stadtrat hat am Montag einen neuen Haushalt für die Bibliotheken beschlossen"),
+    ("ru", "Городской совет в понедельник утвердил новый бюджет для библиотек"),
+    ("uk", "Міська рада в понеділок затвердила новий бюджет для бібліотек"),
+    ("pt", "A câmara municipal aprovou na segunda-feira um novo orçamento para as bibliotecas"),
+    ("it", "Il consiglio comunale ha approvato lunedì un nuovo bilancio per le biblioteche"),
+    ("tr", "Belediye meclisi pazartesi günü kütüphaneler için yeni bütçeyi onayladı"),
+    ("fa", "شورای شهر روز دوشنبه بودجه تازه‌ای برای کتابخانه‌ها تصویب کرد"),
+    ("zh", "市议会星期一批准了公共图书馆的新预算"),
+    ("ja", "市議会は月曜日に公共図書館の新しい予算を承認した"),
+    ("ko", "시의회는 월요일 공공 도서관을 위한 새 예산을 승인했다"),
+    ("el", "Το δημοτικό συμβούλιο ενέκρινε τη Δευτέρα νέο προϋπολογισμό για τις βιβλιοθήκες"),
+    ("he", "מועצת העיר אישרה ביום שני תקציב חדש לספריות הציבוריות"),
+    ("ur", "شہر کی کونسل نے پیر کے روز کتب خانوں کے لیے نیا بجٹ منظور کیا"),
+    ("bg", "Общинският съвет одобри в понеделник нов бюджет за библиотеките"),
+    ("nl", "De gemeenteraad heeft maandag een nieuwe begroting voor de bibliotheken goedgekeurd"),
+    ("pl", "Rada miasta zatwierdziła w poniedziałek nowy budżet dla bibliotek"),
+]
+
+
+@pytest.mark.parametrize(("expected", "text"), SENTENCES, ids=[code for code, _ in SENTENCES])
+def test_sentence_is_identified_with_confidence(
+    detector: Detector, expected: str, text: str
+) -> None:
+    language = detect_language(text, detector)
+    assert language.code == expected
+    assert 0.5 <= language.confidence <= 1.0
+
+
+def test_title_and_summary_joined_by_newline_are_read_as_one_text(detector: Detector) -> None:
+    text = "Storm closes schools\nHeavy rain forced the northern valley schools to close early"
+    assert detect_language(text, detector).code == "en"
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        ("ar", "أعلنت الحكومة خطة جديدة لدعم المزارعين في المناطق الريفية"),
+        ("fa", "دولت برنامه‌ای تازه برای پشتیبانی از کشاورزان روستایی اعلام کرد"),
+        ("ur", "حکومت نے دیہی علاقوں کے کسانوں کی مدد کے لیے نیا منصوبہ پیش کیا"),
+    ],
+)
+def test_arabic_persian_and_urdu_are_told_apart(
+    detector: Detector, expected: str, text: str
+) -> None:
+    assert detect_language(text, detector).code == expected
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        ("ru", "Правительство объявило новую программу поддержки сельских фермеров"),
+        ("uk", "Уряд оголосив нову програму підтримки сільських фермерів"),
+        ("bg", "Правителството обяви нова програма за подкрепа на фермерите в селата"),
+    ],
+)
+def test_russian_ukrainian_and_bulgarian_are_told_apart(
+    detector: Detector, expected: str, text: str
+) -> None:
+    assert detect_language(text, detector).code == expected
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        ("es", "El gobierno anunció un nuevo plan de ayuda para los agricultores del interior"),
+        ("pt", "O governo anunciou um novo plano de ajuda para os agricultores do interior"),
+    ],
+)
+def test_spanish_and_portuguese_are_told_apart(
+    detector: Detector, expected: str, text: str
+) -> None:
+    assert detect_language(text, detector).code == expected
+
+
+def test_kanji_only_japanese_headline_is_japanese(detector: Detector) -> None:
+    assert detect_language("東京都知事選挙", detector).code == "ja"
+
+
+def test_han_text_with_simplified_only_characters_is_chinese(detector: Detector) -> None:
+    # fastText alone reads this as Japanese; 课 has no Japanese form.
+    assert detect_language("学校今天停课", detector).code == "zh"
+
+
+def test_one_kana_particle_makes_cjk_text_japanese(detector: Detector) -> None:
+    language = detect_language("大臣が辞任", detector)
+    assert language == Language("ja", 0.99)
+
+
+def test_english_headline_quoting_an_arabic_name_stays_english(detector: Detector) -> None:
+    text = "Minister Khalid bin Saeed (خالد بن سعيد) opens the new harbour terminal today"
+    assert detect_language(text, detector).code == "en"
+
+
+def test_decisive_script_share_lowers_confidence_when_mixed(detector: Detector) -> None:
+    pure = detect_language("אזהרת סערה בצפון", detector)
+    mixed = detect_language("אזהרת סערה בצפון Storm", detector)
+    assert pure.code == mixed.code == "he"
+    assert mixed.confidence < pure.confidence
+
+
+@pytest.mark.parametrize("text", ["", "   \n ", "12:30 — 45% (2024)", "!!! ??? ...", "🙂🙂"])
+def test_text_without_letters_is_undetermined_with_zero_confidence(
+    detector: Detector, text: str
+) -> None:
+    assert detect_language(text, detector) == Language("und", 0.0)
+
+
+def test_low_confidence_returns_und_with_the_best_confidence(detector: Detector) -> None:
+    unsure = detect_language("Tokyo", detector)
+    assert unsure.code == "und"
+    assert 0.0 < unsure.confidence < 0.5
+    forced = detect_language("Tokyo", detector, min_confidence=0.0)
+    assert forced.code != "und"
+    assert forced.confidence == unsure.confidence
+
+
+def test_hint_breaks_a_near_tie(detector: Detector) -> None:
+    # Portuguese and Spanish spell these words alike; the feed's declared language decides.
+    text = "juros inalterados"
+    without = detect_language(text, detector, min_confidence=0.0)
+    with_hint = detect_language(text, detector, hint="pt-BR", min_confidence=0.0)
+    assert without.code == "es"
+    assert with_hint.code == "pt"
+
+
+def test_hint_never_overrides_a_clear_answer(detector: Detector) -> None:
+    text = "Der Stadtrat hat am Montag einen neuen Haushalt beschlossen"
+    assert detect_language(text, detector, hint="fr").code == "de"
+    assert detect_language("대통령 선거 결과 발표", detector, hint="en").code == "ko"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("__label__pt", "pt"),
+        ("en-US", "en"),
+        ("zh_Hant", "zh"),
+        ("__label__wuu", "zh"),
+        ("arz", "ar"),
+        ("__label__als", "gsw"),
+        ("FR", "fr"),
+    ],
+)
+def test_model_labels_and_hints_normalize_to_iso_codes(raw: str, expected: str) -> None:
+    assert normalize_code(raw) == expected
+
+
+def test_script_counts_include_every_script_present() -> None:
+    counts = count_scripts("Hello Мир שלום 東京です")
+    assert counts.letters == 16
+    assert counts.by_script == {"Latin": 5, "Cyrillic": 3, "Hebrew": 4, "Han": 2, "Kana": 2}
+    assert counts.dominant() == ("Latin", 5 / 16)
+
+
+def test_keep_script_blanks_letters_of_other_scripts() -> None:
+    assert keep_script("Talks with Володимир's team", "Latin").split() == [
+        "Talks",
+        "with",
+        "'s",
+        "team",
+    ]
