@@ -5,6 +5,7 @@
         ├── SettingsError         bad configuration: names the setting and the form it accepts
         ├── FeedError             a feed that cannot be fetched or parsed: names the feed
         ├── DecodeError           bytes that are not a valid record
+        ├── ContentError          an item with nothing to classify once cleaned
         └── TaxonomyError         a rule file that does not load (streams/tagging/taxonomy.py)
 
 The CLI prints a WirewatchError as one line and exits non-zero; any other exception is a bug and
@@ -29,3 +30,7 @@ class FeedError(WirewatchError):
 
 class DecodeError(WirewatchError):
     """Bytes that are not a valid record."""
+
+
+class ContentError(WirewatchError):
+    """An item whose title and summary hold no text once cleaned (e.g. only an image tag)."""

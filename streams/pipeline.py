@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from streams.codec import decode_raw_item
+from streams.errors import ContentError
 from streams.records import Article, RawItem
 from streams.settings import Settings
 from streams.tagging.match import match_topics
@@ -43,6 +44,10 @@ def enrich(raw: RawItem, enricher: Enricher, now: datetime) -> Article:
     """Clean the item's text, detect its language and tag its topics."""
     title = clean_text(raw.title)
     summary = clean_summary(raw.summary)
+    if not title and not summary:
+        # An empty article would be tagged with nothing and look processed; a dead letter
+        # keeps the original for someone to look at instead.
+        raise ContentError(f"item {raw.item_id} has no text once cleaned (title {raw.title!r:.80})")
     text = f"{title}\n{summary}" if summary else title
     language = detect_language(
         text, enricher.detector, raw.language_hint, enricher.min_language_confidence
