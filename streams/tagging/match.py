@@ -1,0 +1,284 @@
+"""Tag a title and summary with taxonomy topics in one pass over their words.
+
+Each word is folded once and turned into lookup keys (the word, its Arabic forms without clitics,
+its stems); a trie walk from every word finds every term and phrase at once, and one regex per
+language finds compound parts and Chinese terms. Scoring is per topic: matches inside an exclusion
+do not count, overlapping matches count once (the heavier wins), and each term counts once.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import product
+
+from streams.records import TopicTag
+from streams.tagging.taxonomy import CompiledTaxonomy, LanguageMatcher, RuleKind
+from streams.text.fold import WORD_PATTERN, fold_for_matching
+
+TITLE, SUMMARY = 0, 1
+
+_ARABIC_LETTER = re.compile("[\u0621-\u064a\u066e-\u06d3]")
+_UNSPACED_SCRIPT = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Conjunction (و ف), preposition (ب ك ل) and article (ال) in their written combinations; "لل" is
+# ل + ال with the alef dropped. Longest first so "وال" is tried before "و".
+_ARABIC_PREFIXES = tuple(
+    sorted(
+        {
+            "".join(parts).replace("لال", "لل")
+            for parts in product(("", "و", "ف"), ("", "ب", "ك", "ل"), ("", "ال"))
+            if any(parts)
+        },
+        key=len,
+        reverse=True,
+    )
+)
+# Pronoun and plural suffixes after folding (ة is already ه). A ة before a suffix is written ت.
+_ARABIC_SUFFIXES = ("هما", "ها", "هم", "كم", "نا", "ات", "ين", "ون", "ان", "ه")
+_TA_MARBUTA_SUFFIXES = ("تهما", "تها", "تهم", "ته")
+_MIN_ARABIC_STEM = 2
+_WORD_CACHE_SIZE = 1 << 16
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    rule: int
+    part: int
+    field: int
+    first: int  # word index in the field
+    last: int
+    start: int  # character offsets in the field as written
+    end: int
+
+    def overlaps(self, field: int, start: int, end: int) -> bool:
+        return self.field == field and self.start < end and start < self.end
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    rule: int
+    value: float
+    hits: tuple[_Hit, ...]
+
+
+def match_topics(
+    title: str, summary: str, language: str, taxonomy: CompiledTaxonomy
+) -> tuple[TopicTag, ...]:
+    """Topics whose score reaches their threshold, best first; evidence is the distinct matched
+    terms as written in the text. Items in 'und' or an unruled language use every language."""
+    matcher = taxonomy.matcher_for(language)
+    texts = (title, summary)
+    hits = _find_hits(title, TITLE, language, matcher) + _find_hits(
+        summary, SUMMARY, language, matcher
+    )
+    return _score_topics(hits, texts, taxonomy)
+
+
+def _find_hits(text: str, field: int, language: str, matcher: LanguageMatcher) -> list[_Hit]:
+    spans: list[tuple[int, int]] = []
+    words: list[str] = []
+    keys: list[tuple[str, ...]] = []
+    for written in WORD_PATTERN.finditer(text):
+        word, word_keys = _analyse_word(written.group(), language, matcher)
+        spans.append(written.span())
+        words.append(word)
+        keys.append(word_keys)
+    found: set[_Hit] = set()
+    for i in range(len(words)):
+        if not keys[i]:
+            continue
+        nodes = [matcher.root]
+        for j in range(i, min(len(words), i + matcher.depth)):
+            reached = [n.children[k] for n in nodes for k in keys[j] if k in n.children]
+            for node in reached:
+                for rule, part in node.ends:
+                    found.add(_Hit(rule, part, field, i, j, spans[i][0], spans[j][1]))
+            if not reached:
+                break
+            nodes = reached
+    if matcher.infix is not None:
+        found.update(_find_infix_hits(text, field, spans, words, matcher))
+    return sorted(found, key=lambda hit: (hit.start, hit.end, hit.rule, hit.part))
+
+
+def _find_infix_hits(
+    text: str,
+    field: int,
+    spans: list[tuple[int, int]],
+    words: list[str],
+    matcher: LanguageMatcher,
+) -> list[_Hit]:
+    assert matcher.infix is not None
+    joined = " ".join(words)
+    offsets: list[int] = []
+    position = 0
+    for word in words:
+        offsets.append(position)
+        position += len(word) + 1
+    hits: list[_Hit] = []
+    for found in matcher.infix.finditer(joined):
+        longest = found.group(1)
+        index = bisect_right(offsets, found.start()) - 1
+        start, end = spans[index]
+        inside = found.start() - offsets[index]
+        for term in (longest, *matcher.infix_prefixes[longest]):
+            node = matcher.root.children.get("~" + term)
+            if node is None:
+                continue
+            # Chinese evidence is the term itself; a compound's evidence is the whole word.
+            # Offsets inside a word hold only when folding kept its length.
+            exact = _UNSPACED_SCRIPT.search(term) and len(words[index]) == end - start
+            span = (start + inside, start + inside + len(term)) if exact else (start, end)
+            hits.extend(_Hit(rule, part, field, index, index, *span) for rule, part in node.ends)
+    return hits
+
+
+# News vocabulary repeats, so most words are folded and keyed once per matcher.
+@lru_cache(maxsize=_WORD_CACHE_SIZE)
+def _analyse_word(
+    written: str, language: str, matcher: LanguageMatcher
+) -> tuple[str, tuple[str, ...]]:
+    word = fold_for_matching(written, language)
+    return word, _word_keys(word, matcher)
+
+
+def _word_keys(word: str, matcher: LanguageMatcher) -> tuple[str, ...]:
+    keys: dict[str, None] = {}
+    for form in _word_forms(word):
+        if "=" + form in matcher.keys:
+            keys["=" + form] = None
+        for length in matcher.stem_lengths:
+            if length > len(form):
+                break
+            if "^" + form[:length] in matcher.keys:
+                keys["^" + form[:length]] = None
+    return tuple(keys)
+
+
+def _word_forms(word: str) -> tuple[str, ...]:
+    """The word itself and, for Arabic script, the word without clitic prefixes and suffixes."""
+    if not _ARABIC_LETTER.match(word):
+        return (word,)
+    bases = [word] + [
+        word[len(prefix) :]
+        for prefix in _ARABIC_PREFIXES
+        if word.startswith(prefix) and len(word) - len(prefix) >= _MIN_ARABIC_STEM
+    ]
+    forms = dict.fromkeys(bases)
+    for base in bases:
+        for suffix in _TA_MARBUTA_SUFFIXES:
+            if base.endswith(suffix) and len(base) - len(suffix) >= _MIN_ARABIC_STEM:
+                forms[base[: -len(suffix)] + "ه"] = None
+        for suffix in _ARABIC_SUFFIXES:
+            if base.endswith(suffix) and len(base) - len(suffix) >= _MIN_ARABIC_STEM:
+                forms[base[: -len(suffix)]] = None
+    return tuple(forms)
+
+
+def _score_topics(
+    hits: list[_Hit], texts: tuple[str, str], taxonomy: CompiledTaxonomy
+) -> tuple[TopicTag, ...]:
+    by_rule: dict[int, list[_Hit]] = {}
+    for hit in hits:
+        by_rule.setdefault(hit.rule, []).append(hit)
+    excluded = _excluded_spans(by_rule, taxonomy)
+    candidates: dict[int, list[_Candidate]] = {}
+    for index, rule_hits in by_rule.items():
+        rule = taxonomy.rules[index]
+        allowed = [
+            hit
+            for hit in rule_hits
+            if not any(hit.overlaps(*span) for span in excluded.get(rule.topic, ()))
+        ]
+        for candidate in _candidates(index, allowed, taxonomy):
+            candidates.setdefault(rule.topic, []).append(candidate)
+    tags: list[tuple[int, TopicTag]] = []
+    for topic_index, topic_candidates in candidates.items():
+        topic = taxonomy.topics[topic_index]
+        chosen = _choose(topic_candidates)
+        score = round(sum(candidate.value for candidate in chosen), 3)
+        if chosen and score >= topic.threshold:
+            evidence = _evidence(chosen, texts)
+            tags.append((topic_index, TopicTag(topic.id, score, evidence)))
+    tags.sort(key=lambda pair: (-pair[1].score, pair[0]))
+    return tuple(tag for _, tag in tags)
+
+
+def _excluded_spans(
+    by_rule: dict[int, list[_Hit]], taxonomy: CompiledTaxonomy
+) -> dict[int, list[tuple[int, int, int]]]:
+    excluded: dict[int, list[tuple[int, int, int]]] = {}
+    for index, rule_hits in by_rule.items():
+        rule = taxonomy.rules[index]
+        if rule.kind is RuleKind.EXCLUDE:
+            spans = [(hit.field, hit.start, hit.end) for hit in rule_hits]
+        elif rule.kind is RuleKind.EXCLUDE_NEAR:
+            spans = [(a.field, a.start, a.end) for a, _ in _near_pairs(rule_hits, rule.within)]
+        else:
+            continue
+        excluded.setdefault(rule.topic, []).extend(spans)
+    return excluded
+
+
+def _candidates(index: int, hits: list[_Hit], taxonomy: CompiledTaxonomy) -> list[_Candidate]:
+    rule = taxonomy.rules[index]
+
+    def value(*chosen: _Hit) -> float:
+        in_title = all(hit.field == TITLE for hit in chosen)
+        return rule.weight * (taxonomy.title_weight if in_title else 1.0)
+
+    if rule.kind is RuleKind.TERM:
+        return [_Candidate(index, value(hit), (hit,)) for hit in hits]
+    if rule.kind is RuleKind.NEAR:
+        return [_Candidate(index, value(a, b), (a, b)) for a, b in _near_pairs(hits, rule.within)]
+    if rule.kind is RuleKind.ALL:
+        # The first hit of each part: hits are sorted title first, then by position.
+        firsts = {hit.part: hit for hit in reversed(hits)}
+        if len(firsts) < rule.parts:
+            return []
+        chosen = tuple(firsts[part] for part in range(rule.parts))
+        return [_Candidate(index, value(*chosen), chosen)]
+    return []
+
+
+def _near_pairs(hits: list[_Hit], within: int) -> list[tuple[_Hit, _Hit]]:
+    firsts = [hit for hit in hits if hit.part == 0]
+    seconds = [hit for hit in hits if hit.part == 1]
+    return [
+        (a, b)
+        for a in firsts
+        for b in seconds
+        if a.field == b.field and 1 <= max(b.first - a.last, a.first - b.last) <= within
+    ]
+
+
+def _choose(candidates: list[_Candidate]) -> list[_Candidate]:
+    """Heaviest first; a term counts once, and a stretch of text counts for one term only."""
+    ordered = sorted(
+        candidates,
+        key=lambda c: (-c.value, -sum(h.end - h.start for h in c.hits), c.hits[0].field,
+                       c.hits[0].start),
+    )  # fmt: skip
+    chosen: list[_Candidate] = []
+    used_rules: set[int] = set()
+    used_spans: list[_Hit] = []
+    for candidate in ordered:
+        if candidate.rule in used_rules:
+            continue
+        if any(u.overlaps(h.field, h.start, h.end) for h in candidate.hits for u in used_spans):
+            continue
+        chosen.append(candidate)
+        used_rules.add(candidate.rule)
+        used_spans.extend(candidate.hits)
+    return chosen
+
+
+def _evidence(chosen: list[_Candidate], texts: tuple[str, str]) -> tuple[str, ...]:
+    hits = sorted((hit for c in chosen for hit in c.hits), key=lambda h: (h.field, h.start))
+    seen: dict[str, str] = {}
+    for hit in hits:
+        written = texts[hit.field][hit.start : hit.end]
+        seen.setdefault(written.casefold(), written)
+    return tuple(seen.values())
