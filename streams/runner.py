@@ -76,6 +76,7 @@ def run_worker(settings: Settings) -> None:
     registry, metrics = create_metrics(settings)
     port = serve_metrics(registry, settings.metrics_host, settings.worker_metrics_port)
     print(f"worker metrics on http://{settings.metrics_host}:{port}/metrics", flush=True)
+    Path(settings.data_dir, "faust").mkdir(parents=True, exist_ok=True)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     loop.run_until_complete(ensure_topics(settings))
