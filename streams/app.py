@@ -37,7 +37,7 @@ class Wiring:
     now: Callable[[], datetime] = utc_now
     topics: dict[str, TopicT] = field(default_factory=dict)
 
-    def position(self, event: EventT) -> SourcePosition:
+    def position(self, event: EventT[bytes]) -> SourcePosition:
         message = event.message
         key = event.key.decode("utf-8", "replace") if isinstance(event.key, bytes) else None
         return SourcePosition(message.topic, message.partition, message.offset, key)

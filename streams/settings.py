@@ -86,7 +86,7 @@ def _coerce(name: str, value: Any) -> Any:
         return _coerce_feeds(value)
     if name == "watch":
         return _coerce_watch(value)
-    kind = type(default)
+    kind: type = type(default)
     try:
         if kind is bool:
             if isinstance(value, bool):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from urllib.parse import SplitResult, unquote_plus, urlsplit, urlunsplit
 
 import ftfy
@@ -60,6 +61,14 @@ _NEWLINE_RUNS = re.compile(r" ?\n[\n ]*")
 
 # ASCII without controls has no mojibake and is already NFC, so ftfy (most of the cost) is skipped.
 _ASCII_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# UTF-8 read as Latin-1 or cp1252 leaves a lead byte (Â–ô) followed by a continuation byte
+# (U+0080–U+00BF, or the cp1252 glyph it maps to): 'Ã©', 'â€™', 'Ø§', 'Ð¿'. Without such a pair
+# (or controls, or U+FFFD) ftfy would change nothing but NFC; measured 3x faster on feed text.
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
+    "\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac"
+    "\u2122]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ufb00-\ufb06\uff01-\uff5e]"
+)
 _MAX_UNESCAPE_ROUNDS = 4
 _MAX_CLEAN_ROUNDS = 4
 
@@ -69,7 +78,7 @@ def clean_text(raw: str) -> str:
     text = raw
     for _ in range(_MAX_CLEAN_ROUNDS):
         cleaned = _clean_once(text)
-        if cleaned == text:
+        if cleaned == text or _is_settled(cleaned):
             return cleaned
         text = cleaned
     # Pathological input that keeps changing (markup nested in entities many levels deep):
@@ -78,14 +87,25 @@ def clean_text(raw: str) -> str:
     return fallback if _clean_once(fallback) == fallback else ""
 
 
+def _is_settled(text: str) -> bool:
+    """True when another pass cannot change `text`: nothing to parse, decode or repair is left
+    (saves the second pass, half of the cost, on nearly every real item)."""
+    return "<" not in text and "&" not in text and not _MOJIBAKE_HINT.search(text)
+
+
 def _clean_once(text: str) -> str:
     """One pass: markup out, entities decoded, Unicode repaired, whitespace normalized."""
     text = _replace_lone_surrogates(text)
     if MARKUP_PATTERN.search(text):
         text = _extract_html_text(text)
     text = _decode_entities(text)
-    if not text.isascii() or _ASCII_CONTROLS.search(text):
+    if text.isascii():
+        if _ASCII_CONTROLS.search(text):
+            text = ftfy.fix_text(text, _FTFY_CONFIG)
+    elif _MOJIBAKE_HINT.search(text):
         text = ftfy.fix_text(text, _FTFY_CONFIG)
+    else:
+        text = unicodedata.normalize("NFC", text)
     return _normalize_whitespace(_remove_invisible(text))
 
 
