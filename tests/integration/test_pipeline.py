@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 import pytest
@@ -69,6 +73,23 @@ def raw_item(index: int, language: str, title: str, summary: str) -> RawItem:
     )
 
 
+def assert_classify_agrees_with_pipeline(items: list[RawItem], articles: dict[str, Any]) -> None:
+    """`wirewatch classify` on the same items prints what the articles topic carries."""
+    lines = "\n".join(
+        json.dumps({"id": i.item_id, "title": i.title, "summary": i.summary, "link": i.link})
+        for i in items
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "streams.cli", "classify"],
+        input=lines, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    for line in done.stdout.splitlines():
+        result = json.loads(line)
+        article = articles[result["id"]]
+        assert result["language"] == article["language"]
+        assert result["topics"] == article["topics"]
+
+
 def scrape(port: str) -> str:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
         text: str = response.read().decode()
@@ -103,6 +124,7 @@ def test_agents_consume_and_produce_orjson_records_on_real_kafka(
         assert "<p>" not in article["summary"]
         assert "utm_source" not in (article["link"] or "")
     assert {r.key for r in articles} == {item.item_id.encode() for item in items}
+    assert_classify_agrees_with_pipeline(items, values)
 
     letters = asyncio.run(
         consume(settings.broker, settings.topic("dead-letters"), lambda r: len(r) >= 2,

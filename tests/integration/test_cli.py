@@ -1,0 +1,137 @@
+"""The `wirewatch` command as users run it: classify (offline), tail, config and topics check."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, ROOT, FeedServer
+from kafka_io import produce
+
+from streams.kafka_admin import ensure_topics
+from streams.settings import load_settings
+
+pytestmark = pytest.mark.integration
+
+CLI_TIMEOUT_SECONDS = 120
+
+
+def wirewatch(
+    args: list[str], stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
+    return subprocess.run(
+        [sys.executable, "-m", "streams.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT_SECONDS,
+        env={**clean_env, **(env or {})},
+        cwd=ROOT,
+    )
+
+
+def assert_contract(line: dict[str, object]) -> None:
+    assert set(line) >= {"id", "language", "topics"}
+    language = line["language"]
+    assert isinstance(language, dict) and set(language) == {"code", "confidence"}
+    assert isinstance(line["topics"], list)
+    for topic in line["topics"]:
+        assert set(topic) == {"id", "score", "evidence"} and topic["evidence"]
+
+
+def test_classify_reads_json_lines_reports_bad_lines_and_goes_on() -> None:
+    items = [
+        {
+            "id": "a1",
+            "title": "Ransomware attack cripples hospital networks",
+            "summary": "<p>Hackers demanded a ransom &amp; threatened to leak data.</p>",
+        },
+        "{not json",
+        {"id": "a2", "title": "بدء التصويت في الانتخابات الرئاسية", "language": "ar"},
+        {"title": "no id here"},
+        {
+            "id": 3,
+            "title": "Die Börse bricht ein: DAX fällt um sieben Prozent",
+            "link": "https://x.example/a",
+        },
+    ]
+    stdin = "\n".join(i if isinstance(i, str) else json.dumps(i) for i in items)
+    done = wirewatch(["classify"], stdin)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    for line in lines:
+        assert_contract(line)
+    by_id = {line["id"]: line for line in lines}
+    assert set(by_id) == {"a1", "a2", "3"}
+    assert by_id["a1"]["language"]["code"] == "en"
+    assert [t["id"] for t in by_id["a1"]["topics"]] == ["cyberattack"]
+    assert by_id["a2"]["language"]["code"] == "ar"
+    assert "elections" in {t["id"] for t in by_id["a2"]["topics"]}
+    assert by_id["3"]["language"]["code"] == "de"
+    assert "economy_markets" in {t["id"] for t in by_id["3"]["topics"]}
+    assert "<stdin>:2: skipped" in done.stderr and "<stdin>:4: skipped" in done.stderr
+
+
+def test_classify_feeds_from_files_and_http_reports_a_bad_one(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    shutil.copy(FIXTURES / "feeds" / "mixed_multilingual.xml", feed_server.directory)
+    rss = FIXTURES / "feeds" / "rss2_basic.xml"
+    missing = tmp_path / "missing.xml"
+    done = wirewatch(
+        ["classify", "--feed", str(rss), str(missing), feed_server.url("mixed_multilingual.xml"),
+         str(FIXTURES / "feeds" / "not_a_feed.html")]
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    for line in lines:
+        assert_contract(line)
+    assert len(lines) >= 12 + 1
+    assert f"{missing}: skipped" in done.stderr
+    assert "not_a_feed.html: skipped" in done.stderr
+
+
+def test_tail_prints_topic_messages_readably(
+    kafka_broker: object, wirewatch_env: dict[str, str]
+) -> None:
+    settings = load_settings(environ=wirewatch_env)
+    asyncio.run(ensure_topics(settings))
+    alert = (FIXTURES / "alert_example.json").read_bytes()
+    asyncio.run(
+        produce(settings.broker, settings.topic("alerts"), [(b"i-1", alert), (b"i-2", b"\xff")])
+    )
+    done = wirewatch(
+        ["tail", "alerts", "--from-beginning", "--max-messages", "2", "--timeout", "30"],
+        env=wirewatch_env,
+    )
+    assert done.returncode == 0, done.stderr
+    first, second = done.stdout.splitlines()
+    assert first.startswith(f"{settings.topic('alerts')}[") and "key=i-1" in first
+    assert '"rule_id":"watched-topics"' in first
+    assert "key=i-2 INVALID" in second
+
+
+def test_config_prints_effective_settings_from_environment() -> None:
+    done = wirewatch(["config"], env={"WIREWATCH_TOPIC_PREFIX": "news."})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["topic_prefix"] == "news."
+
+
+def test_user_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
+    done = wirewatch(["config"], env={"WIREWATCH_PARTITONS": "3"})
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "wirewatch: environment: unknown variable WIREWATCH_PARTITONS; see `wirewatch config`"
+    )
+    bad = tmp_path / "bad.toml"
+    bad.write_text('schema_version = 1\n[[topics]]\nid = "x"\nlabel = "X"\nthreshold = "high"\n')
+    checked = wirewatch(["topics", "check", str(bad)])
+    assert checked.returncode == 1
+    assert "bad.toml" in checked.stderr and "Traceback" not in checked.stderr
