@@ -31,13 +31,14 @@ from streams.codec import decode_alert
 from streams.errors import DecodeError, SettingsError
 from streams.feeds.fetch import build_http_client
 from streams.feeds.parse import FeedSource
-from streams.feeds.poller import Poller
+from streams.feeds.poller import SEEN_CAPACITY, Poller
+from streams.feeds.seen import rebuild_seen_set
 from streams.kafka_admin import ensure_topics
 from streams.localbroker import start_local_broker, stop_local_broker
 from streams.metrics import Metrics, serve_metrics
 from streams.records import Alert
 from streams.settings import Settings
-from streams.topics import ALERTS
+from streams.topics import ALERTS, RAW_ITEMS
 
 log = logging.getLogger(__name__)
 
@@ -110,16 +111,27 @@ async def poll_forever(settings: Settings, stop: asyncio.Event) -> None:
     async def send(topic: str, key: bytes | None, value: bytes) -> None:
         await producer.send(topic, value=value, key=key)
 
+    seen = await rebuild_seen_set(settings.broker, settings.topic(RAW_ITEMS.suffix), SEEN_CAPACITY)
+    print(f"poller remembers {len(seen)} entries already sent", flush=True)
     try:
         async with build_http_client(settings.user_agent, settings.http_timeout_seconds) as client:
-            poller = Poller(settings, feed_sources(settings), send, client, metrics)
+            poller = Poller(settings, feed_sources(settings), send, client, metrics, seen)
             await poller.run(stop)
     finally:
         await producer.stop()  # flushes what is still buffered
 
 
+def configure_logging(settings: Settings) -> None:
+    """Log lines to stderr in the same shape as Faust's worker."""
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
+    )
+
+
 def run_poller(settings: Settings) -> None:
     """Run the poller until SIGINT/SIGTERM."""
+    configure_logging(settings)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -189,8 +201,13 @@ def serve_sample_feeds(host: str, port: int) -> Iterator[list[str]]:
             server.server_close()
 
 
-def _spawn(command: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "streams.cli", command], env=env)
+def _spawn(command: str, env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    """Start `wirewatch COMMAND` with its output in `log_path`, so the terminal shows alerts."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "streams.cli", command], env=env, stdout=log, stderr=log
+        )
 
 
 def _stop_child(child: subprocess.Popen[bytes]) -> None:
@@ -225,10 +242,12 @@ def run_all(settings: Settings, out: TextIO = sys.stdout) -> None:
         registry, _metrics = create_metrics(settings)
         serve_metrics(registry, settings.metrics_host, settings.run_metrics_port)
         asyncio.run(ensure_topics(settings))
-        worker = _spawn("worker", env)
+        logs = Path(settings.data_dir) / "logs"
+        worker = _spawn("worker", env, logs / "worker.log")
         stack.callback(_stop_child, worker)
-        poller = _spawn("poll", env)
+        poller = _spawn("poll", env, logs / "poller.log")
         stack.callback(_stop_child, poller)
+        print(f"worker and poller logs in {logs}/", file=out, flush=True)
         print(
             f"worker metrics http://{settings.metrics_host}:{settings.worker_metrics_port}/metrics"
             f", poller metrics http://{settings.metrics_host}:{settings.poller_metrics_port}"
@@ -252,7 +271,12 @@ async def _print_until_signal(
         while not stop.is_set():
             for child in children:
                 if child.poll() is not None:
-                    print(f"a child process exited with {child.returncode}", file=out, flush=True)
+                    print(
+                        f"wirewatch child process {child.pid} exited with {child.returncode};"
+                        " see its log",
+                        file=out,
+                        flush=True,
+                    )
                     stop.set()
             await asyncio.sleep(1.0)
 

@@ -58,6 +58,9 @@ class SeenSet:
     def is_new(self, item_id: str, fingerprint: str) -> bool:
         return self._entries.get(item_id) != fingerprint
 
+    def __len__(self) -> int:
+        return len(self._entries)
+
     def remember(self, item_id: str, fingerprint: str) -> None:
         self._entries[item_id] = fingerprint
         self._entries.move_to_end(item_id)
@@ -132,7 +135,7 @@ class Poller:
             await self._send_dead_letter(letter)
             return 0
         for warning in parsed.warnings:
-            log.info("feed warning", extra={"feed_id": source.feed_id, "warning": warning})
+            log.info("feed %s (%s): %s", source.feed_id, source.url, warning)
         sent = 0
         for item in parsed.items:
             fingerprint = fingerprint_item(item)
@@ -165,7 +168,7 @@ class Poller:
     def _record_failure(self, source: FeedSource, status: FeedStatus, reason: str) -> None:
         status.last_error = reason
         status.consecutive_failures += 1
-        log.warning("feed failed: %s", reason, extra={"feed_id": source.feed_id})
+        log.warning("feed %s failed: %s", source.feed_id, reason)
 
     async def _send_dead_letter(self, letter: DeadLetter) -> None:
         key = letter.item_id.encode() if letter.item_id else None

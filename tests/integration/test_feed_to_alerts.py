@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -110,3 +111,31 @@ def test_every_entry_reaches_articles_once_with_language_topics_and_alerts(
     assert '<img src=\\"x.png\\">' in enrich_letters[0]["payload"]
     assert poll_letters and poll_letters[0]["extra"]["feed_url"] == urls[2]
     assert "&#xD800;" in poll_letters[0]["payload"]
+
+
+def test_restarted_poller_does_not_re_emit_entries_it_already_sent(
+    feed_server: FeedServer, wirewatch_env: dict[str, str], spawn: Callable[..., Any]
+) -> None:
+    shutil.copy(FIXTURES / "feeds" / "mixed_multilingual.xml", feed_server.directory)
+    env = dict(
+        wirewatch_env,
+        WIREWATCH_FEEDS=feed_server.url("mixed_multilingual.xml"),
+        WIREWATCH_POLL_INTERVAL_SECONDS="1",
+    )
+    settings = load_settings(environ=env)
+    topic = settings.topic("raw-items")
+    first = spawn(["poll"], env)
+    sent = asyncio.run(
+        consume(settings.broker, topic, lambda r: len(r) >= 12, FLOW_TIMEOUT_SECONDS)
+    )
+    assert len(sent) == 12, first.output()
+    assert first.stop() == 0
+
+    second = spawn(["poll"], env)
+    deadline = time.monotonic() + FLOW_TIMEOUT_SECONDS
+    while second.output().count("poll round done") < 3 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert "remembers 12 entries already sent" in second.output()
+    assert second.output().count("poll round done") >= 3, second.output()
+    everything = asyncio.run(consume(settings.broker, topic, lambda r: False, 5.0))
+    assert len(everything) == 12
