@@ -43,6 +43,7 @@ from streams.topics import ALERTS, RAW_ITEMS
 log = logging.getLogger(__name__)
 
 CHILD_STOP_TIMEOUT_SECONDS = 15
+RECENT_ALERTS_PER_PARTITION = 20
 SAMPLE_FEED_SUFFIXES = (".xml", ".rss", ".atom", ".rdf", ".json")
 
 
@@ -155,14 +156,21 @@ def format_alert_line(alert: Alert) -> str:
 
 async def print_alerts(settings: Settings, stop: asyncio.Event, out: TextIO) -> None:
     """Consume the alerts topic and print each alert as one line, until `stop`."""
+    # No consumer group: every run shows the most recent alerts again, then follows new ones.
     consumer = AIOKafkaConsumer(
         settings.topic(ALERTS.suffix),
         bootstrap_servers=settings.broker,
-        group_id=f"{settings.app_id}-alert-printer",
-        auto_offset_reset="earliest",  # first run prints alerts raised before it joined
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
     )
     await consumer.start()
     try:
+        partitions = list(consumer.assignment())
+        beginnings = await consumer.beginning_offsets(partitions)
+        ends = await consumer.end_offsets(partitions)
+        for tp in partitions:
+            consumer.seek(tp, max(beginnings[tp], ends[tp] - RECENT_ALERTS_PER_PARTITION))
         while not stop.is_set():
             batches = await consumer.getmany(timeout_ms=500)
             for records in batches.values():
