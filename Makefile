@@ -22,7 +22,7 @@ run: $(STAMP)  ## everything on the embedded default: local Kafka, sample feeds,
 
 test: $(STAMP)  ## unit and integration tests (starts its own Kafka broker)
 	bash deploy/kafka/kafka.sh fetch
-	$(PY) -m pytest
+	$(PY) -m pytest -v
 
 lint: $(STAMP)  ## ruff check, ruff format --check, mypy
 	$(VENV)/bin/ruff check .

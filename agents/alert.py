@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
 
 import faust
 from faust.types import StreamT
 
 from streams.app import Wiring
 from streams.codec import decode_article
-from streams.deadletter import guarded
 from streams.records import Alert
 from streams.tagging.alerts import decide_alerts
 from streams.topics import ARTICLES
@@ -19,13 +17,10 @@ from streams.topics import ARTICLES
 def register(app: faust.App, wiring: Wiring) -> None:
     """Attach the alert agent to `app`."""
 
-    def alert_payload(payload: bytes, now: datetime) -> tuple[Alert, ...]:
+    def step(payload: bytes, now: datetime) -> tuple[Alert, ...]:
         return decide_alerts(decode_article(payload), wiring.settings.watch, now)
 
     @app.agent(wiring.topics[ARTICLES.suffix], name="alert")
     async def alert(stream: StreamT[bytes]) -> None:
         async for event in stream.events():
-            now = wiring.now()
-            step = partial(alert_payload, now=now)
-            outcome = guarded("alert", event.value, step, now, wiring.position(event))
-            await wiring.emit("alert", event.key, outcome)
+            await wiring.emit("alert", event.key, wiring.run_step("alert", event, step))

@@ -6,21 +6,24 @@ called, so tests and the CLI build as many apps as they need with their own sett
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import faust
 from faust.types import EventT, TopicT
 
 from streams.codec import encode_record
-from streams.deadletter import SourcePosition
+from streams.deadletter import SourcePosition, guarded
 from streams.metrics import Metrics
 from streams.pipeline import Enricher
 from streams.records import Alert, Article, DeadLetter
 from streams.settings import Settings
 from streams.topics import ALERTS, ARTICLES, DEAD_LETTERS, RAW_ITEMS
+
+T = TypeVar("T")
 
 
 def utc_now() -> datetime:
@@ -37,6 +40,17 @@ class Wiring:
     now: Callable[[], datetime] = utc_now
     topics: dict[str, TopicT] = field(default_factory=dict)
 
+    def run_step(
+        self, stage: str, event: EventT[bytes], step: Callable[[bytes, datetime], T]
+    ) -> T | DeadLetter:
+        """Run a stage's pure step on an event's raw value, timed, failures as dead letters."""
+        now = self.now()
+        started = time.perf_counter()
+        outcome = guarded(stage, event.value, lambda payload: step(payload, now), now,
+                          self.position(event))  # fmt: skip
+        self.metrics.stage_duration.labels(stage).observe(time.perf_counter() - started)
+        return outcome
+
     def position(self, event: EventT[bytes]) -> SourcePosition:
         message = event.message
         key = event.key.decode("utf-8", "replace") if isinstance(event.key, bytes) else None
@@ -47,6 +61,7 @@ class Wiring:
     ) -> None:
         """Send a stage's outcome to its topic, or its dead letter to the dead-letter topic."""
         metrics = self.metrics
+        metrics.items_received.labels(stage).inc()
         if isinstance(outcome, DeadLetter):
             metrics.items_processed.labels(stage, "dead_letter").inc()
             metrics.stage_errors.labels(stage, outcome.error_type).inc()

@@ -19,6 +19,7 @@ FETCH_OUTCOMES = ("ok", "not_modified", "http_error", "network_error", "parse_er
 
 @dataclass(frozen=True)
 class Metrics:
+    items_received: Counter
     items_processed: Counter
     stage_errors: Counter
     stage_duration: Histogram
@@ -39,6 +40,12 @@ class Metrics:
     ) -> Metrics:
         """Create and pre-initialise every metric on `registry`."""
         metrics = cls(
+            items_received=Counter(
+                "wirewatch_items_received_total",
+                "Items a stage took in (messages consumed; for poll, feed entries parsed).",
+                ["stage"],
+                registry=registry,
+            ),
             items_processed=Counter(
                 "wirewatch_items_processed_total",
                 "Items that left a stage, by stage and outcome.",
@@ -100,6 +107,7 @@ class Metrics:
             ),
         )
         for stage in STAGES:
+            metrics.items_received.labels(stage)
             metrics.stage_duration.labels(stage)
             for outcome in OUTCOMES:
                 metrics.items_processed.labels(stage, outcome)

@@ -137,6 +137,7 @@ class Poller:
         for warning in parsed.warnings:
             log.info("feed %s (%s): %s", source.feed_id, source.url, warning)
         sent = 0
+        self.metrics.items_received.labels("poll").inc(len(parsed.items))
         for item in parsed.items:
             fingerprint = fingerprint_item(item)
             if not self.seen.is_new(item.item_id, fingerprint):
