@@ -35,6 +35,8 @@ fmt: $(STAMP)  ## format and autofix
 
 bench: $(STAMP)  ## benchmarks that print ratios against a baseline run in the same script
 	$(PY) bench/language_bench.py
+	$(PY) bench/enrich_bench.py
+	$(PY) bench/pipeline_bench.py --items 5000
 
 clean:  ## remove the virtualenv, caches and local broker data (keeps the Kafka jar cache)
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
