@@ -39,6 +39,7 @@ class FeedConfig:
     url: str
     name: str | None = None
     language: str | None = None  # the feed's language, a prior for detection only
+    interval_seconds: float | None = None  # this feed's own poll interval, within the bounds
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,13 +126,23 @@ def _coerce_feeds(value: Any) -> tuple[FeedConfig, ...]:
             entry = {"url": entry}
         if not isinstance(entry, dict) or "url" not in entry:
             raise SettingsError(f"setting 'feeds[{index}]': expected a table with a 'url'")
-        unknown = set(entry) - {"url", "name", "language"}
+        unknown = set(entry) - {"url", "name", "language", "interval_seconds"}
         if unknown:
             raise SettingsError(
                 f"setting 'feeds[{index}]': unknown key(s) {sorted(unknown)}; "
-                "accepted: url, name, language"
+                "accepted: url, name, language, interval_seconds"
             )
-        feeds.append(FeedConfig(entry["url"], entry.get("name"), entry.get("language")))
+        interval = entry.get("interval_seconds")
+        if interval is not None and (not isinstance(interval, int | float) or interval <= 0):
+            raise SettingsError(f"setting 'feeds[{index}].interval_seconds': a positive number")
+        feeds.append(
+            FeedConfig(
+                entry["url"],
+                entry.get("name"),
+                entry.get("language"),
+                float(interval) if interval is not None else None,
+            )
+        )
     return tuple(feeds)
 
 
