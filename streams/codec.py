@@ -17,16 +17,21 @@ from streams.records import (
     ALERT_SCHEMA_VERSION,
     ARTICLE_SCHEMA_VERSION,
     DEAD_LETTER_SCHEMA_VERSION,
+    FEED_REGISTRATION_SCHEMA_VERSION,
+    FEED_STATE_SCHEMA_VERSION,
     RAW_ITEM_SCHEMA_VERSION,
     Alert,
     Article,
     DeadLetter,
+    FeedRegistration,
+    FeedState,
     Language,
     RawItem,
+    SeenEntry,
     TopicTag,
 )
 
-Record = RawItem | Article | Alert | DeadLetter
+Record = RawItem | Article | Alert | DeadLetter | FeedRegistration | FeedState
 R = TypeVar("R")
 
 # UTC datetimes are written "2026-11-26T03:30:00+00:00"; naive ones never reach here.
@@ -58,9 +63,9 @@ def _field(data: Mapping[str, Any], name: str, kind: type | tuple[type, ...]) ->
     return value
 
 
-def _optional(data: Mapping[str, Any], name: str, kind: type) -> Any:
+def _optional(data: Mapping[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
     value = data.get(name)
-    if value is not None and not isinstance(value, kind):
+    if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
         raise DecodeError(f"field {name!r} has type {type(value).__name__}")
     return value
 
@@ -80,12 +85,21 @@ def _datetime(data: Mapping[str, Any], name: str, optional: bool = False) -> dat
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _version(data: Mapping[str, Any], expected: int, record: str) -> None:
-    version = _field(data, "schema_version", int)
-    if version != expected:
+def _version(data: Mapping[str, Any], expected: int, record: str, oldest: int | None = None) -> int:
+    """The record's schema version; versions from `oldest` to `expected` are read."""
+    version: int = _field(data, "schema_version", int)
+    if not (oldest or expected) <= version <= expected:
         raise DecodeError(
             f"{record} schema_version {version} is not supported (expected {expected})"
         )
+    return version
+
+
+def _flag(data: Mapping[str, Any], name: str) -> bool:
+    value = data.get(name, False)
+    if not isinstance(value, bool):
+        raise DecodeError(f"field {name!r} must be true or false")
+    return value
 
 
 def _language(value: Any) -> Language:
@@ -121,7 +135,8 @@ def _required_datetime(data: Mapping[str, Any], name: str) -> datetime:
 def decode_raw_item(payload: bytes) -> RawItem:
     """Bytes from the raw-items topic to a RawItem; raises DecodeError."""
     data = decode_json(payload)
-    _version(data, RAW_ITEM_SCHEMA_VERSION, "RawItem")
+    # v1 (no is_update) is still read: a poller of the previous release may be running.
+    _version(data, RAW_ITEM_SCHEMA_VERSION, "RawItem", oldest=1)
     return RawItem(
         item_id=_field(data, "item_id", str),
         feed_id=_field(data, "feed_id", str),
@@ -134,13 +149,14 @@ def decode_raw_item(payload: bytes) -> RawItem:
         language_hint=_optional(data, "language_hint", str),
         published_at=_datetime(data, "published_at", optional=True),
         fetched_at=_required_datetime(data, "fetched_at"),
+        is_update=_flag(data, "is_update"),
     )
 
 
 def decode_article(payload: bytes) -> Article:
     """Bytes from the articles topic to an Article; raises DecodeError."""
     data = decode_json(payload)
-    _version(data, ARTICLE_SCHEMA_VERSION, "Article")
+    _version(data, ARTICLE_SCHEMA_VERSION, "Article", oldest=1)
     return Article(
         item_id=_field(data, "item_id", str),
         feed_id=_field(data, "feed_id", str),
@@ -153,6 +169,7 @@ def decode_article(payload: bytes) -> Article:
         published_at=_datetime(data, "published_at", optional=True),
         fetched_at=_required_datetime(data, "fetched_at"),
         enriched_at=_required_datetime(data, "enriched_at"),
+        is_update=_flag(data, "is_update"),
     )
 
 
@@ -195,9 +212,58 @@ def decode_dead_letter(payload: bytes) -> DeadLetter:
     )
 
 
+def decode_feed_registration(payload: bytes) -> FeedRegistration:
+    """Bytes from the feeds topic to a FeedRegistration; raises DecodeError."""
+    data = decode_json(payload)
+    _version(data, FEED_REGISTRATION_SCHEMA_VERSION, "FeedRegistration")
+    interval = _optional(data, "interval_seconds", (int, float))
+    return FeedRegistration(
+        feed_id=_field(data, "feed_id", str),
+        url=_field(data, "url", str),
+        name=_optional(data, "name", str),
+        language=_optional(data, "language", str),
+        interval_seconds=float(interval) if interval is not None else None,
+        registered_at=_required_datetime(data, "registered_at"),
+    )
+
+
+def _seen_entry(value: Any) -> SeenEntry:
+    if not isinstance(value, dict):
+        raise DecodeError("each seen entry must be an object")
+    return SeenEntry(
+        _field(value, "item_id", str),
+        _field(value, "fingerprint", str),
+        float(_field(value, "first_seen", (int, float))),
+    )
+
+
+def decode_feed_state(payload: bytes) -> FeedState:
+    """Bytes from the feed-state topic to a FeedState; raises DecodeError."""
+    data = decode_json(payload)
+    _version(data, FEED_STATE_SCHEMA_VERSION, "FeedState")
+    return FeedState(
+        feed_id=_field(data, "feed_id", str),
+        url=_field(data, "url", str),
+        etag=_optional(data, "etag", str),
+        last_modified=_optional(data, "last_modified", str),
+        interval_seconds=float(_field(data, "interval_seconds", (int, float))),
+        next_due_at=float(_field(data, "next_due_at", (int, float))),
+        last_success_at=_datetime(data, "last_success_at", optional=True),
+        last_error=_optional(data, "last_error", str),
+        last_error_at=_datetime(data, "last_error_at", optional=True),
+        consecutive_failures=_field(data, "consecutive_failures", int),
+        items_seen=_field(data, "items_seen", int),
+        disabled_reason=_optional(data, "disabled_reason", str),
+        registered_at=_datetime(data, "registered_at", optional=True),
+        seen=tuple(_seen_entry(entry) for entry in _field(data, "seen", list)),
+    )
+
+
 DECODERS: dict[str, Callable[[bytes], Record]] = {
     "raw_item": decode_raw_item,
     "article": decode_article,
     "alert": decode_alert,
     "dead_letter": decode_dead_letter,
+    "feed_registration": decode_feed_registration,
+    "feed_state": decode_feed_state,
 }

@@ -65,6 +65,7 @@ def enrich(raw: RawItem, enricher: Enricher, now: datetime) -> Article:
         published_at=raw.published_at,
         fetched_at=raw.fetched_at,
         enriched_at=now,
+        is_update=raw.is_update,
     )
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-RAW_ITEM_SCHEMA_VERSION = 1
-ARTICLE_SCHEMA_VERSION = 1
+RAW_ITEM_SCHEMA_VERSION = 2  # v2: is_update
+ARTICLE_SCHEMA_VERSION = 2  # v2: is_update
 ALERT_SCHEMA_VERSION = 1
 DEAD_LETTER_SCHEMA_VERSION = 1
+FEED_REGISTRATION_SCHEMA_VERSION = 1
+FEED_STATE_SCHEMA_VERSION = 1
 
 UNDETERMINED = "und"
 
@@ -46,6 +48,9 @@ class RawItem:
     language_hint: str | None  # the feed's declared language, a prior only
     published_at: datetime | None
     fetched_at: datetime
+    # True when this id was emitted before and its title or summary changed since: an update of
+    # the same item, not a new one.
+    is_update: bool = False
     schema_version: int = RAW_ITEM_SCHEMA_VERSION
 
 
@@ -64,6 +69,7 @@ class Article:
     published_at: datetime | None
     fetched_at: datetime
     enriched_at: datetime
+    is_update: bool = False  # the raw item was an update of an item already emitted
     schema_version: int = ARTICLE_SCHEMA_VERSION
 
 
@@ -102,3 +108,49 @@ class DeadLetter:
     source_offset: int | None = None
     schema_version: int = DEAD_LETTER_SCHEMA_VERSION
     extra: dict[str, str] = field(default_factory=dict)  # e.g. feed_url for poll failures
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRegistration:
+    """A feed to poll, kept in the compacted feeds topic (key: feed_id; a tombstone removes it)."""
+
+    feed_id: str
+    url: str
+    name: str | None
+    language: str | None  # the feed's language, a prior for detection only
+    interval_seconds: float | None  # pinned poll interval; None lets the poller adapt
+    registered_at: datetime
+    schema_version: int = FEED_REGISTRATION_SCHEMA_VERSION
+
+
+@dataclass(frozen=True, slots=True)
+class SeenEntry:
+    item_id: str
+    fingerprint: str  # of title + summary: a change makes the entry an update
+    first_seen: float  # epoch seconds; entries older than the retention window are forgotten
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """A feed's polling state and health, in the compacted feed-state topic (key: feed_id).
+
+    It is co-partitioned with the feeds topic (same key, same partition count), so the poller that
+    owns a feed's registration also owns its state, and a poller taking over a feed after a
+    restart or a rebalance continues from the validators, schedule and seen-set kept here.
+    """
+
+    feed_id: str
+    url: str  # current address: a permanent redirect (301/308) replaces the registered one
+    etag: str | None
+    last_modified: str | None
+    interval_seconds: float
+    next_due_at: float  # epoch seconds
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    consecutive_failures: int
+    items_seen: int
+    disabled_reason: str | None  # e.g. "410 Gone": not polled until registered again
+    registered_at: datetime | None  # of the registration this state belongs to
+    seen: tuple[SeenEntry, ...]
+    schema_version: int = FEED_STATE_SCHEMA_VERSION

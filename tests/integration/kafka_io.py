@@ -60,7 +60,14 @@ async def consume(
 
 
 def load_schema(record: str) -> dict[str, Any]:
-    text = (resources.files("streams") / "schemas" / f"{record}.v1.json").read_text("utf-8")
+    """The newest JSON Schema of a record: the one current producers write."""
+    folder = resources.files("streams") / "schemas"
+    versions = sorted(
+        int(entry.name.rsplit(".v", 1)[1].split(".")[0])
+        for entry in folder.iterdir()
+        if entry.name.startswith(f"{record}.v")
+    )
+    text = (folder / f"{record}.v{versions[-1]}.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 

@@ -15,12 +15,29 @@ from streams.codec import (
     decode_alert,
     decode_article,
     decode_dead_letter,
+    decode_feed_registration,
+    decode_feed_state,
     decode_raw_item,
     encode_record,
 )
 from streams.deadletter import make_dead_letter
 from streams.errors import DecodeError
-from streams.records import Alert, Article, Language, RawItem, TopicTag
+from streams.records import (
+    ALERT_SCHEMA_VERSION,
+    ARTICLE_SCHEMA_VERSION,
+    DEAD_LETTER_SCHEMA_VERSION,
+    FEED_REGISTRATION_SCHEMA_VERSION,
+    FEED_STATE_SCHEMA_VERSION,
+    RAW_ITEM_SCHEMA_VERSION,
+    Alert,
+    Article,
+    FeedRegistration,
+    FeedState,
+    Language,
+    RawItem,
+    SeenEntry,
+    TopicTag,
+)
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "streams" / "schemas"
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
@@ -67,17 +84,50 @@ ALERT = Alert(
 )
 
 
+CURRENT_VERSIONS = {
+    "raw_item": RAW_ITEM_SCHEMA_VERSION,
+    "article": ARTICLE_SCHEMA_VERSION,
+    "alert": ALERT_SCHEMA_VERSION,
+    "dead_letter": DEAD_LETTER_SCHEMA_VERSION,
+    "feed_registration": FEED_REGISTRATION_SCHEMA_VERSION,
+    "feed_state": FEED_STATE_SCHEMA_VERSION,
+}
+
+
 def schema(name: str) -> dict[str, object]:
-    loaded: dict[str, object] = json.loads((SCHEMAS / f"{name}.v1.json").read_text())
+    path = SCHEMAS / f"{name}.v{CURRENT_VERSIONS[name]}.json"
+    loaded: dict[str, object] = json.loads(path.read_text())
     return loaded
+
+
+REGISTRATION = FeedRegistration("f-0011", "https://x.example/rss", "X", "ar", 600.0, NOW)
+STATE = FeedState(
+    feed_id="f-0011",
+    url="https://x.example/rss2",
+    etag='W/"abc"',
+    last_modified="Wed, 25 Nov 2026 10:00:00 GMT",
+    interval_seconds=900.0,
+    next_due_at=1_790_000_000.5,
+    last_success_at=NOW,
+    last_error=None,
+    last_error_at=None,
+    consecutive_failures=0,
+    items_seen=12,
+    disabled_reason=None,
+    registered_at=NOW,
+    seen=(SeenEntry("i-01", "ab12", 1_789_999_000.0),),
+)
 
 
 @pytest.mark.parametrize(
     ("record", "decode", "name"),
     [
         (RAW, decode_raw_item, "raw_item"),
+        (replace(RAW, is_update=True), decode_raw_item, "raw_item"),
         (ARTICLE, decode_article, "article"),
         (ALERT, decode_alert, "alert"),
+        (REGISTRATION, decode_feed_registration, "feed_registration"),
+        (STATE, decode_feed_state, "feed_state"),
     ],
 )
 def test_record_round_trips_and_matches_its_schema(record, decode, name) -> None:  # type: ignore[no-untyped-def]
@@ -120,3 +170,10 @@ def test_naive_timestamp_from_a_producer_is_read_as_utc() -> None:
     data = orjson.loads(encode_record(RAW))
     data["fetched_at"] = "2026-11-26T09:30:00"
     assert decode_raw_item(orjson.dumps(data)) == replace(RAW)
+
+
+def test_raw_item_of_schema_version_1_is_still_read_as_not_an_update() -> None:
+    data = orjson.loads(encode_record(RAW))
+    del data["is_update"]
+    data["schema_version"] = 1
+    assert decode_raw_item(orjson.dumps(data)) == RAW
