@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
-from functools import lru_cache
-from itertools import product
+from itertools import accumulate, product
+from operator import itemgetter
+from typing import NamedTuple
 
 from streams.records import TopicTag
 from streams.tagging.taxonomy import CompiledTaxonomy, LanguageMatcher, RuleKind
-from streams.text.fold import WORD_PATTERN, fold_for_matching
+from streams.text.fold import fold_for_matching, split_words
 
 TITLE, SUMMARY = 0, 1
 
@@ -40,10 +40,12 @@ _ARABIC_SUFFIXES = ("هما", "ها", "هم", "كم", "نا", "ات", "ين", "�
 _TA_MARBUTA_SUFFIXES = ("تهما", "تها", "تهم", "ته")
 _MIN_ARABIC_STEM = 2
 _WORD_CACHE_SIZE = 1 << 16
+_MATCHER_CACHE_SIZE = 256  # (language, matcher) pairs; a taxonomy has a few dozen
 
 
-@dataclass(frozen=True, slots=True)
-class _Hit:
+# Named tuples rather than frozen dataclasses: an item makes dozens of hits, and a frozen
+# dataclass costs ~1 µs to build (object.__setattr__ per field) against ~0.2 µs for a tuple.
+class _Hit(NamedTuple):
     rule: int
     part: int
     field: int
@@ -56,8 +58,7 @@ class _Hit:
         return self.field == field and self.start < end and start < self.end
 
 
-@dataclass(frozen=True, slots=True)
-class _Candidate:
+class _Candidate(NamedTuple):
     rule: int
     value: float
     hits: tuple[_Hit, ...]
@@ -77,30 +78,38 @@ def match_topics(
 
 
 def _find_hits(text: str, field: int, language: str, matcher: LanguageMatcher) -> list[_Hit]:
-    spans: list[tuple[int, int]] = []
-    words: list[str] = []
-    keys: list[tuple[str, ...]] = []
-    for written in WORD_PATTERN.finditer(text):
-        word, word_keys = _analyse_word(written.group(), language, matcher)
-        spans.append(written.span())
-        words.append(word)
-        keys.append(word_keys)
+    analyses = _word_analyses(language, matcher)
+    parts = split_words(text)
+    analysed = [
+        analyses.get(written) or _analyse_word(written, language, matcher, analyses)
+        for written in parts[1::2]
+    ]
+    keyed = [index for index, (_, keys) in enumerate(analysed) if keys]
+    if not keyed and matcher.infix is None:
+        return []
+    # Word k spans bounds[2k]:bounds[2k + 1], from the lengths of the words and the gaps.
+    bounds = list(accumulate(map(len, parts)))
+    count = len(analysed)
     found: set[_Hit] = set()
-    for i in range(len(words)):
-        if not keys[i]:
-            continue
+    for i in keyed:
         nodes = [matcher.root]
-        for j in range(i, min(len(words), i + matcher.depth)):
-            reached = [n.children[k] for n in nodes for k in keys[j] if k in n.children]
+        for j in range(i, min(count, i + matcher.depth)):
+            keys = analysed[j][1]
+            reached = [n.children[k] for n in nodes for k in keys if k in n.children]
             for node in reached:
                 for rule, part in node.ends:
-                    found.add(_Hit(rule, part, field, i, j, spans[i][0], spans[j][1]))
+                    found.add(_Hit(rule, part, field, i, j, bounds[2 * i], bounds[2 * j + 1]))
             if not reached:
                 break
             nodes = reached
     if matcher.infix is not None:
+        words = [word for word, _ in analysed]
+        spans = list(zip(bounds[0::2], bounds[1::2], strict=False))
         found.update(_find_infix_hits(text, field, spans, words, matcher))
-    return sorted(found, key=lambda hit: (hit.start, hit.end, hit.rule, hit.part))
+    return sorted(found, key=_HIT_ORDER)
+
+
+_HIT_ORDER = itemgetter(5, 6, 0, 1)  # start, end, rule, part
 
 
 def _find_infix_hits(
@@ -135,13 +144,29 @@ def _find_infix_hits(
     return hits
 
 
-# News vocabulary repeats, so most words are folded and keyed once per matcher.
-@lru_cache(maxsize=_WORD_CACHE_SIZE)
+_Analysis = tuple[str, tuple[str, ...]]  # the folded word and its lookup keys
+# News vocabulary repeats, so most words are folded and keyed once per language and matcher: a
+# plain dict per pair, emptied when full, costs a third of an lru_cache keyed on all three.
+_ANALYSES: dict[tuple[str, LanguageMatcher], dict[str, _Analysis]] = {}
+
+
+def _word_analyses(language: str, matcher: LanguageMatcher) -> dict[str, _Analysis]:
+    analyses = _ANALYSES.get((language, matcher))
+    if analyses is None:
+        if len(_ANALYSES) >= _MATCHER_CACHE_SIZE:
+            _ANALYSES.clear()
+        analyses = _ANALYSES[(language, matcher)] = {}
+    return analyses
+
+
 def _analyse_word(
-    written: str, language: str, matcher: LanguageMatcher
-) -> tuple[str, tuple[str, ...]]:
+    written: str, language: str, matcher: LanguageMatcher, analyses: dict[str, _Analysis]
+) -> _Analysis:
     word = fold_for_matching(written, language)
-    return word, _word_keys(word, matcher)
+    if len(analyses) >= _WORD_CACHE_SIZE:
+        analyses.clear()
+    analysis = analyses[written] = (word, _word_keys(word, matcher))
+    return analysis
 
 
 def _word_keys(word: str, matcher: LanguageMatcher) -> tuple[str, ...]:
@@ -187,11 +212,12 @@ def _score_topics(
     candidates: dict[int, list[_Candidate]] = {}
     for index, rule_hits in by_rule.items():
         rule = taxonomy.rules[index]
-        allowed = [
-            hit
-            for hit in rule_hits
-            if not any(hit.overlaps(*span) for span in excluded.get(rule.topic, ()))
-        ]
+        spans = excluded.get(rule.topic)
+        allowed = (
+            [hit for hit in rule_hits if not any(hit.overlaps(*span) for span in spans)]
+            if spans
+            else rule_hits
+        )
         for candidate in _candidates(index, allowed, taxonomy):
             candidates.setdefault(rule.topic, []).append(candidate)
     tags: list[tuple[int, TopicTag]] = []
@@ -230,7 +256,11 @@ def _candidates(index: int, hits: list[_Hit], taxonomy: CompiledTaxonomy) -> lis
         return rule.weight * (taxonomy.title_weight if in_title else 1.0)
 
     if rule.kind is RuleKind.TERM:
-        return [_Candidate(index, value(hit), (hit,)) for hit in hits]
+        in_title = rule.weight * taxonomy.title_weight
+        return [
+            _Candidate(index, in_title if hit.field == TITLE else rule.weight * 1.0, (hit,))
+            for hit in hits
+        ]
     if rule.kind is RuleKind.NEAR:
         return [_Candidate(index, value(a, b), (a, b)) for a, b in _near_pairs(hits, rule.within)]
     if rule.kind is RuleKind.ALL:

@@ -8,9 +8,20 @@ import unicodedata
 # A word for matching: letters and digits plus the combining marks, tatweel and joiners that sit
 # inside Arabic, Persian and accented words (Python's \w leaves out combining marks). U+02BC, the
 # Ukrainian apostrophe, is a letter to Unicode but splits words here as the ASCII apostrophe does.
-WORD_PATTERN = re.compile(
-    "(?:[^\\W_\u02bc]|[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u200c\u200d])+"
-)
+_IN_WORD_MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u200c\u200d"
+WORD_PATTERN = re.compile("(?:[^\\W_\u02bc]|[" + _IN_WORD_MARKS + "])+")
+# The same words when the text holds no "_" and no U+02BC (the only \\w characters WORD_PATTERN
+# leaves out): one character class, which the regex engine scans ~3x faster than the alternation.
+# Both capture, so re.split hands back words and gaps in one call, without a match object a word.
+_WORDS_SPLIT = re.compile("(" + WORD_PATTERN.pattern + ")")
+_WORD_RUNS_SPLIT = re.compile("([\\w" + _IN_WORD_MARKS + "]+)")
+
+
+def split_words(text: str) -> list[str]:
+    """`text` cut around its WORD_PATTERN words: [gap, word, gap, word, ..., gap]."""
+    pattern = _WORDS_SPLIT if "_" in text or "\u02bc" in text else _WORD_RUNS_SPLIT
+    return pattern.split(text)
+
 
 _ARABIC_MARKS = (
     *range(0x0610, 0x061B),  # Quranic honorifics and small signs

@@ -6,6 +6,7 @@ import importlib.resources
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -211,6 +212,8 @@ _DECISIVE_SCRIPTS = {
 }
 
 
+# Models repeat a few hundred labels; remembering their codes saves ~5 µs an item.
+@lru_cache(maxsize=4096)
 def normalize_code(code: str) -> str:
     """Map a model label or feed hint ('__label__pt', 'en-US', 'zh_Hant') to our language code."""
     code = code.removeprefix("__label__").strip().lower().replace("_", "-").split("-", 1)[0]
@@ -342,6 +345,7 @@ def _fold_scores(
     return scores, min(excluded, 1.0)
 
 
+@lru_cache(maxsize=4096)
 def _fits_script(code: str, script: str | None) -> bool:
     if script == "Latin":
         return code not in _LATIN_EXCLUDED

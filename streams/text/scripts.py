@@ -22,14 +22,15 @@ _SCRIPT_CLASSES: dict[str, str] = {
     "Georgian": "\u10a0-\u10ff\u1c90-\u1cbf\u2d00-\u2d2f",
     "Armenian": "\u0530-\u058f\ufb13-\ufb17",
 }
-_SCRIPT_PATTERNS = {name: re.compile(f"[{chars}]") for name, chars in _SCRIPT_CLASSES.items()}
+_SCRIPT_PATTERNS = {name: re.compile(f"[{chars}]+") for name, chars in _SCRIPT_CLASSES.items()}
 _OTHER_SCRIPTS = {
     name: re.compile(
         "[" + "".join(chars for other, chars in _SCRIPT_CLASSES.items() if other != name) + "]+"
     )
     for name in _SCRIPT_CLASSES
 }
-_LETTER = re.compile(r"[^\W\d_]")
+# Runs rather than single letters: the joined string is the same, the list ~5x shorter.
+_LETTERS = re.compile(r"[^\W\d_]+")
 # Latin, ASCII and General Punctuation only: the common case in news, counted without script scans.
 _NOT_LATIN = re.compile(r"[^\x00-\u024f\u1e00-\u1eff\u2000-\u206f\u20a0-\u20bf]")
 
@@ -49,7 +50,7 @@ class ScriptCounts:
 
 def count_scripts(text: str) -> ScriptCounts:
     """Count letters per script; stops scanning once every letter is accounted for."""
-    letters = "".join(_LETTER.findall(text))
+    letters = "".join(_LETTERS.findall(text))
     if not letters:
         return ScriptCounts(0, {})
     if not _NOT_LATIN.search(letters):
@@ -57,7 +58,7 @@ def count_scripts(text: str) -> ScriptCounts:
     by_script = {}
     remaining = len(letters)
     for name, pattern in _SCRIPT_PATTERNS.items():
-        found = len(pattern.findall(letters))
+        found = len("".join(pattern.findall(letters)))
         if found:
             by_script[name] = found
             remaining -= found
