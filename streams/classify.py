@@ -15,8 +15,9 @@ from typing import Any, TextIO
 import orjson
 
 from streams.errors import DecodeError, FeedError
-from streams.feeds.fetch import build_http_client, fetch_feed
+from streams.feeds.http import Fetcher
 from streams.feeds.parse import FeedSource, parse_feed
+from streams.feeds.service import fetch_config
 from streams.pipeline import Enricher, enrich
 from streams.records import Article, RawItem
 from streams.settings import Settings
@@ -93,9 +94,12 @@ def _read_feed(target: str, settings: Settings) -> tuple[bytes, str, str | None]
             raise FeedError(f"{target}: cannot read ({exc.strerror})") from None
 
     async def fetch() -> tuple[bytes, str, str | None]:
-        async with build_http_client(settings.user_agent, settings.http_timeout_seconds) as client:
-            result = await fetch_feed(client, target, settings.max_feed_bytes, allow_file=True)
-            return result.body, result.url, result.content_type
+        # The same fetcher and address policy as the poller: classify is not a way around them.
+        async with Fetcher(fetch_config(settings)) as fetcher:
+            response = await fetcher.fetch(target)
+        if response.body is None:
+            raise FeedError(f"{target}: HTTP {response.status}")
+        return response.body, response.url, response.content_type
 
     return asyncio.run(fetch())
 

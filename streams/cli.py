@@ -108,6 +108,53 @@ def cmd_tail(args: argparse.Namespace) -> int:
     )  # fmt: skip
 
 
+def cmd_feeds(args: argparse.Namespace) -> int:
+    from streams.feeds import registry
+    from streams.feeds.feedlist import read_feed_list, write_opml, write_toml, write_yaml
+    from streams.kafka_admin import ensure_topics
+    from streams.settings import FeedConfig
+
+    settings = _load(args)
+    if not settings.broker:
+        raise _user_error("`wirewatch feeds` needs WIREWATCH_BROKER=host:port")
+    now = datetime.now(UTC)
+    asyncio.run(ensure_topics(settings))
+    action = args.feeds_command
+    if action == "add":
+        feed = FeedConfig(args.url, args.name, args.language, args.interval)
+        registration = registry.registration_for(feed, now)
+        asyncio.run(registry.write_registrations(settings, [registration]))
+        print(f"registered {registration.feed_id} {registration.url}")
+    elif action == "import":
+        feeds = read_feed_list(Path(args.path))
+        registrations = [registry.registration_for(feed, now) for feed in feeds]
+        asyncio.run(registry.write_registrations(settings, registrations))
+        print(f"registered {len(registrations)} feeds from {args.path}")
+    elif action == "remove":
+        known = asyncio.run(registry.read_registry(settings))
+        feed_ids = registry.resolve_feed_ids(args.targets, known)
+        asyncio.run(registry.remove_feeds(settings, feed_ids))
+        print(f"removed {len(feed_ids)} feeds")
+    elif action == "list":
+        known = asyncio.run(registry.read_registry(settings))
+        states = asyncio.run(registry.read_states(settings))
+        rows = registry.feed_rows(known, states, now)
+        if args.json:
+            for row in rows:
+                sys.stdout.write(orjson.dumps(row).decode() + "\n")
+        else:
+            print(registry.format_feed_table(rows))
+    elif action == "export":
+        known = asyncio.run(registry.read_registry(settings))
+        feeds = [
+            FeedConfig(r.url, r.name, r.language, r.interval_seconds)
+            for r in sorted(known.values(), key=lambda r: r.url)
+        ]
+        writers = {"opml": write_opml, "toml": write_toml, "yaml": write_yaml}
+        sys.stdout.write(writers[args.format](feeds))
+    return 0
+
+
 def _user_error(message: str) -> WirewatchError:
     from streams.errors import SettingsError
 
@@ -133,6 +180,21 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--from-beginning", action="store_true")
     tail.add_argument("--max-messages", type=int, default=None)
     tail.add_argument("--timeout", type=float, default=None, help="stop after this many idle s")
+    feeds = sub.add_parser("feeds", help="the feed registry (a compacted Kafka topic)")
+    feeds_sub = feeds.add_subparsers(dest="feeds_command", required=True)
+    add = feeds_sub.add_parser("add", help="register a feed; running pollers pick it up")
+    add.add_argument("url")
+    add.add_argument("--name")
+    add.add_argument("--language", help="the feed's language, a prior for detection")
+    add.add_argument("--interval", type=float, help="pinned poll interval in seconds")
+    remove = feeds_sub.add_parser("remove", help="unregister feeds by id or URL")
+    remove.add_argument("targets", nargs="+")
+    listing = feeds_sub.add_parser("list", help="every feed with its health")
+    listing.add_argument("--json", action="store_true", help="one JSON object per feed")
+    importing = feeds_sub.add_parser("import", help="register feeds from OPML, TOML or YAML")
+    importing.add_argument("path")
+    export = feeds_sub.add_parser("export", help="print the registry as OPML, TOML or YAML")
+    export.add_argument("--format", choices=("opml", "toml", "yaml"), default="opml")
     topics = sub.add_parser("topics", help="taxonomy tools")
     topics_sub = topics.add_subparsers(dest="topics_command", required=True)
     check = topics_sub.add_parser("check", help="validate a taxonomy file")
@@ -148,6 +210,7 @@ COMMANDS = {
     "classify": cmd_classify,
     "tail": cmd_tail,
     "topics": cmd_topics_check,
+    "feeds": cmd_feeds,
 }
 
 

@@ -10,11 +10,33 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 STAGES = ("poll", "enrich", "alert")
 OUTCOMES = ("ok", "dead_letter")
-FETCH_OUTCOMES = ("ok", "not_modified", "http_error", "network_error", "parse_error")
+FETCH_OUTCOMES = (
+    "ok",
+    "not_modified",
+    "http_error",
+    "gone",
+    "throttled",
+    "parse_error",
+    # streams.feeds.http.FetchErrorKind values
+    "network",
+    "timeout",
+    "too_large",
+    "redirect",
+    "unsafe_address",
+    "scheme",
+)
+# Status codes a feed operator acts on get their own label value; the rest are counted by class.
+KNOWN_STATUSES = frozenset({200, 301, 302, 304, 307, 308, 400, 401, 403, 404, 410, 429, 500,
+                            502, 503, 504})  # fmt: skip
+
+
+def status_label(status: int) -> str:
+    """A bounded label value for an HTTP status code."""
+    return str(status) if status in KNOWN_STATUSES else f"{status // 100}xx"
 
 
 @dataclass(frozen=True)
@@ -30,6 +52,10 @@ class Metrics:
     feed_fetch_duration: Histogram
     feed_items_emitted: Counter
     feed_items_suppressed: Counter
+    feed_bytes: Counter
+    feeds_owned: Gauge
+    feeds_in_backoff: Gauge
+    poll_round_duration: Histogram
 
     @classmethod
     def create(
@@ -85,8 +111,8 @@ class Metrics:
             ),
             feed_fetches=Counter(
                 "wirewatch_feed_fetches_total",
-                "Feed fetches by outcome.",
-                ["outcome"],
+                "Feed fetches by outcome and HTTP status ('none' when no response came).",
+                ["outcome", "status"],
                 registry=registry,
             ),
             feed_fetch_duration=Histogram(
@@ -97,12 +123,34 @@ class Metrics:
             ),
             feed_items_emitted=Counter(
                 "wirewatch_feed_items_emitted_total",
-                "Feed entries sent to the raw-items topic.",
+                "Feed entries sent to the raw-items topic: new ones, and updates of sent ones.",
+                ["kind"],
                 registry=registry,
             ),
             feed_items_suppressed=Counter(
                 "wirewatch_feed_items_suppressed_total",
                 "Feed entries not sent because they were already sent.",
+                registry=registry,
+            ),
+            feed_bytes=Counter(
+                "wirewatch_feed_bytes_total",
+                "Bytes received from feed servers, as sent on the wire (compressed).",
+                registry=registry,
+            ),
+            feeds_owned=Gauge(
+                "wirewatch_feeds_owned",
+                "Feeds this poller owns (its share of the registry partitions).",
+                registry=registry,
+            ),
+            feeds_in_backoff=Gauge(
+                "wirewatch_feeds_in_backoff",
+                "Owned feeds whose last poll failed and that wait out a back-off.",
+                registry=registry,
+            ),
+            poll_round_duration=Histogram(
+                "wirewatch_poll_round_duration_seconds",
+                "Time to poll every feed that was due at one scheduler tick.",
+                buckets=(0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300),
                 registry=registry,
             ),
         )
@@ -112,8 +160,9 @@ class Metrics:
             for outcome in OUTCOMES:
                 metrics.items_processed.labels(stage, outcome)
         for outcome in FETCH_OUTCOMES:
-            metrics.feed_fetches.labels(outcome)
             metrics.feed_fetch_duration.labels(outcome)
+        for kind in ("new", "update"):
+            metrics.feed_items_emitted.labels(kind)
         for topic in topic_ids:
             metrics.topics_tagged.labels(topic)
             for severity in severities:

@@ -20,25 +20,24 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer
 from prometheus_client import CollectorRegistry
 
 from streams.codec import decode_alert
 from streams.errors import DecodeError, SettingsError
-from streams.feeds.fetch import build_http_client
-from streams.feeds.parse import FeedSource
-from streams.feeds.poller import SEEN_CAPACITY, Poller
-from streams.feeds.seen import rebuild_seen_set
+from streams.feeds.registry import register_missing
+from streams.feeds.service import run_poller_service
 from streams.kafka_admin import ensure_topics
 from streams.localbroker import start_local_broker, stop_local_broker
 from streams.metrics import Metrics, serve_metrics
 from streams.records import Alert
 from streams.settings import Settings
-from streams.topics import ALERTS, RAW_ITEMS
+from streams.topics import ALERTS
 
 log = logging.getLogger(__name__)
 
@@ -88,38 +87,17 @@ def run_worker(settings: Settings) -> None:
     worker.execute_from_commandline()
 
 
-def feed_sources(settings: Settings) -> list[FeedSource]:
-    if not settings.feeds:
-        raise SettingsError("no feeds configured: set WIREWATCH_FEEDS or `feeds` in the config")
-    return [FeedSource.from_url(f.url, f.name, f.language) for f in settings.feeds]
-
-
 async def poll_forever(settings: Settings, stop: asyncio.Event) -> None:
-    """Poll the configured feeds every interval, sending entries to Kafka, until `stop`."""
+    """Register configured feeds, then poll this process's share of the registry until `stop`."""
     require_broker(settings, "poll")
     registry, metrics = create_metrics(settings)
     port = serve_metrics(registry, settings.metrics_host, settings.poller_metrics_port)
     print(f"poller metrics on http://{settings.metrics_host}:{port}/metrics", flush=True)
     await ensure_topics(settings)
-    producer = AIOKafkaProducer(
-        bootstrap_servers=settings.broker,
-        acks="all",
-        enable_idempotence=True,
-        linger_ms=5,
-    )
-    await producer.start()
-
-    async def send(topic: str, key: bytes | None, value: bytes) -> None:
-        await producer.send(topic, value=value, key=key)
-
-    seen = await rebuild_seen_set(settings.broker, settings.topic(RAW_ITEMS.suffix), SEEN_CAPACITY)
-    print(f"poller remembers {len(seen)} entries already sent", flush=True)
-    try:
-        async with build_http_client(settings.user_agent, settings.http_timeout_seconds) as client:
-            poller = Poller(settings, feed_sources(settings), send, client, metrics, seen)
-            await poller.run(stop)
-    finally:
-        await producer.stop()  # flushes what is still buffered
+    if settings.feeds:
+        written = await register_missing(settings, settings.feeds, datetime.now(UTC))
+        print(f"registered {len(written)} configured feeds", flush=True)
+    await run_poller_service(settings, metrics, stop)
 
 
 def configure_logging(settings: Settings) -> None:
@@ -246,6 +224,9 @@ def run_all(settings: Settings, out: TextIO = sys.stdout) -> None:
                 serve_sample_feeds(settings.metrics_host, settings.sample_feeds_port)
             )
             env["WIREWATCH_FEEDS"] = ",".join(urls)
+            # The sample server is on loopback, which the SSRF guard refuses unless allowed.
+            allowed = [*settings.allowed_networks, f"{settings.metrics_host}/32"]
+            env["WIREWATCH_ALLOWED_NETWORKS"] = ",".join(allowed)
             print(f"serving {len(urls)} bundled sample feeds on local HTTP", file=out, flush=True)
         registry, _metrics = create_metrics(settings)
         serve_metrics(registry, settings.metrics_host, settings.run_metrics_port)

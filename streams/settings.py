@@ -55,7 +55,17 @@ class Settings:
     log_level: str = "info"
     # Feeds: empty means the bundled sample feeds, served over local HTTP by `wirewatch run`.
     feeds: tuple[FeedConfig, ...] = ()
-    poll_interval_seconds: float = 60.0
+    poll_interval_seconds: float = 300.0  # a new feed's first interval; it then adapts
+    min_poll_interval_seconds: float = 60.0
+    max_poll_interval_seconds: float = 86400.0
+    backoff_base_seconds: float = 60.0
+    backoff_max_seconds: float = 21600.0
+    max_concurrent_fetches: int = 64
+    max_fetches_per_host: int = 4
+    # Networks feeds may resolve to although private/loopback/link-local ("127.0.0.1/32" for
+    # local development and tests); everything else in those ranges is refused (SSRF guard).
+    allowed_networks: tuple[str, ...] = ()
+    seen_retention_seconds: float = 7 * 86400.0
     http_timeout_seconds: float = 20.0
     max_feed_bytes: int = 15 * 1024 * 1024
     max_entries_per_poll: int = 500
@@ -87,6 +97,11 @@ def _coerce(name: str, value: Any) -> Any:
         return _coerce_feeds(value)
     if name == "watch":
         return _coerce_watch(value)
+    if name == "allowed_networks":
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+            raise SettingsError("setting 'allowed_networks': a list of CIDR networks")
+        return tuple(i.strip() for i in items if i.strip())
     kind: type = type(default)
     try:
         if kind is bool:
@@ -204,8 +219,13 @@ def _check(settings: Settings) -> None:
         raise SettingsError("setting 'partitions': must be 1 or more")
     if not 0.0 <= settings.min_language_confidence <= 1.0:
         raise SettingsError("setting 'min_language_confidence': must be between 0 and 1")
+    if not 0 < settings.min_poll_interval_seconds <= settings.max_poll_interval_seconds:
+        raise SettingsError(
+            "settings 'min_poll_interval_seconds' and 'max_poll_interval_seconds': "
+            "need 0 < min <= max, e.g. 60 and 86400"
+        )
     if settings.poll_interval_seconds <= 0:
-        raise SettingsError("setting 'poll_interval_seconds': must be positive, e.g. 60")
+        raise SettingsError("setting 'poll_interval_seconds': must be positive, e.g. 300")
 
 
 def describe_settings(settings: Settings) -> dict[str, Any]:
@@ -215,6 +235,8 @@ def describe_settings(settings: Settings) -> dict[str, Any]:
         value = getattr(settings, name)
         if name == "feeds":
             value = [dataclasses.asdict(f) for f in value]
+        elif name == "allowed_networks":
+            value = list(value)
         elif name == "watch":
             value = dict(value)
         if any(word in name for word in ("password", "secret", "token")) and value:

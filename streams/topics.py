@@ -32,7 +32,17 @@ ALERTS = TopicSpec("alerts", "alert", "item_id", retention_ms=90 * DAY_MS)
 # Dead letters are kept longest: they are the only copy of input a stage could not handle.
 DEAD_LETTERS = TopicSpec("dead-letters", "dead_letter", "item_id or none", retention_ms=90 * DAY_MS)
 
-ALL_TOPICS: tuple[TopicSpec, ...] = (RAW_ITEMS, ARTICLES, ALERTS, DEAD_LETTERS)
+# Poller-side state, compacted: the latest value per feed id is all that matters. Both are keyed
+# by feed id with the same partition count, so they are co-partitioned: the poller that owns a
+# feed's registration partition owns its state partition too.
+FEEDS = TopicSpec(
+    "feeds", "feed_registration", "feed_id", retention_ms=-1, cleanup_policy="compact"
+)
+FEED_STATE = TopicSpec(
+    "feed-state", "feed_state", "feed_id", retention_ms=-1, cleanup_policy="compact"
+)
+
+ALL_TOPICS: tuple[TopicSpec, ...] = (RAW_ITEMS, ARTICLES, ALERTS, DEAD_LETTERS, FEEDS, FEED_STATE)
 
 
 def spec_for_name(name: str, settings: Settings) -> TopicSpec:
@@ -45,4 +55,6 @@ def spec_for_name(name: str, settings: Settings) -> TopicSpec:
 
 def topic_configs(spec: TopicSpec) -> dict[str, str]:
     """Broker-side topic configuration for a spec."""
+    if spec.cleanup_policy == "compact":
+        return {"cleanup.policy": "compact"}
     return {"retention.ms": str(spec.retention_ms), "cleanup.policy": spec.cleanup_policy}

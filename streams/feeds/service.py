@@ -1,0 +1,496 @@
+"""The poller process: owns a share of the registered feeds, polls each when due, emits entries.
+
+Assignment: every poller joins one consumer group on the compacted feeds topic, so each registry
+partition, and with it each feed, belongs to exactly one poller; Kafka rebalances when a poller
+joins or leaves. On assignment a poller reads the co-partitioned feed-state partitions (validators,
+schedule, seen-set) and continues where the previous owner stopped. Registrations that arrive
+later (`wirewatch feeds add|remove`) are picked up by the same consumer, without a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import logging
+import random
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+
+from streams.codec import decode_feed_registration, decode_feed_state, encode_record
+from streams.deadletter import make_dead_letter
+from streams.errors import DecodeError, FeedError
+from streams.feeds.http import FetchConfig, Fetcher, FetchError, FetchResponse, Validators
+from streams.feeds.netguard import AddressPolicy
+from streams.feeds.parse import FeedSource, ParsedFeed, parse_feed
+from streams.feeds.polling import (
+    select_entries,
+    state_after_failure,
+    state_after_success,
+    state_for_registration,
+)
+from streams.feeds.registry import read_partitions
+from streams.feeds.schedule import (
+    ScheduleConfig,
+    initial_interval,
+    plan_after_failure,
+    plan_after_success,
+)
+from streams.metrics import Metrics, status_label
+from streams.records import DeadLetter, FeedRegistration, FeedState, RawItem, SeenEntry
+from streams.settings import Settings
+from streams.topics import DEAD_LETTERS, FEED_STATE, FEEDS, RAW_ITEMS
+
+log = logging.getLogger(__name__)
+
+MAX_DEAD_LETTER_BODY = 256 * 1024
+SCHEDULER_TICK_SECONDS = 1.0
+
+
+def schedule_config(settings: Settings) -> ScheduleConfig:
+    """The poll schedule the settings ask for."""
+    return ScheduleConfig(
+        min_interval=settings.min_poll_interval_seconds,
+        max_interval=settings.max_poll_interval_seconds,
+        default_interval=min(
+            max(settings.poll_interval_seconds, settings.min_poll_interval_seconds),
+            settings.max_poll_interval_seconds,
+        ),
+        backoff_base=settings.backoff_base_seconds,
+        backoff_max=settings.backoff_max_seconds,
+    )
+
+
+def fetch_config(settings: Settings) -> FetchConfig:
+    """The HTTP behaviour the settings ask for."""
+    return FetchConfig(
+        user_agent=settings.user_agent,
+        connect_timeout=min(settings.http_timeout_seconds, 10.0),
+        read_timeout=settings.http_timeout_seconds,
+        total_timeout=settings.http_timeout_seconds * 1.5,
+        max_body_bytes=settings.max_feed_bytes,
+        max_concurrency=settings.max_concurrent_fetches,
+        max_per_host=settings.max_fetches_per_host,
+        policy=AddressPolicy.from_strings(settings.allowed_networks),
+        allow_file=settings.allow_file_urls,
+    )
+
+
+async def run_poller_service(settings: Settings, metrics: Metrics, stop: asyncio.Event) -> None:
+    """Follow the registry and poll owned feeds until `stop`; flush everything on the way out."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.broker, acks="all", enable_idempotence=True, linger_ms=5
+    )
+    await producer.start()
+    fetcher = Fetcher(fetch_config(settings))
+    service = PollerService(settings, fetcher, producer, metrics)
+    try:
+        await asyncio.gather(follow_registry(service, stop), service.run_scheduler(stop))
+    finally:
+        for task in list(service.in_flight.values()):
+            task.cancel()
+        await asyncio.gather(*service.in_flight.values(), return_exceptions=True)
+        await fetcher.aclose()
+        await producer.stop()  # flushes what is still buffered
+
+
+def encode_entry(item: RawItem) -> bytes:
+    """Encode an entry; raises ValueError for text JSON cannot carry (lone surrogates)."""
+    try:
+        return encode_record(item)
+    except TypeError as exc:  # orjson's JSONEncodeError is a TypeError
+        raise ValueError(f"entry cannot be encoded as JSON: {exc}") from None
+
+
+def describe_entry(item: RawItem) -> bytes:
+    """The entry as ASCII JSON with escapes: the dead letter of an entry that cannot be encoded."""
+    return json.dumps(dataclasses.asdict(item), default=str, ensure_ascii=True).encode()
+
+
+class PollerService:
+    """Polls the feeds of the registry partitions this process owns."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        fetcher: Fetcher,
+        producer: AIOKafkaProducer,
+        metrics: Metrics,
+        rng: random.Random | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self.fetcher = fetcher
+        self.producer = producer
+        self.metrics = metrics
+        self.rng = rng or random.Random()
+        self.clock = clock
+        self.schedule = schedule_config(settings)
+        self.feeds: dict[str, FeedRegistration] = {}
+        self.states: dict[str, FeedState] = {}
+        self.partition_of: dict[str, int] = {}
+        self.in_flight: dict[str, asyncio.Task[None]] = {}
+        self.wake = asyncio.Event()
+        # aiokafka may hand out a new partition's records before the rebalance listener has
+        # loaded its state: registrations wait here until their partition's state is in.
+        self.loaded: dict[int, asyncio.Event] = {}
+        self.owned: set[int] = set()
+        self.observers: set[asyncio.Task[None]] = set()  # referenced so they are not collected
+
+    # --- ownership ------------------------------------------------------------------------------
+
+    async def take(self, partitions: set[TopicPartition]) -> None:
+        """Load the state of newly assigned partitions; their registrations follow in the stream."""
+        numbers = {tp.partition for tp in partitions}
+        self.owned |= numbers
+        for number in numbers:
+            self.loaded.setdefault(number, asyncio.Event())
+        state_partitions = [
+            TopicPartition(FEED_STATE.name(self.settings), number) for number in numbers
+        ]
+        loaded = await read_partitions(self.settings.broker, state_partitions, decode_feed_state)
+        self.states.update(loaded)
+        for number in numbers:
+            self.loaded[number].set()
+        log.info("took %d registry partitions, %d feed states", len(partitions), len(loaded))
+
+    async def release(self, partitions: set[TopicPartition]) -> None:
+        """Stop polling the feeds of revoked partitions; their state stays in Kafka."""
+        revoked = {tp.partition for tp in partitions}
+        self.owned -= revoked
+        for number in revoked:
+            event = self.loaded.pop(number, None)
+            if event is not None:
+                event.set()  # a registration waiting for it finds the partition gone
+        for feed_id in [f for f, p in self.partition_of.items() if p in revoked]:
+            await self._forget(feed_id)
+        # The next owner (maybe this process again) reads the state back from Kafka.
+        await self.producer.flush()
+        # States loaded for partitions whose registrations never arrived go too.
+        for feed_id in [f for f in self.states if f not in self.feeds]:
+            del self.states[feed_id]
+
+    async def _forget(self, feed_id: str) -> None:
+        task = self.in_flight.pop(feed_id, None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self.feeds.pop(feed_id, None)
+        self.states.pop(feed_id, None)
+        self.partition_of.pop(feed_id, None)
+
+    async def on_registration(
+        self, partition: int, feed_id: str, registration: FeedRegistration | None
+    ) -> None:
+        """Apply one record of the feeds topic: a registration, or a removal (None)."""
+        await self.loaded.setdefault(partition, asyncio.Event()).wait()
+        if partition not in self.owned:
+            return
+        if registration is None:
+            if feed_id in self.feeds:
+                log.info("feed %s removed", feed_id)
+            await self._forget(feed_id)
+            return
+        interval = initial_interval(self.schedule, registration.interval_seconds)
+        state = state_for_registration(
+            registration, self.states.get(feed_id), interval, self.clock()
+        )
+        self.feeds[feed_id] = registration
+        self.states[feed_id] = state
+        self.partition_of[feed_id] = partition
+        self.wake.set()
+
+    # --- scheduling -----------------------------------------------------------------------------
+
+    def due_feeds(self, now: float) -> list[str]:
+        """Feeds whose next poll is due, not disabled and not already being polled."""
+        return [
+            feed_id
+            for feed_id, state in self.states.items()
+            if feed_id in self.feeds
+            and feed_id not in self.in_flight
+            and state.disabled_reason is None
+            and state.next_due_at <= now
+        ]
+
+    async def run_scheduler(self, stop: asyncio.Event) -> None:
+        """Start a poll for every due feed; sleep until one is due or the registry changes."""
+        while not stop.is_set():
+            now = self.clock()
+            due = self.due_feeds(now)
+            if due:
+                started = time.perf_counter()
+                tasks = [self._start(feed_id) for feed_id in due]
+                observer = asyncio.create_task(self._observe_round(tasks, started))
+                self.observers.add(observer)
+                observer.add_done_callback(self.observers.discard)
+            self._update_gauges()
+            waiting = [s.next_due_at for f, s in self.states.items() if f not in self.in_flight]
+            sleep = min([SCHEDULER_TICK_SECONDS, *(t - now for t in waiting)])
+            self.wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), timeout=max(sleep, 0.05))
+
+    def _start(self, feed_id: str) -> asyncio.Task[None]:
+        task = asyncio.create_task(self.poll(feed_id))
+        self.in_flight[feed_id] = task
+        task.add_done_callback(lambda _: self._finished(feed_id, task))
+        return task
+
+    def _finished(self, feed_id: str, task: asyncio.Task[None]) -> None:
+        if self.in_flight.get(feed_id) is task:
+            del self.in_flight[feed_id]
+        self.wake.set()
+
+    async def _observe_round(self, tasks: list[asyncio.Task[None]], started: float) -> None:
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.metrics.poll_round_duration.observe(time.perf_counter() - started)
+        log.info("poll round done: %d feeds in %.2f s", len(tasks), time.perf_counter() - started)
+
+    def _update_gauges(self) -> None:
+        self.metrics.feeds_owned.set(len(self.feeds))
+        self.metrics.feeds_in_backoff.set(
+            sum(
+                1
+                for state in self.states.values()
+                if state.consecutive_failures and state.disabled_reason is None
+            )
+        )
+
+    # --- one poll -------------------------------------------------------------------------------
+
+    async def poll(self, feed_id: str) -> None:
+        """Fetch, parse and emit one feed, then store its new state. Never raises FeedError."""
+        registration, state = self.feeds[feed_id], self.states[feed_id]
+        fetched_at, now = datetime.now(UTC), self.clock()
+        started = time.perf_counter()
+        try:
+            response = await self.fetcher.fetch(
+                state.url, Validators(state.etag, state.last_modified)
+            )
+        except FetchError as exc:
+            self._count_fetch(str(exc.kind), "none", time.perf_counter() - started, 0)
+            await self._store(
+                feed_id, self._failed(state, str(exc), fetched_at, now, retry_after=None)
+            )
+            return
+        elapsed = time.perf_counter() - started
+        if response.status == 304:
+            self._count_fetch("not_modified", "304", elapsed, response.wire_bytes)
+            await self._store(
+                feed_id, self._succeeded(state, response, None, fetched_at, now, 0, None)
+            )
+            return
+        if response.body is None or not 200 <= response.status < 300:
+            await self._store(feed_id, self._http_failure(state, response, fetched_at, now))
+            return
+        source = FeedSource(
+            url=response.url,
+            name=registration.name or "",
+            feed_id=feed_id,
+            language_hint=registration.language,
+        )
+        try:
+            parsed = await asyncio.to_thread(
+                parse_feed,
+                response.body,
+                source,
+                fetched_at,
+                response.content_type,
+                max_entries=self.settings.max_entries_per_poll,
+            )
+        except FeedError as exc:
+            self._count_fetch("parse_error", status_label(response.status), elapsed,
+                              response.wire_bytes)  # fmt: skip
+            await self._dead_letter_document(registration, response, exc, fetched_at)
+            await self._store(feed_id, self._failed(state, str(exc), fetched_at, now, None))
+            return
+        self._count_fetch("ok", status_label(response.status), elapsed, response.wire_bytes)
+        for warning in parsed.warnings:
+            log.info("feed %s: %s", feed_id, warning)
+        emitted, seen = await self._emit_entries(feed_id, parsed, state, now)
+        await self._store(
+            feed_id, self._succeeded(state, response, parsed, fetched_at, now, emitted, seen)
+        )
+
+    async def _emit_entries(
+        self, feed_id: str, parsed: ParsedFeed, state: FeedState, now: float
+    ) -> tuple[int, tuple[SeenEntry, ...]]:
+        emit, seen, suppressed = select_entries(
+            parsed.items, state.seen, now, self.settings.seen_retention_seconds
+        )
+        self.metrics.items_received.labels("poll").inc(len(parsed.items))
+        self.metrics.feed_items_suppressed.inc(suppressed)
+        for item in emit:
+            try:
+                value = encode_entry(item)
+            except ValueError as exc:
+                letter = make_dead_letter(
+                    "poll", describe_entry(item), exc, datetime.now(UTC),
+                    extra={"feed_url": state.url, "feed_id": feed_id},
+                )  # fmt: skip
+                await self._send_dead_letter(dataclasses.replace(letter, item_id=item.item_id))
+                self.metrics.items_processed.labels("poll", "dead_letter").inc()
+                self.metrics.stage_errors.labels("poll", "ValueError").inc()
+                continue
+            await self.producer.send(
+                RAW_ITEMS.name(self.settings), value, key=item.item_id.encode()
+            )
+            self.metrics.items_processed.labels("poll", "ok").inc()
+            self.metrics.feed_items_emitted.labels("update" if item.is_update else "new").inc()
+        return len(emit), seen
+
+    def _succeeded(
+        self,
+        state: FeedState,
+        response: FetchResponse,
+        parsed: ParsedFeed | None,
+        fetched_at: datetime,
+        now: float,
+        count: int,
+        seen: tuple[SeenEntry, ...] | None,
+    ) -> FeedState:
+        registration = self.feeds[state.feed_id]
+        plan = plan_after_success(
+            now,
+            state.interval_seconds,
+            count > 0,
+            self.schedule,
+            self.rng,
+            feed_interval=registration.interval_seconds,
+            ttl=parsed.ttl_seconds if parsed is not None else None,
+            max_age=response.max_age_seconds,
+        )
+        return state_after_success(
+            state,
+            url=response.permanent_url or state.url,
+            etag=response.validators.etag,
+            last_modified=response.validators.last_modified,
+            interval=plan.interval,
+            next_due_at=plan.next_due,
+            fetched_at=fetched_at,
+            new_entries=count,
+            seen=seen,
+        )
+
+    def _failed(
+        self,
+        state: FeedState,
+        error: str,
+        failed_at: datetime,
+        now: float,
+        retry_after: float | None,
+        disabled_reason: str | None = None,
+    ) -> FeedState:
+        plan = plan_after_failure(
+            now,
+            state.interval_seconds,
+            state.consecutive_failures + 1,
+            self.schedule,
+            self.rng,
+            retry_after=retry_after,
+        )
+        log.warning("feed %s failed: %s", state.feed_id, error)
+        return state_after_failure(
+            state,
+            error=error,
+            failed_at=failed_at,
+            next_due_at=plan.next_due,
+            disabled_reason=disabled_reason,
+        )
+
+    def _http_failure(
+        self, state: FeedState, response: FetchResponse, fetched_at: datetime, now: float
+    ) -> FeedState:
+        status = response.status
+        label = status_label(status)
+        if status == 410:
+            self._count_fetch("gone", label, response.elapsed_seconds, response.wire_bytes)
+            return self._failed(
+                state, f"HTTP 410 Gone from {response.url}", fetched_at, now, None,
+                disabled_reason="HTTP 410 Gone: the publisher removed this feed",
+            )  # fmt: skip
+        outcome = "throttled" if status in (429, 503) else "http_error"
+        self._count_fetch(outcome, label, response.elapsed_seconds, response.wire_bytes)
+        return self._failed(
+            state, f"HTTP {status} from {response.url}", fetched_at, now,
+            response.retry_after_seconds,
+        )  # fmt: skip
+
+    def _count_fetch(self, outcome: str, status: str, elapsed: float, wire_bytes: int) -> None:
+        self.metrics.feed_fetches.labels(outcome, status).inc()
+        self.metrics.feed_fetch_duration.labels(outcome).observe(elapsed)
+        self.metrics.feed_bytes.inc(wire_bytes)
+
+    async def _store(self, feed_id: str, state: FeedState) -> None:
+        """Keep the new state, unless the feed was removed or moved while it was polled."""
+        if feed_id not in self.feeds:
+            return
+        self.states[feed_id] = state
+        await self.producer.send(
+            FEED_STATE.name(self.settings), encode_record(state), key=feed_id.encode()
+        )
+
+    async def _dead_letter_document(
+        self,
+        registration: FeedRegistration,
+        response: FetchResponse,
+        error: Exception,
+        failed_at: datetime,
+    ) -> None:
+        body = (response.body or b"")[:MAX_DEAD_LETTER_BODY]
+        extra = {"feed_url": response.url, "feed_id": registration.feed_id}
+        await self._send_dead_letter(make_dead_letter("poll", body, error, failed_at, extra=extra))
+
+    async def _send_dead_letter(self, letter: DeadLetter) -> None:
+        key = letter.item_id.encode() if letter.item_id else None
+        await self.producer.send(DEAD_LETTERS.name(self.settings), encode_record(letter), key=key)
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka ships no types
+    def __init__(self, service: PollerService, consumer: AIOKafkaConsumer) -> None:
+        self.service = service
+        self.consumer = consumer
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        await self.service.release(set(revoked))
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        await self.service.take(set(assigned))
+        if assigned:
+            # Registrations are state, not events: every owner reads its partitions whole.
+            await self.consumer.seek_to_beginning(*assigned)
+
+
+async def follow_registry(service: PollerService, stop: asyncio.Event) -> None:
+    """Consume the feeds topic in the pollers' group until `stop`, applying every record."""
+    settings = service.settings
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.broker,
+        group_id=f"{settings.app_id}-pollers",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    consumer.subscribe([FEEDS.name(settings)], listener=_Rebalance(service, consumer))
+    await consumer.start()
+    try:
+        while not stop.is_set():
+            batches = await consumer.getmany(timeout_ms=500)
+            for tp, records in batches.items():
+                for record in records:
+                    feed_id = (record.key or b"").decode("utf-8", "replace")
+                    registration = None
+                    if record.value is not None:
+                        try:
+                            registration = decode_feed_registration(record.value)
+                        except DecodeError as exc:
+                            log.warning("skipping a malformed registration %s: %s", feed_id, exc)
+                            continue
+                    await service.on_registration(tp.partition, feed_id, registration)
+    finally:
+        await consumer.stop()
