@@ -8,6 +8,7 @@ it accepts.
 from __future__ import annotations
 
 import dataclasses
+import importlib.metadata
 import os
 import tomllib
 from collections.abc import Mapping
@@ -17,6 +18,10 @@ from typing import Any
 
 from streams.errors import SettingsError
 
+try:
+    VERSION = importlib.metadata.version("wirewatch")
+except importlib.metadata.PackageNotFoundError:  # running from a checkout without installing
+    VERSION = "0+unknown"
 ENV_PREFIX = "WIREWATCH_"
 CONFIG_ENV = "WIREWATCH_CONFIG"
 SEVERITIES = ("info", "warning", "critical")
@@ -69,7 +74,9 @@ class Settings:
     http_timeout_seconds: float = 20.0
     max_feed_bytes: int = 15 * 1024 * 1024
     max_entries_per_poll: int = 500
-    user_agent: str = "wirewatch/0.1 (+https://github.com/wirewatch/wirewatch)"
+    # Publishers see this in their logs: who polls them and where to complain. Set it to a page
+    # of your own deployment; the User-Agent is "wirewatch/<version> (+<contact_url>)".
+    contact_url: str = "https://github.com/wirewatch/wirewatch"
     allow_file_urls: bool = False
     min_language_confidence: float = 0.5
     taxonomy_path: str = ""  # empty: the bundled taxonomy
@@ -81,6 +88,10 @@ class Settings:
     local_broker_port: int = 19092
     local_controller_port: int = 19093
     sample_feeds_port: int = 8765
+
+    @property
+    def user_agent(self) -> str:
+        return f"wirewatch/{VERSION} (+{self.contact_url})"
 
     def topic(self, suffix: str) -> str:
         """Full topic name for a suffix such as "articles"."""
