@@ -29,7 +29,7 @@ from urllib.parse import unquote
 import httpcore
 import httpx
 
-from streams.errors import FeedError
+from streams.errors import FeedError, SettingsError
 from streams.feeds.netguard import AddressPolicy, UnsafeAddressError, resolve_checked
 
 try:
@@ -73,6 +73,17 @@ class FetchConfig:
     max_redirects: int = 5
     policy: AddressPolicy = field(default_factory=AddressPolicy)
     allow_file: bool = False
+
+    def __post_init__(self) -> None:
+        # A zero limit would make every fetch wait forever on its semaphore.
+        for name in ("connect_timeout", "read_timeout", "total_timeout"):
+            if not getattr(self, name) > 0:
+                raise SettingsError(f"fetch setting {name!r}: must be a positive number of seconds")
+        for name in ("max_body_bytes", "max_concurrency", "max_per_host"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"fetch setting {name!r}: must be 1 or more")
+        if self.max_redirects < 0:
+            raise SettingsError("fetch setting 'max_redirects': must be 0 or more")
 
 
 @dataclass(frozen=True, slots=True)

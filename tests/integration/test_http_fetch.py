@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import email.utils
 import gzip
 import ipaddress
@@ -20,12 +21,14 @@ import httpcore
 import pytest
 from aiohttp import web
 
+from streams.errors import SettingsError
 from streams.feeds.http import (
     ACCEPT_ENCODING,
-    Fetcher,
     FetchConfig,
+    Fetcher,
     FetchError,
     FetchErrorKind,
+    FetchResponse,
     GuardedNetworkBackend,
     Validators,
 )
@@ -38,6 +41,7 @@ SERVER_SHUTDOWN_SECONDS = 2
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 ETAG = '"v1-abc"'
 LAST_MODIFIED = "Wed, 21 Oct 2015 07:28:00 GMT"
+NO_VALIDATORS = Validators()
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -128,20 +132,25 @@ def no_traffic_off_loopback(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[st
     assert attempts == [], f"connections attempted off loopback: {attempts}"
 
 
-def make_config(**changes: object) -> FetchConfig:
-    """Test settings: only 127.0.0.1 is allowed, short timeouts so failures show quickly."""
-    values: dict[str, object] = {
-        "user_agent": "wirewatch-test/1.0",
-        "connect_timeout": 2.0,
-        "read_timeout": 5.0,
-        "total_timeout": 8.0,
-        "policy": AddressPolicy.from_strings(["127.0.0.1/32"]),
-    }
-    values.update(changes)
-    return FetchConfig(**values)  # type: ignore[arg-type]  # keyword values checked by the dataclass
+# Only 127.0.0.1 is allowed; short timeouts so that failures show quickly.
+BASE_CONFIG = FetchConfig(
+    user_agent="wirewatch-test/1.0",
+    connect_timeout=2.0,
+    read_timeout=5.0,
+    total_timeout=8.0,
+    policy=AddressPolicy.from_strings(["127.0.0.1/32"]),
+)
 
 
-async def fetch(config: FetchConfig, url: str, validators: Validators = Validators()):  # type: ignore[no-untyped-def]  # noqa: B008 - frozen default
+def make_config(**changes: Any) -> FetchConfig:
+    return dataclasses.replace(BASE_CONFIG, **changes)
+
+
+async def fetch(
+    config: FetchConfig,
+    url: str,
+    validators: Validators = NO_VALIDATORS,
+) -> FetchResponse:
     async with Fetcher(config) as fetcher:
         return await asyncio.wait_for(fetcher.fetch(url, validators), FETCH_TIMEOUT_SECONDS)
 
@@ -159,7 +168,7 @@ def redirect(status: int, location: str) -> Handler:
     return handler
 
 
-def serve(body: bytes = FEED, status: int = 200, **headers: str) -> Handler:
+def serve(body: bytes = FEED, status: int = 200, headers: dict[str, str] | None = None) -> Handler:
     async def handler(request: web.Request) -> web.StreamResponse:
         return web.Response(status=status, body=body, headers=headers)
 
@@ -231,7 +240,7 @@ async def test_compressed_body_is_decoded(
 ) -> None:
     body = FEED * 200
     wire = encode(body)
-    server.routes["/feed"] = serve(wire, **{"Content-Encoding": encoding})
+    server.routes["/feed"] = serve(wire, headers={"Content-Encoding": encoding})
     response = await fetch(make_config(), server.url("/feed"))
     assert response.body == body
     assert response.wire_bytes == len(wire) < len(body)
@@ -241,7 +250,7 @@ async def test_brotli_body_is_decoded_when_brotli_is_installed(server: Server) -
     brotli = pytest.importorskip("brotli")
     assert "br" in ACCEPT_ENCODING
     body = FEED * 200
-    server.routes["/feed"] = serve(brotli.compress(body), **{"Content-Encoding": "br"})
+    server.routes["/feed"] = serve(brotli.compress(body), headers={"Content-Encoding": "br"})
     response = await fetch(make_config(), server.url("/feed"))
     assert response.body == body
 
@@ -251,7 +260,7 @@ async def test_gzip_bomb_is_refused_at_the_cap_quickly_and_in_little_memory(
 ) -> None:
     bomb = gzip_zeros(50 * 1024 * 1024)
     assert len(bomb) < 100 * 1024  # 50 MB of zeros in ~50 KB on the wire
-    server.routes["/bomb"] = serve(bomb, **{"Content-Encoding": "gzip"})
+    server.routes["/bomb"] = serve(bomb, headers={"Content-Encoding": "gzip"})
     cap = 1024 * 1024
     tracemalloc.start()
     started = time.monotonic()
@@ -300,13 +309,13 @@ async def test_streamed_body_over_the_cap_is_refused(server: Server) -> None:
 
 async def test_body_exactly_at_the_cap_is_accepted(server: Server) -> None:
     body = b"x" * 4096
-    server.routes["/feed"] = serve(gzip.compress(body), **{"Content-Encoding": "gzip"})
+    server.routes["/feed"] = serve(gzip.compress(body), headers={"Content-Encoding": "gzip"})
     response = await fetch(make_config(max_body_bytes=4096), server.url("/feed"))
     assert response.body == body
 
 
 async def test_unknown_content_encoding_is_a_network_error(server: Server) -> None:
-    server.routes["/feed"] = serve(b"????", **{"Content-Encoding": "compress"})
+    server.routes["/feed"] = serve(b"????", headers={"Content-Encoding": "compress"})
     error = await fetch_error(make_config(), server.url("/feed"))
     assert error.kind is FetchErrorKind.NETWORK
     assert "compress" in str(error)
@@ -481,7 +490,7 @@ async def test_dns_rebinding_between_check_and_connect_is_refused(
 
 @pytest.mark.parametrize("status", [429, 503])
 async def test_retry_after_in_seconds_is_parsed(server: Server, status: int) -> None:
-    server.routes["/feed"] = serve(b"slow down", status=status, **{"Retry-After": "7"})
+    server.routes["/feed"] = serve(b"slow down", status=status, headers={"Retry-After": "7"})
     response = await fetch(make_config(), server.url("/feed"))
     assert response.status == status and response.body is None
     assert response.retry_after_seconds == 7
@@ -506,7 +515,7 @@ async def test_retry_after_as_http_date_is_measured_from_the_server_date(
 
 
 async def test_retry_after_is_ignored_on_success(server: Server) -> None:
-    server.routes["/feed"] = serve(**{"Retry-After": "7"})
+    server.routes["/feed"] = serve(headers={"Retry-After": "7"})
     response = await fetch(make_config(), server.url("/feed"))
     assert response.retry_after_seconds is None
 
@@ -518,7 +527,7 @@ async def test_retry_after_is_ignored_on_success(server: Server) -> None:
 async def test_cache_control_max_age_is_parsed(
     server: Server, cache_control: str, expected: float | None
 ) -> None:
-    server.routes["/feed"] = serve(**{"Cache-Control": cache_control})
+    server.routes["/feed"] = serve(headers={"Cache-Control": cache_control})
     response = await fetch(make_config(), server.url("/feed"))
     assert response.max_age_seconds == expected
 
@@ -608,6 +617,15 @@ async def test_refused_connection_is_a_network_error() -> None:
         port = sock.getsockname()[1]  # bound but not listening: connections are refused
         error = await fetch_error(make_config(), f"http://127.0.0.1:{port}/feed")
     assert error.kind is FetchErrorKind.NETWORK
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"max_per_host": 0}, {"max_concurrency": 0}, {"total_timeout": 0}, {"max_redirects": -1}],
+)
+def test_config_that_would_stall_or_misbehave_is_a_settings_error(change: dict[str, Any]) -> None:
+    with pytest.raises(SettingsError, match=next(iter(change))):
+        make_config(**change)
 
 
 # --- schemes -------------------------------------------------------------------------------------
