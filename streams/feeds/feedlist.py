@@ -460,6 +460,20 @@ def _toml_string(value: str) -> str:
     return '"' + "".join(escaped) + '"'
 
 
+class _FeedListDumper(yaml.SafeDumper):
+    """SafeDumper that double-quotes strings holding a Unicode line break."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    # PyYAML writes NEL, LS and PS raw inside single quotes and reads them back as folded line
+    # breaks; only the double-quoted style escapes them (\N, \L, \P).
+    style = '"' if any(char in text for char in "\x85\u2028\u2029") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_FeedListDumper.add_representer(str, _represent_str)
+
+
 def write_yaml(feeds: Sequence[FeedConfig]) -> str:
     """Return `feeds` as YAML (`feeds:` then one mapping each) that read_feed_list reads back."""
     entries = [
@@ -467,7 +481,13 @@ def write_yaml(feeds: Sequence[FeedConfig]) -> str:
         for feed in feeds
     ]
     # A wide line limit: PyYAML would otherwise fold a long URL over several lines.
-    return yaml.safe_dump({"feeds": entries}, allow_unicode=True, sort_keys=False, width=1_000_000)
+    return yaml.dump(
+        {"feeds": entries},
+        Dumper=_FeedListDumper,
+        allow_unicode=True,
+        sort_keys=False,
+        width=1_000_000,
+    )
 
 
 def _feed_fields(feed: FeedConfig) -> dict[str, Any]:

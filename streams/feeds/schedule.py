@@ -4,7 +4,9 @@ The policy, in the order it is applied (every function is pure: `now` and the ra
 passed in, so a seeded `random.Random` replays a schedule exactly):
 
 1. The interval is the feed's own, kept between polls. It starts at the feed's configured
-   `interval_seconds`, else `default_interval`.
+   `interval_seconds`, else `default_interval`. The current and configured intervals arrive in
+   records other processes wrote; one that is not a positive finite number is treated as absent
+   (the default, no pin) so that one bad record cannot stop the poller.
 2. After a success it adapts, as Miniflux does within 5 min .. 24 h: a feed that changed is polled
    twice as often, one that did not a third less often. A configured per-feed interval pins it
    instead: the operator's choice beats our guess.
@@ -77,8 +79,7 @@ class PollPlan:
 
 def initial_interval(config: ScheduleConfig, feed_interval: float | None = None) -> float:
     """Return the interval a feed starts with: its configured one, else the default, clamped."""
-    start = config.default_interval if feed_interval is None else feed_interval
-    return _clamp(_require_positive("feed_interval", start), config)
+    return _clamp(_usable(feed_interval) or config.default_interval, config)
 
 
 def interval_after_success(
@@ -92,14 +93,14 @@ def interval_after_success(
     """Return the feed's next interval after a successful poll (policy in the module docstring).
 
     `changed` is whether the poll brought anything new (False for a 304). `ttl` and `max_age` are
-    the publisher's RSS <ttl> and Cache-Control max-age, in seconds. Raises ValueError when
-    `current` or `feed_interval` is not a positive finite number.
+    the publisher's RSS <ttl> and Cache-Control max-age, in seconds.
     """
-    _require_positive("current", current)
-    if feed_interval is not None:
-        interval = _require_positive("feed_interval", feed_interval)
+    pinned = _usable(feed_interval)
+    if pinned is not None:
+        interval = pinned
     else:
-        interval = current * (CHANGED_FACTOR if changed else UNCHANGED_FACTOR)
+        start = _usable(current) or config.default_interval
+        interval = start * (CHANGED_FACTOR if changed else UNCHANGED_FACTOR)
     return _clamp(max(interval, _publisher_floor(ttl, max_age)), config)
 
 
@@ -148,7 +149,7 @@ def plan_after_failure(
     retry_after: float | None = None,
 ) -> PollPlan:
     """Keep the interval after a failed poll and schedule a retry once the back-off has passed."""
-    interval = _clamp(_require_positive("current", current), config)
+    interval = _clamp(_usable(current) or config.default_interval, config)
     delay = backoff_delay(consecutive_failures, config, rng, retry_after)
     return PollPlan(interval=interval, next_due=now + delay)
 
@@ -172,15 +173,13 @@ def _jittered(delay: float, config: ScheduleConfig, rng: random.Random) -> float
 
 
 def _publisher_floor(ttl: float | None, max_age: float | None) -> float:
-    usable = [v for v in (ttl, max_age) if v is not None and math.isfinite(v) and v > 0]
-    return max(usable, default=0.0)
+    return max(_usable(ttl) or 0.0, _usable(max_age) or 0.0)
 
 
 def _clamp(interval: float, config: ScheduleConfig) -> float:
     return min(max(interval, config.min_interval), config.max_interval)
 
 
-def _require_positive(name: str, value: float) -> float:
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
-    return value
+def _usable(seconds: float | None) -> float | None:
+    """Return `seconds` when it is a positive finite number, else None."""
+    return seconds if seconds is not None and math.isfinite(seconds) and seconds > 0 else None

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from streams.errors import SettingsError
 from streams.feeds.feedlist import read_feed_list, write_opml, write_toml, write_yaml
+from streams.feeds.identity import normalise_feed_url
 from streams.settings import FeedConfig
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "feedlists"
@@ -377,7 +378,9 @@ _feeds = st.builds(
     language=st.none() | st.sampled_from(["en", "no", "zh-Hant", "pt-BR", "yes", "null"]),
     interval_seconds=st.none() | st.floats(0.001, 1e7),
 )
-_feed_lists = st.lists(_feeds, min_size=1, max_size=8, unique_by=lambda f: f.url.lower())
+_feed_lists = st.lists(
+    _feeds, min_size=1, max_size=8, unique_by=lambda f: normalise_feed_url(f.url)
+)
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])

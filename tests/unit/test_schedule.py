@@ -64,9 +64,18 @@ def test_a_current_interval_outside_the_bounds_is_brought_back_inside() -> None:
 
 
 @pytest.mark.parametrize("bad", [0.0, -5.0, math.nan, math.inf])
-def test_a_current_interval_that_is_not_a_positive_number_is_a_bug(bad: float) -> None:
-    with pytest.raises(ValueError, match="current"):
-        interval_after_success(bad, changed=True, config=CONFIG)
+def test_a_corrupt_current_interval_restarts_from_the_default(bad: float) -> None:
+    # The interval is read back from a feed-state record: a bad one must not stop the poller.
+    changed = CONFIG.default_interval * 0.5
+    assert interval_after_success(bad, changed=True, config=CONFIG) == changed
+    plan = plan_after_failure(NOW, bad, 1, CONFIG, random.Random(0))
+    assert plan.interval == CONFIG.default_interval
+
+
+@pytest.mark.parametrize("bad", [0.0, -5.0, math.nan, math.inf])
+def test_a_corrupt_configured_interval_is_treated_as_not_configured(bad: float) -> None:
+    assert interval_after_success(3600.0, False, CONFIG, feed_interval=bad) == 5400.0
+    assert initial_interval(CONFIG, feed_interval=bad) == CONFIG.default_interval
 
 
 # Pinned per-feed interval -----------------------------------------------------------------------
@@ -296,7 +305,7 @@ events = st.lists(
         st.sampled_from(["changed", "unchanged", "failure"]),
         floors,
         floors,
-        st.none() | st.floats(min_value=1.0, max_value=1e6),
+        floors,  # a configured interval, however bad, must not break the bounds either
     ),
     max_size=60,
 )
