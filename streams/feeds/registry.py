@@ -8,6 +8,7 @@ both topics to show each feed with its health.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -32,6 +33,11 @@ def registration_for(feed: FeedConfig, now: datetime) -> FeedRegistration:
     if not feed.url.lower().startswith(("http://", "https://", "file://")):
         raise SettingsError(
             f"feed {feed.url!r}: the URL must start with http://, https:// or file://"
+        )
+    interval = feed.interval_seconds
+    if interval is not None and not (math.isfinite(interval) and interval > 0):
+        raise SettingsError(
+            f"feed {feed.url!r}: interval {interval} must be a positive number of seconds"
         )
     return FeedRegistration(
         feed_id=derive_feed_id(feed.url),
