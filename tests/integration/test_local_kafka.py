@@ -9,12 +9,13 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from streams.localbroker import LocalBroker
 
 pytestmark = pytest.mark.integration
 
@@ -32,17 +33,6 @@ API_KEY_API_VERSIONS = 18
 # KIP-896: Kafka 4.0 dropped Fetch v0-v3, so a 4.x broker advertises Fetch from v4 (3.x from v0).
 # Produce is no witness: 4.x still advertises v0 so that librdkafka keeps compressing (KAFKA-18659).
 KAFKA_4_MIN_FETCH_VERSION = 4
-
-
-@dataclass(frozen=True, slots=True)
-class LocalBroker:
-    port: int
-    controller_port: int
-    data_dir: Path
-
-    @property
-    def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.port}"
 
 
 def pick_free_ports(count: int) -> tuple[int, ...]:
@@ -93,7 +83,7 @@ def start_broker(broker: LocalBroker) -> None:
             f"kafka.sh start exited {result.returncode}\n{result.stderr}\n"
             f"--- broker.log tail ---\n{read_log_tail(broker.data_dir)}"
         )
-    assert result.stdout.strip() == broker.bootstrap
+    assert result.stdout.strip() == broker.address
 
 
 def stop_broker(broker: LocalBroker) -> subprocess.CompletedProcess[str]:
@@ -231,9 +221,9 @@ def own_broker(fetched_kafka: None, tmp_path: Path) -> Iterator[LocalBroker]:
 
 async def test_message_round_trips_through_the_local_broker(running_broker: LocalBroker) -> None:
     topic = f"wirewatch-test-{uuid.uuid4().hex}"
-    await create_topic(running_broker.bootstrap, topic)
-    await produce_one(running_broker.bootstrap, topic, b"item-1", "خبر عاجل".encode())
-    assert await consume_first(running_broker.bootstrap, topic) == (
+    await create_topic(running_broker.address, topic)
+    await produce_one(running_broker.address, topic, b"item-1", "خبر عاجل".encode())
+    assert await consume_first(running_broker.address, topic) == (
         b"item-1",
         "خبر عاجل".encode(),
     )
@@ -261,8 +251,8 @@ async def test_stop_closes_the_port_and_restart_keeps_data_without_reformat(
 ) -> None:
     start_broker(own_broker)
     topic = f"wirewatch-test-{uuid.uuid4().hex}"
-    await create_topic(own_broker.bootstrap, topic)
-    await produce_one(own_broker.bootstrap, topic, b"kept", b"across a restart")
+    await create_topic(own_broker.address, topic)
+    await produce_one(own_broker.address, topic, b"kept", b"across a restart")
     cluster_id = read_cluster_id(own_broker.data_dir)
 
     stopped = stop_broker(own_broker)
@@ -273,7 +263,7 @@ async def test_stop_closes_the_port_and_restart_keeps_data_without_reformat(
 
     start_broker(own_broker)
     assert read_cluster_id(own_broker.data_dir) == cluster_id
-    assert await consume_first(own_broker.bootstrap, topic) == (b"kept", b"across a restart")
+    assert await consume_first(own_broker.address, topic) == (b"kept", b"across a restart")
 
 
 def test_stop_without_a_running_broker_succeeds(tmp_path: Path) -> None:
