@@ -71,6 +71,8 @@ class Settings:
     # local development and tests); everything else in those ranges is refused (SSRF guard).
     allowed_networks: tuple[str, ...] = ()
     seen_retention_seconds: float = 7 * 86400.0
+    # Processes that parse feed documents beside the poller's event loop; 0 parses in a thread.
+    parse_workers: int = 1
     http_timeout_seconds: float = 20.0
     max_feed_bytes: int = 15 * 1024 * 1024
     max_entries_per_poll: int = 500
