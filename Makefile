@@ -37,6 +37,7 @@ bench: $(STAMP)  ## benchmarks that print ratios against a baseline run in the s
 	$(PY) bench/language_bench.py
 	$(PY) bench/enrich_bench.py
 	$(PY) bench/pipeline_bench.py --items 5000
+	$(PY) bench/poller_bench.py bench --feeds 1000 --concurrency 8 --per-host 8
 
 clean:  ## remove the virtualenv, caches and local broker data (keeps the Kafka jar cache)
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -47,7 +47,7 @@ from prometheus_client import CollectorRegistry
 
 from streams.feeds.http import Fetcher
 from streams.feeds.registry import registration_for, write_registrations
-from streams.feeds.service import PollerService, fetch_config, follow_registry
+from streams.feeds.service import PollerService, fetch_config, follow_registry, parser_pool
 from streams.kafka_admin import ensure_topics
 from streams.localbroker import broker_log_tail, start_local_broker, stop_local_broker
 from streams.metrics import Metrics
@@ -448,7 +448,10 @@ async def run_rounds(
     )
     await producer.start()
     fetcher = Fetcher(fetch_config(settings))
-    service = PollerService(settings, fetcher, producer, metrics, rng=random.Random(1))
+    parser = parser_pool(settings.parse_workers)  # as run_poller_service does
+    service = PollerService(
+        settings, fetcher, producer, metrics, rng=random.Random(1), parser=parser
+    )
     stop = asyncio.Event()
     running = asyncio.gather(follow_registry(service, stop), service.run_scheduler(stop))
     feed_ids = [r.feed_id for r in registrations]
@@ -483,6 +486,8 @@ async def run_rounds(
             task.cancel()
         await asyncio.gather(*service.in_flight.values(), return_exceptions=True)
         await fetcher.aclose()
+        if parser is not None:
+            parser.shutdown(wait=False, cancel_futures=True)
         await producer.stop()
     return results
 
