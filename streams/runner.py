@@ -134,6 +134,9 @@ def format_alert_line(alert: Alert) -> str:
 
 async def print_alerts(settings: Settings, stop: asyncio.Event, out: TextIO) -> None:
     """Consume the alerts topic and print each alert as one line, until `stop`."""
+    # The terminal is for alerts: leader elections right after topic creation make aiokafka log
+    # transient errors that the worker's and poller's own logs already carry.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     # No consumer group: every run shows the most recent alerts again, then follows new ones.
     consumer = AIOKafkaConsumer(
         settings.topic(ALERTS.suffix),

@@ -18,6 +18,7 @@ import json
 import logging
 import multiprocessing
 import random
+import signal
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -114,7 +115,15 @@ def parser_pool(workers: int) -> concurrent.futures.Executor | None:
     if workers <= 0:
         return None
     context = multiprocessing.get_context("spawn")
-    return concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return concurrent.futures.ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_leave_interrupts_to_the_poller
+    )
+
+
+def _leave_interrupts_to_the_poller() -> None:
+    # Ctrl-C reaches the whole process group; the poller shuts its pool down itself, and a
+    # worker that also reacted would only print a KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def encode_entry(item: RawItem) -> bytes:
