@@ -53,6 +53,8 @@ log = logging.getLogger(__name__)
 
 MAX_DEAD_LETTER_BODY = 256 * 1024
 SCHEDULER_TICK_SECONDS = 1.0
+# Under the consumer's rebalance timeout, over a typical fetch plus parse.
+HANDOVER_GRACE_SECONDS = 10.0
 
 
 def schedule_config(settings: Settings) -> ScheduleConfig:
@@ -197,7 +199,13 @@ class PollerService:
             event = self.loaded.pop(number, None)
             if event is not None:
                 event.set()  # a registration waiting for it finds the partition gone
-        for feed_id in [f for f, p in self.partition_of.items() if p in revoked]:
+        leaving = [f for f, p in self.partition_of.items() if p in revoked]
+        # Let polls already under way finish (their entries and state then go out together),
+        # so the next owner neither repeats nor misses them; cancel what outlasts the grace.
+        running = [self.in_flight[f] for f in leaving if f in self.in_flight]
+        if running:
+            await asyncio.wait(running, timeout=HANDOVER_GRACE_SECONDS)
+        for feed_id in leaving:
             await self._forget(feed_id)
         # The next owner (maybe this process again) reads the state back from Kafka.
         await self.producer.flush()

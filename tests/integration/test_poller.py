@@ -161,7 +161,11 @@ def test_feeds_added_at_run_time_are_shared_by_two_pollers_and_survive_one_leavi
         site.routes[path] = Route(rss(path, [(f"{path}#1", f"Story one of {path}")]))
     first = spawn(["poll"], env)
     second = spawn(["poll"], dict(env, WIREWATCH_POLLER_METRICS_PORT=str(free_port())))
-    time.sleep(3)  # both pollers are up and have split the registry's partitions
+    # Both pollers have joined the group and split the registry's partitions.
+    wait_for(
+        lambda: "took" in first.log_path.read_text() and "took" in second.log_path.read_text(),
+        "both pollers to take partitions",
+    )
     for path in paths:
         cli(["feeds", "add", site.url(path)], env)
     items = raw_items(settings, len(paths))
