@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 import pytest
-from conftest import ROOT, free_port
+from conftest import FIXTURES, ROOT, free_port
 from feed_site import FeedSite, Route, rss, serve_site
 from kafka_io import consume
 
@@ -185,3 +185,35 @@ def test_feeds_added_at_run_time_are_shared_by_two_pollers_and_survive_one_leavi
     assert all(count == 1 for count in guids.values()), guids
     assert f"{paths[0]}#2" not in guids
     assert {f"{p}#2" for p in paths[1:]} <= set(guids), second.output()
+
+
+def test_feed_lists_import_into_the_registry_and_export_back(
+    poller_env: dict[str, str], tmp_path: Any
+) -> None:
+    from streams.feeds.feedlist import read_feed_list
+
+    source = FIXTURES / "feedlists" / "nested_folders.opml"
+    imported = read_feed_list(source)
+    cli(["feeds", "import", str(source)], poller_env)
+    cli(["feeds", "import", str(FIXTURES / "feedlists" / "feeds.toml")], poller_env)
+    rows = feed_rows(poller_env)
+    assert {feed.url for feed in imported} <= set(rows)
+    assert all(rows[feed.url]["health"] == "new" for feed in imported)
+
+    for form, suffix in (("opml", ".opml"), ("toml", ".toml"), ("yaml", ".yaml")):
+        exported = tmp_path / f"export{suffix}"
+        exported.write_text(cli(["feeds", "export", "--format", form], poller_env))
+        assert {feed.url for feed in read_feed_list(exported)} == set(rows)
+
+    first = imported[0]
+    cli(["feeds", "remove", first.url], poller_env)
+    assert first.url not in feed_rows(poller_env)
+    bad = tmp_path / "bad.opml"
+    bad.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><body><outline text="x"/></body></opml>'
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "streams.cli", "feeds", "import", str(bad)],
+        env=poller_env, cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2 and "bad.opml" in done.stderr and "Traceback" not in done.stderr
