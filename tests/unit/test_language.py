@@ -181,3 +181,122 @@ def test_keep_script_blanks_letters_of_other_scripts() -> None:
         "'s",
         "team",
     ]
+
+
+# --- close languages: written for these tests, not taken from any news source ------------------
+
+
+class _FixedModel:
+    """Stands in for both models: the same ranked labels for any text."""
+
+    def __init__(self, ranked: list[tuple[str, float]]) -> None:
+        self.ranked = ranked
+
+    def predict(self, text: str, k: int = 1) -> tuple[list[str], list[float]]:
+        return [label for label, _ in self.ranked[:k]], [prob for _, prob in self.ranked[:k]]
+
+    def rank(self, text: str) -> list[tuple[str, float]]:
+        return list(self.ranked)
+
+
+def _fixed_detector(ranked: list[tuple[str, float]]) -> Detector:
+    model = _FixedModel(ranked)
+    return Detector(fasttext_model=model, langid_model=model)
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        ("ms", "Harga tiket naik lima peratus bulan depan"),
+        ("id", "Harga tiket naik lima persen bulan depan"),
+        ("ms", "Jalan raya ditutup sehingga hari Khamis"),
+        ("id", "Jalan ditutup hingga hari Kamis"),
+    ],
+)
+def test_indonesian_and_malay_are_told_apart_by_their_spellings(
+    detector: Detector, expected: str, text: str
+) -> None:
+    assert detect_language(text, detector, min_confidence=0.0).code == expected
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        ("gl", "O goberno quere que os colexios teñan máis profesores no curso que vén"),
+        ("pt", "O governo quer que as escolas tenham mais professores no próximo ano letivo"),
+        ("es", "El gobierno quiere que los colegios tengan más profesores el próximo curso"),
+        ("gl", "Pechan a estrada pola neve"),
+    ],
+)
+def test_galician_portuguese_and_spanish_are_told_apart(
+    detector: Detector, expected: str, text: str
+) -> None:
+    assert detect_language(text, detector).code == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ђаци ће од понедељка учити по новом распореду",
+        "Влада је усвојила закон о заштити животне средине",
+        "рок је истекао",
+    ],
+)
+def test_serbian_cyrillic_is_serbian(detector: Detector, text: str) -> None:
+    assert detect_language(text, detector).code == "sr"
+
+
+def test_macedonian_letters_make_cyrillic_text_macedonian(detector: Detector) -> None:
+    assert detect_language("Ќе се гради нов мост преку Вардар во Скопје", detector).code == "mk"
+
+
+def test_serbian_letters_rule_out_other_cyrillic_languages() -> None:
+    # The models' Croatian vote is a Serbo-Croatian vote: in Cyrillic that is Serbian.
+    detector = _fixed_detector([("__label__ru", 0.5), ("__label__hr", 0.3), ("__label__sh", 0.2)])
+    language = detect_language("Ђорђе је стигао", detector)
+    assert language.code == "sr"
+    assert language.confidence == pytest.approx(1.0)
+
+
+def test_macedonian_letters_rule_out_serbian() -> None:
+    detector = _fixed_detector([("__label__sr", 0.7), ("__label__mk", 0.3)])
+    assert detect_language("Ѓорѓе ќе дојде", detector).code == "mk"
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        ("hr", "izbori u svibnju"),
+        ("hr", "ulaznice za nogomet"),
+        ("hr", "Vlada je ovaj tjedan najavila tisuću novih radnih mjesta u Slavoniji"),
+        ("sr", "Vlada je posle sednice najavila nove mere za decu i penzionere"),
+        ("sr", "posle izbora"),
+    ],
+)
+def test_latin_serbo_croatian_is_named_but_never_with_high_confidence(
+    detector: Detector, expected: str, text: str
+) -> None:
+    language = detect_language(text, detector, min_confidence=0.0)
+    assert language.code == expected
+    assert language.confidence <= 0.6
+
+
+def test_votes_split_across_serbo_croatian_labels_are_pooled() -> None:
+    # No single label beats Slovenian, but together the three do; Croatian has most of them.
+    detector = _fixed_detector(
+        [("__label__sl", 0.4), ("__label__hr", 0.25), ("__label__bs", 0.2), ("__label__sh", 0.15)]
+    )
+    language = detect_language("rezultati izbora", detector, min_confidence=0.0)
+    assert language.code == "hr"
+    assert language.confidence <= 0.6
+
+
+def test_marker_words_decide_inside_a_group_but_not_against_a_clear_answer(
+    detector: Detector,
+) -> None:
+    # "Karena" and "uang" are Indonesian spellings and "reka" a Serbian one: they weigh only
+    # between the languages of their group, never against a language the models agree on.
+    english = "Karena Gallery opens a show on uang coins from old Jakarta"
+    assert detect_language(english, detector).code == "en"
+    slovene = "Vlada je sprejela nov zakon, ker je reka Sava poplavila vasi"
+    assert detect_language(slovene, detector).code == "sl"
