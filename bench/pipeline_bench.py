@@ -23,7 +23,6 @@ import dataclasses
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,9 +42,10 @@ from streams.codec import decode_article, encode_record
 from streams.feeds.identity import derive_item_id
 from streams.feeds.parse import FeedSource, parse_feed
 from streams.kafka_admin import ensure_topics
-from streams.localbroker import broker_log_tail, start_local_broker, stop_local_broker
+from streams.localbroker import broker_log_tail, free_port, start_local_broker, stop_local_broker
 from streams.pipeline import build_enricher, enrich_payload
 from streams.records import RawItem
+from streams.runner import stop_process
 from streams.settings import Settings, load_settings
 from streams.tagging.alerts import decide_alerts
 
@@ -103,12 +103,6 @@ class HopResult:
             return None
         assert busy[-1].cpu is not None and busy[0].cpu is not None
         return (busy[-1].cpu - busy[0].cpu) / (busy[-1].at - busy[0].at)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def read_cpu_seconds(pid: int) -> float | None:
@@ -257,13 +251,7 @@ def child_process(
         try:
             yield child
         finally:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-            try:
-                child.wait(STOP_TIMEOUT_SECONDS)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+            stop_process(child, STOP_TIMEOUT_SECONDS)
 
 
 def log_tail(log: Path, lines: int = 25) -> str:

@@ -29,7 +29,6 @@ import pstats
 import random
 import resource
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -49,8 +48,9 @@ from streams.feeds.http import Fetcher
 from streams.feeds.registry import registration_for, write_registrations
 from streams.feeds.service import PollerService, fetch_config, follow_registry, parser_pool
 from streams.kafka_admin import ensure_topics
-from streams.localbroker import broker_log_tail, start_local_broker, stop_local_broker
+from streams.localbroker import broker_log_tail, free_port, start_local_broker, stop_local_broker
 from streams.metrics import Metrics
+from streams.runner import stop_process
 from streams.settings import FeedConfig, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -191,12 +191,6 @@ def count_log_lines(path: Path, mark: str) -> int:
         return sum(1 for line in handle if mark in line)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def read_cpu_seconds(pid: int) -> float | None:
     """User + system CPU seconds of a process from /proc/PID/stat; None where /proc is missing."""
     try:
@@ -246,13 +240,7 @@ def feed_server(feeds: int, work_dir: Path) -> Iterator[tuple[subprocess.Popen[b
                 time.sleep(0.05)
             yield child, int(port_file.read_text())
         finally:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-            try:
-                child.wait(STOP_TIMEOUT_SECONDS)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+            stop_process(child, STOP_TIMEOUT_SECONDS)
 
 
 def call_server(port: int, path: str, method: str = "GET") -> dict[str, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,13 @@ class LocalBroker:
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now, for brokers and servers started on loopback."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def kafka_script() -> Path:

@@ -171,23 +171,28 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
+def serve_directory(host: str, port: int, directory: Path) -> Iterator[int]:
+    """Serve the files of `directory` over HTTP on host:port (0: a free port); yield the port."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer((host, port), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextlib.contextmanager
 def serve_sample_feeds(host: str, port: int) -> Iterator[list[str]]:
     """Serve the bundled sample feeds over HTTP; yield their URLs."""
     folder = resources.files("streams") / "data" / "feeds"
-    with resources.as_file(folder) as directory:
-        handler = functools.partial(_QuietHandler, directory=str(directory))
-        server = http.server.ThreadingHTTPServer((host, port), handler)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        actual_port = server.server_address[1]
+    with resources.as_file(folder) as directory, serve_directory(host, port, directory) as bound:
         names = sorted(
             p.name for p in Path(directory).iterdir() if p.suffix in SAMPLE_FEED_SUFFIXES
         )
-        try:
-            yield [f"http://{host}:{actual_port}/{name}" for name in names]
-        finally:
-            server.shutdown()
-            server.server_close()
+        yield [f"http://{host}:{bound}/{name}" for name in names]
 
 
 def _spawn(command: str, env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
@@ -199,14 +204,19 @@ def _spawn(command: str, env: dict[str, str], log_path: Path) -> subprocess.Pope
         )
 
 
-def _stop_child(child: subprocess.Popen[bytes]) -> None:
+def stop_process(
+    child: subprocess.Popen[bytes] | subprocess.Popen[str],
+    timeout_seconds: float = CHILD_STOP_TIMEOUT_SECONDS,
+) -> int:
+    """SIGTERM a child, SIGKILL it if it outlives `timeout_seconds`; return its exit code."""
     if child.poll() is None:
         child.send_signal(signal.SIGTERM)
     try:
-        child.wait(CHILD_STOP_TIMEOUT_SECONDS)
+        child.wait(timeout_seconds)
     except subprocess.TimeoutExpired:
         child.kill()
         child.wait()
+    return int(child.returncode)
 
 
 def run_all(settings: Settings, out: TextIO = sys.stdout) -> None:
@@ -236,9 +246,9 @@ def run_all(settings: Settings, out: TextIO = sys.stdout) -> None:
         asyncio.run(ensure_topics(settings))
         logs = Path(settings.data_dir) / "logs"
         worker = _spawn("worker", env, logs / "worker.log")
-        stack.callback(_stop_child, worker)
+        stack.callback(stop_process, worker)
         poller = _spawn("poll", env, logs / "poller.log")
-        stack.callback(_stop_child, poller)
+        stack.callback(stop_process, poller)
         print(f"worker and poller logs in {logs}/", file=out, flush=True)
         print(
             f"worker metrics http://{settings.metrics_host}:{settings.worker_metrics_port}/metrics"

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
-import signal
-import socket
 import subprocess
 import sys
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,19 +15,15 @@ import pytest
 from streams.localbroker import (
     LocalBroker,
     broker_log_tail,
+    free_port,
     start_local_broker,
     stop_local_broker,
 )
+from streams.runner import serve_directory, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 SEED_DIR = ROOT.parent / "shared" / "seed"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -62,25 +53,13 @@ class FeedServer:
         return f"http://127.0.0.1:{self.port}/{name}"
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def feed_server(tmp_path: Path) -> Iterator[FeedServer]:
     """A real HTTP server on loopback serving the files a test writes into its directory."""
     directory = tmp_path / "served"
     directory.mkdir()
-    handler: Callable[..., http.server.BaseHTTPRequestHandler] = functools.partial(
-        _QuietHandler, directory=str(directory)
-    )
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield FeedServer(directory, int(server.server_address[1]))
-    server.shutdown()
-    server.server_close()
+    with serve_directory("127.0.0.1", 0, directory) as port:
+        yield FeedServer(directory, port)
 
 
 # --- helpers for integration tests: real processes, real Kafka clients -------------------------
@@ -100,14 +79,7 @@ class Process:
         return self.log_path.read_text(errors="replace")[-6000:]
 
     def stop(self) -> int:
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-            try:
-                self.popen.wait(PROCESS_STOP_TIMEOUT_SECONDS)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
-        return int(self.popen.returncode)
+        return stop_process(self.popen, PROCESS_STOP_TIMEOUT_SECONDS)
 
 
 @pytest.fixture
