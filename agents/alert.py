@@ -1,26 +1,55 @@
-"""The alert agent: articles → alerts for articles tagged with watched topics."""
+"""The alert agent: story-articles → alerts, one per rule and story, revised as sources report it.
+
+Its input is keyed by story id, so every item of a story reaches the same partition and the
+story's alert state (a changelog-backed table keyed by story id) is local to the worker.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import faust
 from faust.types import StreamT
 
 from streams.app import Wiring
-from streams.codec import decode_article
-from streams.records import Alert
-from streams.tagging.alerts import decide_alerts
-from streams.topics import ARTICLES
+from streams.codec import decode_article, decode_story_alerts, encode_record
+from streams.records import DeadLetter, StoryAlerts
+from streams.routing import Outbound, alert_outputs
+from streams.tagging.story_alerts import decide_story_alerts
+from streams.topics import ALERT_STATE_CHANGELOG, STORY_ARTICLES
+
+
+@dataclass(frozen=True, slots=True)
+class _Decided:
+    story_id: str
+    state: StoryAlerts | None  # None: the article changed nothing to store
+    outputs: tuple[Outbound, ...]
 
 
 def register(app: faust.App, wiring: Wiring) -> None:
-    """Attach the alert agent to `app`."""
+    """Attach the alert agent and its table to `app`."""
+    rules, max_items = wiring.stages.rules, wiring.settings.alert_max_items
+    states = wiring.table(app, "alert-state", ALERT_STATE_CHANGELOG)
 
-    def step(payload: bytes, now: datetime) -> tuple[Alert, ...]:
-        return decide_alerts(decode_article(payload), wiring.settings.watch, now)
+    def step(payload: bytes, now: datetime) -> _Decided:
+        article = decode_article(payload)
+        if article.story_id is None:
+            raise ValueError(f"article {article.item_id} reached the alert stage without a story")
+        stored = states.get(article.story_id)
+        previous = decode_story_alerts(stored) if stored is not None else None
+        update = decide_story_alerts(previous, article, rules, now, max_items)
+        return _Decided(article.story_id, update.state, alert_outputs(update.alerts))
 
-    @app.agent(wiring.topics[ARTICLES.suffix], name="alert")
+    @app.agent(wiring.topics[STORY_ARTICLES.suffix], name="alert")
     async def alert(stream: StreamT[bytes]) -> None:
         async for event in stream.events():
-            await wiring.emit("alert", event.key, wiring.run_step("alert", event, step))
+            outcome = wiring.run_step("alert", event, step)
+            if isinstance(outcome, DeadLetter):
+                await wiring.emit("alert", event.key, outcome)
+                continue
+            # Alerts first, then the state recording them: a crash in between re-sends the same
+            # revision under the same alert id instead of losing it.
+            await wiring.emit("alert", event.key, outcome.outputs)
+            if outcome.state is not None:
+                states[outcome.story_id] = encode_record(outcome.state)

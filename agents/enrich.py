@@ -1,4 +1,4 @@
-"""The enrich agent: raw-items → articles (clean, detect language, tag topics)."""
+"""The enrich agent: raw-items → articles (clean, detect language, tag topics), routed onwards."""
 
 from __future__ import annotations
 
@@ -9,15 +9,16 @@ from faust.types import StreamT
 
 from streams.app import Wiring
 from streams.pipeline import enrich_payload
-from streams.records import Article
+from streams.routing import Outbound, article_outputs
 from streams.topics import RAW_ITEMS
 
 
 def register(app: faust.App, wiring: Wiring) -> None:
     """Attach the enrich agent to `app`."""
+    stages = wiring.stages
 
-    def step(payload: bytes, now: datetime) -> Article:
-        return enrich_payload(payload, wiring.enricher, now)
+    def step(payload: bytes, now: datetime) -> tuple[Outbound, ...]:
+        return article_outputs(enrich_payload(payload, stages.enricher, now), stages.spikes)
 
     @app.agent(wiring.topics[RAW_ITEMS.suffix], name="enrich")
     async def enrich(stream: StreamT[bytes]) -> None:

@@ -13,15 +13,16 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import faust
-from faust.types import EventT, TopicT
+from faust.types import EventT, TableT, TopicT
 
 from streams.codec import encode_record
 from streams.deadletter import SourcePosition, guarded
 from streams.metrics import Metrics
-from streams.pipeline import Enricher
+from streams.pipeline import StageConfig
 from streams.records import Alert, Article, DeadLetter
+from streams.routing import Outbound
 from streams.settings import Settings
-from streams.topics import ALERTS, ARTICLES, DEAD_LETTERS, RAW_ITEMS
+from streams.topics import ALL_TOPICS, ARTICLES, DEAD_LETTERS, TopicSpec
 
 T = TypeVar("T")
 
@@ -36,7 +37,7 @@ class Wiring:
 
     settings: Settings
     metrics: Metrics
-    enricher: Enricher
+    stages: StageConfig
     now: Callable[[], datetime] = utc_now
     topics: dict[str, TopicT] = field(default_factory=dict)
 
@@ -57,9 +58,9 @@ class Wiring:
         return SourcePosition(message.topic, message.partition, message.offset, key)
 
     async def emit(
-        self, stage: str, key: bytes | None, outcome: Article | tuple[Alert, ...] | DeadLetter
+        self, stage: str, key: bytes | None, outcome: tuple[Outbound, ...] | DeadLetter
     ) -> None:
-        """Send a stage's outcome to its topic, or its dead letter to the dead-letter topic."""
+        """Send a stage's outputs to their topics, or its dead letter to the dead-letter topic."""
         metrics = self.metrics
         metrics.items_received.labels(stage).inc()
         if isinstance(outcome, DeadLetter):
@@ -68,16 +69,47 @@ class Wiring:
             await self.topics[DEAD_LETTERS.suffix].send(key=key, value=encode_record(outcome))
             return
         metrics.items_processed.labels(stage, "ok").inc()
-        if isinstance(outcome, Article):
-            metrics.languages_detected.labels(outcome.language.code).inc()
-            for tag in outcome.topics:
+        for outbound in outcome:
+            self._count(outbound)
+            await self.topics[outbound.topic].send(
+                key=outbound.key.encode(), value=encode_record(outbound.record)
+            )
+
+    def table(self, app: faust.App, name: str, changelog: TopicSpec) -> TableT[str, bytes]:
+        """A changelog-backed table (memory store) keyed by str, holding encoded records.
+
+        Keys are JSON so they read back as str when a worker rebuilds the table; values are our
+        codec's bytes. The changelog is our own topic (created with its retention by
+        ensure_topics), with the partition count of the topic its agent reads, as Faust requires.
+        Its serializers must be the table's: the changelog topic's are used when reading it back.
+        """
+        topic = app.topic(
+            changelog.name(self.settings),
+            key_type=str,
+            value_type=bytes,
+            key_serializer="json",
+            value_serializer="raw",
+        )
+        return app.Table(
+            name,
+            partitions=self.settings.partitions,
+            changelog_topic=topic,
+            key_type=str,
+            value_type=bytes,
+        )
+
+    def _count(self, outbound: Outbound) -> None:
+        record, metrics = outbound.record, self.metrics
+        if isinstance(record, Article) and outbound.topic == ARTICLES.suffix:
+            metrics.languages_detected.labels(record.language.code).inc()
+            for tag in record.topics:
                 metrics.topics_tagged.labels(tag.id).inc()
-            await self.topics[ARTICLES.suffix].send(key=key, value=encode_record(outcome))
-            return
-        for alert in outcome:
-            for tag in alert.topics:
-                metrics.alerts_raised.labels(tag.id, alert.severity).inc()
-            await self.topics[ALERTS.suffix].send(key=key, value=encode_record(alert))
+        elif isinstance(record, Alert):
+            if record.revision > 1:
+                metrics.alert_updates.labels(record.severity).inc()
+                return
+            for tag in record.topics:
+                metrics.alerts_raised.labels(record.kind, tag.id, record.severity).inc()
 
 
 def faust_config(settings: Settings) -> dict[str, Any]:
@@ -103,13 +135,13 @@ def faust_config(settings: Settings) -> dict[str, Any]:
 
 def create_app(settings: Settings, wiring: Wiring) -> faust.App:
     """A Faust app with every wirewatch agent registered."""
-    from agents import alert, enrich  # agents import this module for Wiring
+    from agents import alert, enrich, spike, story  # agents import this module for Wiring
 
     app = faust.App(settings.app_id, **faust_config(settings))
-    for spec in (RAW_ITEMS, ARTICLES, ALERTS, DEAD_LETTERS):
+    for spec in ALL_TOPICS:
         wiring.topics[spec.suffix] = app.topic(
             spec.name(settings), key_serializer="raw", value_serializer="raw"
         )
-    enrich.register(app, wiring)
-    alert.register(app, wiring)
+    for agent in (enrich, story, alert, spike):
+        agent.register(app, wiring)
     return app

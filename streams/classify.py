@@ -54,7 +54,8 @@ def item_from_json(data: Any, now: datetime) -> RawItem:
 
 
 def classification_of(article: Article, item_id: str) -> dict[str, Any]:
-    """The classify contract: id, language {code, confidence}, topics [{id, score, evidence}]."""
+    """The classify contract: id, language {code, confidence}, and topics [{id, score, evidence,
+    matches [{term, field, start, end}]}], as the articles topic carries them."""
     return {
         "id": item_id,
         "language": {
@@ -62,7 +63,15 @@ def classification_of(article: Article, item_id: str) -> dict[str, Any]:
             "confidence": round(article.language.confidence, 4),
         },
         "topics": [
-            {"id": tag.id, "score": round(tag.score, 4), "evidence": list(tag.evidence)}
+            {
+                "id": tag.id,
+                "score": round(tag.score, 4),
+                "evidence": list(tag.evidence),
+                "matches": [
+                    {"term": m.term, "field": m.field, "start": m.start, "end": m.end}
+                    for m in tag.matches
+                ],
+            }
             for tag in article.topics
         ],
     }

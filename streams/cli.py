@@ -63,6 +63,21 @@ def cmd_topics_check(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_rules_check(args: argparse.Namespace) -> int:
+    from streams.tagging.rules import BUNDLED_RULES, check_rules
+    from streams.tagging.taxonomy import load_taxonomy
+
+    settings = _load(args)
+    taxonomy = load_taxonomy(Path(settings.taxonomy_path) if settings.taxonomy_path else None)
+    name = args.path or settings.alert_rules_path
+    problems = check_rules(Path(name) if name else None, taxonomy)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if not problems:
+        print(f"{name or BUNDLED_RULES}: OK")
+    return 1 if problems else 0
+
+
 def cmd_classify(args: argparse.Namespace) -> int:
     from streams.classify import classify_feeds, classify_lines
     from streams.pipeline import build_enricher
@@ -199,6 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
     topics_sub = topics.add_subparsers(dest="topics_command", required=True)
     check = topics_sub.add_parser("check", help="validate a taxonomy file")
     check.add_argument("path")
+    rules = sub.add_parser("rules", help="alert rule tools")
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True)
+    rules_check = rules_sub.add_parser("check", help="validate an alert rule file (TOML or YAML)")
+    rules_check.add_argument("path", nargs="?", help="default: the configured or bundled rules")
     return parser
 
 
@@ -210,6 +229,7 @@ COMMANDS = {
     "classify": cmd_classify,
     "tail": cmd_tail,
     "topics": cmd_topics_check,
+    "rules": cmd_rules_check,
     "feeds": cmd_feeds,
 }
 

@@ -21,6 +21,7 @@ from streams.records import (
     FEED_STATE_SCHEMA_VERSION,
     RAW_ITEM_SCHEMA_VERSION,
     Alert,
+    AlertItem,
     Article,
     DeadLetter,
     FeedRegistration,
@@ -28,10 +29,31 @@ from streams.records import (
     Language,
     RawItem,
     SeenEntry,
+    SpikeWindow,
+    StoryAlerts,
+    StoryAlertState,
+    StoryBucket,
+    StoryMember,
+    StorySignature,
+    TermMatch,
+    TopicEvent,
     TopicTag,
+    WindowCounts,
 )
 
-Record = RawItem | Article | Alert | DeadLetter | FeedRegistration | FeedState
+Record = (
+    RawItem
+    | Article
+    | Alert
+    | DeadLetter
+    | FeedRegistration
+    | FeedState
+    | TopicEvent
+    | WindowCounts
+    | StoryBucket
+    | StorySignature
+    | StoryAlerts
+)
 R = TypeVar("R")
 
 # UTC datetimes are written "2026-11-26T03:30:00+00:00"; naive ones never reach here.
@@ -108,22 +130,38 @@ def _language(value: Any) -> Language:
     return Language(_field(value, "code", str), float(_field(value, "confidence", (int, float))))
 
 
+def _objects(value: Any, name: str) -> list[Mapping[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(entry, dict) for entry in value):
+        raise DecodeError(f"field {name!r} must be a list of objects")
+    return value
+
+
+def _strings(data: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    value = _field(data, name, list)
+    if not all(isinstance(entry, str) for entry in value):
+        raise DecodeError(f"field {name!r} must be a list of strings")
+    return tuple(value)
+
+
+def _term_match(data: Mapping[str, Any]) -> TermMatch:
+    return TermMatch(
+        term=_field(data, "term", str),
+        field=_field(data, "field", str),
+        start=_field(data, "start", int),
+        end=_field(data, "end", int),
+    )
+
+
 def _topics(value: Any) -> tuple[TopicTag, ...]:
-    if not isinstance(value, list):
-        raise DecodeError("field 'topics' must be a list")
-    tags = []
-    for tag in value:
-        if not isinstance(tag, dict):
-            raise DecodeError("each topic must be an object {id, score, evidence}")
-        evidence = _field(tag, "evidence", list)
-        tags.append(
-            TopicTag(
-                _field(tag, "id", str),
-                float(_field(tag, "score", (int, float))),
-                tuple(str(e) for e in evidence),
-            )
+    return tuple(
+        TopicTag(
+            id=_field(tag, "id", str),
+            score=float(_field(tag, "score", (int, float))),
+            evidence=_strings(tag, "evidence"),
+            matches=tuple(_term_match(m) for m in _objects(tag.get("matches", []), "matches")),
         )
-    return tuple(tags)
+        for tag in _objects(value, "topics")
+    )
 
 
 def _required_datetime(data: Mapping[str, Any], name: str) -> datetime:
@@ -170,26 +208,66 @@ def decode_article(payload: bytes) -> Article:
         fetched_at=_required_datetime(data, "fetched_at"),
         enriched_at=_required_datetime(data, "enriched_at"),
         is_update=_flag(data, "is_update"),
+        story_id=_optional(data, "story_id", str),
+    )
+
+
+def _alert_item(data: Mapping[str, Any]) -> AlertItem:
+    return AlertItem(
+        item_id=_field(data, "item_id", str),
+        source=_field(data, "source", str),
+        title=_field(data, "title", str),
+        link=_optional(data, "link", str),
+        language=_field(data, "language", str),
+        published_at=_datetime(data, "published_at", optional=True),
+    )
+
+
+def _spike_window(value: Any) -> SpikeWindow | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise DecodeError("field 'spike' must be an object or null")
+    return SpikeWindow(
+        key=_field(value, "key", str),
+        topic=_field(value, "topic", str),
+        language=_optional(value, "language", str),
+        window_start=_required_datetime(value, "window_start"),
+        window_seconds=_field(value, "window_seconds", int),
+        count=_field(value, "count", int),
+        baseline=float(_field(value, "baseline", (int, float))),
+        factor=float(_field(value, "factor", (int, float))),
     )
 
 
 def decode_alert(payload: bytes) -> Alert:
     """Bytes from the alerts topic to an Alert; raises DecodeError."""
-    data = decode_json(payload)
-    _version(data, ALERT_SCHEMA_VERSION, "Alert")
+    return _alert(decode_json(payload))
+
+
+def _alert(data: Mapping[str, Any]) -> Alert:
+    _version(data, ALERT_SCHEMA_VERSION, "Alert", oldest=ALERT_SCHEMA_VERSION)
     return Alert(
         alert_id=_field(data, "alert_id", str),
         rule_id=_field(data, "rule_id", str),
+        kind=_field(data, "kind", str),
         severity=_field(data, "severity", str),
-        item_id=_field(data, "item_id", str),
+        revision=_field(data, "revision", int),
+        story_id=_optional(data, "story_id", str),
         title=_field(data, "title", str),
         link=_optional(data, "link", str),
-        source=_field(data, "source", str),
         language=_language(data.get("language")),
         topics=_topics(data.get("topics")),
         reason=_field(data, "reason", str),
+        evidence=_strings(data, "evidence"),
+        source_count=_field(data, "source_count", int),
+        sources=_strings(data, "sources"),
+        item_count=_field(data, "item_count", int),
+        items=tuple(_alert_item(item) for item in _objects(data.get("items"), "items")),
         published_at=_datetime(data, "published_at", optional=True),
+        first_raised_at=_required_datetime(data, "first_raised_at"),
         raised_at=_required_datetime(data, "raised_at"),
+        spike=_spike_window(data.get("spike")),
     )
 
 
@@ -259,6 +337,83 @@ def decode_feed_state(payload: bytes) -> FeedState:
     )
 
 
+def decode_topic_event(payload: bytes) -> TopicEvent:
+    """Bytes from the topic-events topic to a TopicEvent; raises DecodeError."""
+    data = decode_json(payload)
+    return TopicEvent(
+        key=_field(data, "key", str),
+        topic=_field(data, "topic", str),
+        language=_optional(data, "language", str),
+        item_id=_field(data, "item_id", str),
+        at=_required_datetime(data, "at"),
+    )
+
+
+def _count_pair(value: Any) -> tuple[int, int]:
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not all(isinstance(n, int) and not isinstance(n, bool) for n in value)
+    ):
+        raise DecodeError("each window count must be [window_start, count]")
+    return value[0], value[1]
+
+
+def decode_window_counts(payload: bytes) -> WindowCounts:
+    """Bytes from the spike-windows table's changelog to WindowCounts; raises DecodeError."""
+    data = decode_json(payload)
+    return WindowCounts(
+        window_seconds=_field(data, "window_seconds", int),
+        counts=tuple(_count_pair(pair) for pair in _field(data, "counts", list)),
+        alerted_window=_optional(data, "alerted_window", int),
+        recent_item_ids=_strings(data, "recent_item_ids") if "recent_item_ids" in data else (),
+    )
+
+
+def decode_story_bucket(payload: bytes) -> StoryBucket:
+    """Bytes from the story-index table's changelog to a StoryBucket; raises DecodeError."""
+    data = decode_json(payload)
+    return StoryBucket(
+        members=tuple(
+            StoryMember(
+                item_id=_field(member, "item_id", str),
+                story_id=_field(member, "story_id", str),
+                seen_at=float(_field(member, "seen_at", (int, float))),
+            )
+            for member in _objects(data.get("members"), "members")
+        )
+    )
+
+
+def decode_story_signature(payload: bytes) -> StorySignature:
+    """Bytes from the story-signatures table's changelog to a StorySignature; raises DecodeError."""
+    data = decode_json(payload)
+    signature = _field(data, "signature", list)
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in signature):
+        raise DecodeError("field 'signature' must be a list of integers")
+    return StorySignature(
+        story_id=_field(data, "story_id", str),
+        signature=tuple(signature),
+        seen_at=float(_field(data, "seen_at", (int, float))),
+    )
+
+
+def decode_story_alerts(payload: bytes) -> StoryAlerts:
+    """Bytes from the alert-state table's changelog to StoryAlerts; raises DecodeError."""
+    data = decode_json(payload)
+    return StoryAlerts(
+        story_id=_field(data, "story_id", str),
+        states=tuple(
+            StoryAlertState(
+                alert=_alert(_field(state, "alert", dict)),
+                unlisted_item_ids=_strings(state, "unlisted_item_ids"),
+            )
+            for state in _objects(data.get("states"), "states")
+        ),
+        updated_at=_required_datetime(data, "updated_at"),
+    )
+
+
 DECODERS: dict[str, Callable[[bytes], Record]] = {
     "raw_item": decode_raw_item,
     "article": decode_article,
@@ -266,4 +421,9 @@ DECODERS: dict[str, Callable[[bytes], Record]] = {
     "dead_letter": decode_dead_letter,
     "feed_registration": decode_feed_registration,
     "feed_state": decode_feed_state,
+    "topic_event": decode_topic_event,
+    "window_counts": decode_window_counts,
+    "story_bucket": decode_story_bucket,
+    "story_signature": decode_story_signature,
+    "story_alert_state": decode_story_alerts,
 }

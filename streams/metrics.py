@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
-STAGES = ("poll", "enrich", "alert")
+STAGES = ("poll", "enrich", "story", "alert", "spike")
 OUTCOMES = ("ok", "dead_letter")
+ALERT_KINDS = ("story", "spike")
 FETCH_OUTCOMES = (
     "ok",
     "not_modified",
@@ -46,6 +47,8 @@ class Metrics:
     stage_errors: Counter
     stage_duration: Histogram
     alerts_raised: Counter
+    alert_updates: Counter
+    stories_assigned: Counter
     topics_tagged: Counter
     languages_detected: Counter
     feed_fetches: Counter
@@ -93,8 +96,20 @@ class Metrics:
             ),
             alerts_raised=Counter(
                 "wirewatch_alerts_raised_total",
-                "Alerts emitted, by topic and severity.",
-                ["topic", "severity"],
+                "Alerts raised (first revision), by kind (story, spike), topic and severity.",
+                ["kind", "topic", "severity"],
+                registry=registry,
+            ),
+            alert_updates=Counter(
+                "wirewatch_alert_updates_total",
+                "Later revisions of raised alerts (another item or source for the same story).",
+                ["severity"],
+                registry=registry,
+            ),
+            stories_assigned=Counter(
+                "wirewatch_stories_assigned_total",
+                "Articles given a story id: a new story, or one already seen within the horizon.",
+                ["outcome"],
                 registry=registry,
             ),
             topics_tagged=Counter(
@@ -163,10 +178,15 @@ class Metrics:
             metrics.feed_fetch_duration.labels(outcome)
         for kind in ("new", "update"):
             metrics.feed_items_emitted.labels(kind)
+        for outcome in ("new", "joined"):
+            metrics.stories_assigned.labels(outcome)
+        for severity in severities:
+            metrics.alert_updates.labels(severity)
         for topic in topic_ids:
             metrics.topics_tagged.labels(topic)
             for severity in severities:
-                metrics.alerts_raised.labels(topic, severity)
+                for kind in ALERT_KINDS:
+                    metrics.alerts_raised.labels(kind, topic, severity)
         return metrics
 
 

@@ -12,13 +12,17 @@ from datetime import datetime
 from pathlib import Path
 
 from streams.codec import decode_raw_item
-from streams.errors import ContentError
+from streams.errors import ContentError, SettingsError
 from streams.records import Article, RawItem
 from streams.settings import Settings
+from streams.stories.cluster import StoryConfig
 from streams.tagging.match import match_topics
+from streams.tagging.rules import RuleSet, load_configured_rules
+from streams.tagging.spikes import SpikeConfig
 from streams.tagging.taxonomy import CompiledTaxonomy, compile_taxonomy, load_taxonomy
 from streams.text.clean import canonicalize_link, clean_summary, clean_text
 from streams.text.language import Detector, detect_language, load_detector
+from streams.topics import STORY_HORIZON_MS
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,43 @@ class Enricher:
     detector: Detector
     taxonomy: CompiledTaxonomy
     min_language_confidence: float
+
+
+@dataclass(frozen=True)
+class StageConfig:
+    """What every stage needs that is built once at start-up from the settings."""
+
+    enricher: Enricher
+    stories: StoryConfig
+    rules: RuleSet
+    spikes: SpikeConfig
+
+
+def build_stages(settings: Settings) -> StageConfig:
+    """Load models, taxonomy and alert rules, and check the story and spike settings."""
+    enricher = build_enricher(settings)
+    if settings.story_horizon_seconds * 1000 > STORY_HORIZON_MS:
+        # The story tables' changelogs keep this long; a longer horizon would lose state on restart.
+        raise SettingsError(
+            f"setting 'story_horizon_seconds': at most {STORY_HORIZON_MS // 1000} "
+            "(the retention of the story changelog topics)"
+        )
+    try:
+        stories = StoryConfig(
+            threshold=settings.story_similarity, horizon_seconds=settings.story_horizon_seconds
+        )
+        spikes = SpikeConfig(
+            window_seconds=settings.spike_window_seconds,
+            baseline_windows=settings.spike_baseline_windows,
+            factor=settings.spike_factor,
+            min_count=settings.spike_min_count,
+            per_language=settings.spike_per_language,
+            severity=settings.spike_severity,
+        )
+    except ValueError as exc:
+        raise SettingsError(f"story or spike settings: {exc}") from None
+    rules = load_configured_rules(settings.alert_rules_path, settings.watch, enricher.taxonomy)
+    return StageConfig(enricher=enricher, stories=stories, rules=rules, spikes=spikes)
 
 
 def build_enricher(settings: Settings) -> Enricher:

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 RAW_ITEM_SCHEMA_VERSION = 2  # v2: is_update
-ARTICLE_SCHEMA_VERSION = 2  # v2: is_update
-ALERT_SCHEMA_VERSION = 1
+ARTICLE_SCHEMA_VERSION = 3  # v2: is_update; v3: story_id, topic matches with positions
+ALERT_SCHEMA_VERSION = 2  # v2: one alert per rule and story (or spike), revised as it grows
 DEAD_LETTER_SCHEMA_VERSION = 1
 FEED_REGISTRATION_SCHEMA_VERSION = 1
 FEED_STATE_SCHEMA_VERSION = 1
@@ -27,10 +27,21 @@ class Language:
 
 
 @dataclass(frozen=True, slots=True)
+class TermMatch:
+    """Where a term was found: an analyst can highlight it, a consumer can check it."""
+
+    term: str  # as written in the text: text[start:end] of the field
+    field: str  # "title" | "summary"
+    start: int  # character offsets in the cleaned field
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
 class TopicTag:
     id: str  # taxonomy topic id, e.g. "elections"
     score: float  # sum of matched term weights; >= the topic's threshold
-    evidence: tuple[str, ...]  # the matched terms, as written in the text
+    evidence: tuple[str, ...]  # the distinct matched terms, as written in the text
+    matches: tuple[TermMatch, ...] = ()  # every counted match with its position
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,25 +81,67 @@ class Article:
     fetched_at: datetime
     enriched_at: datetime
     is_update: bool = False  # the raw item was an update of an item already emitted
+    # Items telling the same story (near-duplicates across feeds) share it; None until the story
+    # stage has seen the article (always None on the articles topic, set on story-articles).
+    story_id: str | None = None
     schema_version: int = ARTICLE_SCHEMA_VERSION
 
 
 @dataclass(frozen=True, slots=True)
-class Alert:
-    """An article matched a watched topic; keyed by the article's item id."""
+class AlertItem:
+    """One item behind an alert, with its link for the analyst."""
 
-    alert_id: str  # item_id + rule_id: re-processing the same item yields the same alert id
-    rule_id: str
-    severity: str  # "info" | "warning" | "critical"
     item_id: str
+    source: str
     title: str
     link: str | None
-    source: str
-    language: Language
-    topics: tuple[TopicTag, ...]  # the matched watched topics only
-    reason: str
+    language: str
     published_at: datetime | None
-    raised_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SpikeWindow:
+    """The counts behind a breaking-news (spike) alert."""
+
+    key: str  # what was counted: a topic id, or "topic|language"
+    topic: str
+    language: str | None  # None when counted over every language
+    window_start: datetime
+    window_seconds: int
+    count: int  # items in the current window
+    baseline: float  # mean items per window over the previous windows
+    factor: float  # the configured factor the count exceeded
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """A rule matched a story (or a topic spiked); keyed by alert_id.
+
+    One alert per rule and story: when more outlets report the story, the same alert_id is sent
+    again with `revision` + 1 and the new item and source added, so a consumer that keeps the
+    latest message per key (a compacted topic, a table) holds one alert per story.
+    """
+
+    alert_id: str  # hash of rule + story (or spike key + window): the Kafka key
+    rule_id: str
+    kind: str  # "story" | "spike"
+    severity: str  # "info" | "warning" | "critical"
+    revision: int  # 1 when first raised; +1 per update
+    story_id: str | None  # None for spike alerts
+    title: str  # of the first item (story) or a summary line (spike)
+    link: str | None
+    language: Language
+    topics: tuple[TopicTag, ...]  # the topics that satisfied the rule, with their evidence
+    reason: str  # why, in one line an analyst reads
+    evidence: tuple[str, ...]  # watchlist terms or entities that matched, as written
+    source_count: int  # distinct sources reporting the story
+    sources: tuple[str, ...]  # distinct sources, first reporter first
+    item_count: int  # items behind the alert, including any not listed in `items`
+    items: tuple[AlertItem, ...]  # the items behind the alert, oldest first (bounded)
+    published_at: datetime | None  # of the first item
+    first_raised_at: datetime
+    raised_at: datetime  # of this revision
+    spike: SpikeWindow | None = None
     schema_version: int = ALERT_SCHEMA_VERSION
 
 
@@ -96,7 +149,7 @@ class Alert:
 class DeadLetter:
     """Something a stage could not handle, kept whole with the reason so nothing is lost."""
 
-    stage: str  # "poll" | "enrich" | "alert"
+    stage: str  # "poll" | "enrich" | "story" | "alert" | "spike"
     error_type: str  # the exception class name
     reason: str
     payload: str  # the original bytes, as UTF-8 text or base64 (see payload_encoding)
@@ -154,3 +207,84 @@ class FeedState:
     registered_at: datetime | None  # of the registration this state belongs to
     seen: tuple[SeenEntry, ...]
     schema_version: int = FEED_STATE_SCHEMA_VERSION
+
+
+@dataclass(frozen=True, slots=True)
+class TopicEvent:
+    """One article counted for one spike key; the spike stage's input, keyed by `key`."""
+
+    key: str  # a topic id, or "topic|language"
+    topic: str
+    language: str | None
+    item_id: str
+    at: datetime  # when the item was fetched: the window it counts in
+
+
+@dataclass(frozen=True, slots=True)
+class WindowCounts:
+    """Recent windowed counts for one spike key: the spike table's value (changelog-backed)."""
+
+    window_seconds: int
+    counts: tuple[tuple[int, int], ...]  # (window start, epoch seconds; items), oldest first
+    alerted_window: int | None = None  # start of the window a spike alert was raised for
+    # The last item ids counted for this key, newest last, at most SpikeConfig.remembered_ids:
+    # an event redelivered after a crash is recognised and not counted twice.
+    recent_item_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoryMember:
+    """A recent item in one LSH bucket of the story index."""
+
+    item_id: str
+    story_id: str
+    seen_at: float  # epoch seconds; members older than the story horizon are dropped
+
+
+@dataclass(frozen=True, slots=True)
+class StoryBucket:
+    """The story index table's value for one LSH band key: the recent items that hashed there."""
+
+    members: tuple[StoryMember, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StorySignature:
+    """The story signature table's value for one item id: its MinHash, to confirm candidates."""
+
+    story_id: str
+    signature: tuple[int, ...]
+    seen_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class StoryAlertState:
+    """One rule's alert on one story, between items."""
+
+    # The alert as last built; revision 0 while fewer than the rule's min_sources distinct sources
+    # report the story: it collects the items and is not sent.
+    alert: Alert
+    # Ids of items behind the alert that are not in alert.items (newest MAX_UNLISTED_ITEM_IDS).
+    unlisted_item_ids: tuple[str, ...] = ()
+
+    @property
+    def raised(self) -> bool:
+        return self.alert.revision > 0
+
+    def holds(self, item_id: str) -> bool:
+        """Whether the item is already behind the alert."""
+        return item_id in self.unlisted_item_ids or any(
+            item.item_id == item_id for item in self.alert.items
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StoryAlerts:
+    """The alert stage's table value for one story: every rule's alert on it."""
+
+    story_id: str
+    states: tuple[StoryAlertState, ...]  # one per rule that matched, in the order they first did
+    updated_at: datetime  # when an item last changed it: lets the stage expire old stories
+
+    def state_for(self, rule_id: str) -> StoryAlertState | None:
+        return next((s for s in self.states if s.alert.rule_id == rule_id), None)

@@ -71,7 +71,7 @@ def run_worker(settings: Settings) -> None:
     import faust
 
     from streams.app import Wiring, create_app
-    from streams.pipeline import build_enricher
+    from streams.pipeline import build_stages
 
     require_broker(settings, "worker")
     registry, metrics = create_metrics(settings)
@@ -81,7 +81,7 @@ def run_worker(settings: Settings) -> None:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     loop.run_until_complete(ensure_topics(settings))
-    wiring = Wiring(settings, metrics, build_enricher(settings))
+    wiring = Wiring(settings, metrics, build_stages(settings))
     app = create_app(settings, wiring)
     worker = faust.Worker(app, loglevel=settings.log_level, loop=loop)
     worker.execute_from_commandline()
@@ -123,12 +123,18 @@ def run_poller(settings: Settings) -> None:
 
 
 def format_alert_line(alert: Alert) -> str:
-    """One readable line: time, severity, topics, language, title, source."""
+    """One readable line: time, severity, rule, topics, language, title, sources or the spike."""
     when = alert.raised_at.strftime("%Y-%m-%d %H:%M:%SZ")
     topics = ",".join(tag.id for tag in alert.topics)
+    if alert.kind == "spike":
+        detail = alert.reason
+    else:
+        update = f" (update {alert.revision})" if alert.revision > 1 else ""
+        plural = "s" if alert.source_count != 1 else ""
+        detail = f"{alert.source_count} source{plural}: {', '.join(alert.sources[:3])}{update}"
     return (
-        f"{when}  {alert.severity.upper():<8} {topics:<28} [{alert.language.code}] "
-        f"{alert.title}  — {alert.source}"
+        f"{when}  {alert.severity.upper():<8} {alert.rule_id:<22} {topics:<24} "
+        f"[{alert.language.code}] {alert.title}  — {detail}"
     )
 
 

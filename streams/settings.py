@@ -82,7 +82,23 @@ class Settings:
     allow_file_urls: bool = False
     min_language_confidence: float = 0.5
     taxonomy_path: str = ""  # empty: the bundled taxonomy
+    # Alert rules file (TOML or YAML); empty: the bundled rules. `watch` (topic = severity) is
+    # the older, simpler form, still read (see streams.tagging.rules.load_configured_rules).
+    alert_rules_path: str = ""
+    alert_max_items: int = 200  # items listed per alert (links for the analyst); item_count exact
     watch: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_WATCH))
+    # Story clustering: items this similar (estimated Jaccard of their word shingles) within the
+    # horizon share a story id, and so one alert per rule.
+    story_horizon_seconds: float = 2 * 86400.0
+    story_similarity: float = 0.5
+    # Breaking news: a spike alert when a window's items for a topic (and topic + language) reach
+    # spike_min_count and spike_factor times the mean of the previous spike_baseline_windows.
+    spike_window_seconds: int = 600
+    spike_baseline_windows: int = 12
+    spike_factor: float = 3.0
+    spike_min_count: int = 5
+    spike_per_language: bool = True
+    spike_severity: str = "warning"
     metrics_host: str = "127.0.0.1"
     worker_metrics_port: int = 9464
     poller_metrics_port: int = 9465

@@ -1,8 +1,10 @@
 """The table of wirewatch's Kafka topics: name suffix, record, key, partitions and retention.
 
 Consumer integrations rely on this table (and on docs/topics.md, which describes it): every
-message is keyed by the item's stable id, so re-polling or re-processing an entry lands on the same
-partition and a compacting or deduplicating consumer sees one key per item.
+message is keyed by a stable id (item, story, alert), so re-polling or re-processing lands on the
+same partition and a compacting or deduplicating consumer sees one key per thing. Internal topics
+(re-keyed inputs of the story and spike stages, and the changelogs of their Faust tables) are here
+too: Faust never creates topics, so every topic a worker touches is created with its retention.
 """
 
 from __future__ import annotations
@@ -28,7 +30,13 @@ class TopicSpec:
 
 RAW_ITEMS = TopicSpec("raw-items", "raw_item", "item_id", retention_ms=7 * DAY_MS)
 ARTICLES = TopicSpec("articles", "article", "item_id", retention_ms=30 * DAY_MS)
-ALERTS = TopicSpec("alerts", "alert", "item_id", retention_ms=90 * DAY_MS)
+# Articles with their story id, keyed by it: the alert stage keeps one alert per rule and story.
+STORY_ARTICLES = TopicSpec("story-articles", "article", "story_id", retention_ms=30 * DAY_MS)
+# One alert per rule and story, re-sent under the same key as it is updated: compacted, so the
+# latest revision of every alert stays, and deleted after 90 days.
+ALERTS = TopicSpec(
+    "alerts", "alert", "alert_id", retention_ms=90 * DAY_MS, cleanup_policy="compact,delete"
+)
 # Dead letters are kept longest: they are the only copy of input a stage could not handle.
 DEAD_LETTERS = TopicSpec("dead-letters", "dead_letter", "item_id or none", retention_ms=90 * DAY_MS)
 
@@ -42,7 +50,58 @@ FEED_STATE = TopicSpec(
     "feed-state", "feed_state", "feed_id", retention_ms=-1, cleanup_policy="compact"
 )
 
-ALL_TOPICS: tuple[TopicSpec, ...] = (RAW_ITEMS, ARTICLES, ALERTS, DEAD_LETTERS, FEEDS, FEED_STATE)
+# Internal: articles re-keyed for the story stage (by script: near-duplicates share a script, so
+# one partition sees all candidates), and topic events re-keyed for the spike stage (by topic).
+STORY_ROUTE = TopicSpec("story-route", "article", "script group", retention_ms=DAY_MS)
+TOPIC_EVENTS = TopicSpec("topic-events", "topic_event", "topic or topic|language", DAY_MS)
+
+# Changelogs of the Faust tables (memory store): a restarted or rebalanced worker rebuilds its
+# tables from them. Each has the partition count of the topic its table's agent reads.
+STORY_HORIZON_MS = 2 * DAY_MS
+STORY_INDEX_CHANGELOG = TopicSpec(
+    "story-index-changelog",
+    "story_bucket",
+    "LSH band key",
+    retention_ms=STORY_HORIZON_MS,
+    cleanup_policy="compact,delete",
+)
+STORY_SIGNATURES_CHANGELOG = TopicSpec(
+    "story-signatures-changelog",
+    "story_signature",
+    "item_id",
+    retention_ms=STORY_HORIZON_MS,
+    cleanup_policy="compact,delete",
+)
+ALERT_STATE_CHANGELOG = TopicSpec(
+    "alert-state-changelog",
+    "story_alert_state",
+    "story_id",
+    retention_ms=90 * DAY_MS,
+    cleanup_policy="compact,delete",
+)
+SPIKE_WINDOWS_CHANGELOG = TopicSpec(
+    "spike-windows-changelog",
+    "window_counts",
+    "topic or topic|language",
+    retention_ms=7 * DAY_MS,
+    cleanup_policy="compact,delete",
+)
+
+ALL_TOPICS: tuple[TopicSpec, ...] = (
+    RAW_ITEMS,
+    ARTICLES,
+    STORY_ARTICLES,
+    ALERTS,
+    DEAD_LETTERS,
+    FEEDS,
+    FEED_STATE,
+    STORY_ROUTE,
+    TOPIC_EVENTS,
+    STORY_INDEX_CHANGELOG,
+    STORY_SIGNATURES_CHANGELOG,
+    ALERT_STATE_CHANGELOG,
+    SPIKE_WINDOWS_CHANGELOG,
+)
 
 
 def spec_for_name(name: str, settings: Settings) -> TopicSpec:

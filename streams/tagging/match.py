@@ -1,9 +1,11 @@
 """Tag a title and summary with taxonomy topics in one pass over their words.
 
-Each word is folded once and turned into lookup keys (the word, its Arabic forms without clitics,
-its stems); a trie walk from every word finds every term and phrase at once, and one regex per
-language finds compound parts and Chinese terms. Scoring is per topic: matches inside an exclusion
-do not count, overlapping matches count once (the heavier wins), and each term counts once.
+Each word is folded once and turned into lookup keys (the word, its Arabic or Persian forms
+without clitics and suffixes, its stems); a trie walk from every word finds every term and phrase
+at once, and one regex per language finds compound parts and Chinese terms. Scoring is per topic:
+matches inside an exclusion do not count, overlapping matches count once (the heavier wins), and
+each term counts once. A tag carries the distinct terms found and every counted match with its
+field and character offsets.
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ from itertools import accumulate, product
 from operator import itemgetter
 from typing import NamedTuple
 
-from streams.records import TopicTag
+from streams.records import TermMatch, TopicTag
 from streams.tagging.taxonomy import CompiledTaxonomy, LanguageMatcher, RuleKind
-from streams.text.fold import fold_for_matching, split_words
+from streams.text.fold import UNSPACED_SCRIPT, fold_for_matching, split_words
 
 TITLE, SUMMARY = 0, 1
+_FIELD_NAMES = ("title", "summary")  # TermMatch.field, indexed by TITLE and SUMMARY
 
 _ARABIC_LETTER = re.compile("[\u0621-\u064a\u066e-\u06d3]")
-_UNSPACED_SCRIPT = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Conjunction (و ف), preposition (ب ك ل) and article (ال) in their written combinations; "لل" is
 # ل + ال with the alef dropped. Longest first so "وال" is tried before "و".
 _ARABIC_PREFIXES = tuple(
@@ -37,6 +39,11 @@ _ARABIC_PREFIXES = tuple(
 )
 # Pronoun and plural suffixes after folding (ة is already ه). A ة before a suffix is written ت.
 _ARABIC_SUFFIXES = ("هما", "ها", "هم", "كم", "نا", "ات", "ين", "ون", "ان", "ه")
+# Persian after folding (ی is ي, the ZWNJ before a suffix is gone): plural ها/های/هایی, ان, the
+# ezafe or adjective ی/ای, superlative ترین, and the Arabic plural ات. The ة rule is Arabic only.
+_PERSIAN_SUFFIXES = ("هايي", "هاي", "ترين", "ها", "ات", "ان", "اي", "ي")
+_UNSPACED_LANGUAGES = frozenset({"zh", "ja"})
+_CHARS_PER_UNSPACED_WORD = 2  # a Chinese word is one to three characters, two on average
 _TA_MARBUTA_SUFFIXES = ("تهما", "تها", "تهم", "ته")
 _MIN_ARABIC_STEM = 2
 _WORD_CACHE_SIZE = 1 << 16
@@ -71,15 +78,22 @@ def match_topics(
     terms as written in the text. Items in 'und' or an unruled language use every language."""
     matcher = taxonomy.matcher_for(language)
     texts = (title, summary)
-    hits = _find_hits(title, TITLE, language, matcher) + _find_hits(
-        summary, SUMMARY, language, matcher
+    base = language.split("-")[0].split("_")[0].lower()
+    # The fallback may hold Chinese terms; any other language's text is split as it always is.
+    unspaced = base in _UNSPACED_LANGUAGES or (
+        matcher is taxonomy.fallback and UNSPACED_SCRIPT.search(title + summary) is not None
+    )
+    hits = _find_hits(title, TITLE, language, matcher, unspaced) + _find_hits(
+        summary, SUMMARY, language, matcher, unspaced
     )
     return _score_topics(hits, texts, taxonomy)
 
 
-def _find_hits(text: str, field: int, language: str, matcher: LanguageMatcher) -> list[_Hit]:
+def _find_hits(
+    text: str, field: int, language: str, matcher: LanguageMatcher, unspaced: bool
+) -> list[_Hit]:
     analyses = _word_analyses(language, matcher)
-    parts = split_words(text)
+    parts = split_words(text, unspaced)
     analysed = [
         analyses.get(written) or _analyse_word(written, language, matcher, analyses)
         for written in parts[1::2]
@@ -91,14 +105,16 @@ def _find_hits(text: str, field: int, language: str, matcher: LanguageMatcher) -
     bounds = list(accumulate(map(len, parts)))
     count = len(analysed)
     found: set[_Hit] = set()
+    add, depth, root = found.add, matcher.depth, matcher.root  # locals: this loop is the hot one
     for i in keyed:
-        nodes = [matcher.root]
-        for j in range(i, min(count, i + matcher.depth)):
+        nodes = [root]
+        start = bounds[2 * i]
+        for j in range(i, min(count, i + depth)):
             keys = analysed[j][1]
             reached = [n.children[k] for n in nodes for k in keys if k in n.children]
             for node in reached:
                 for rule, part in node.ends:
-                    found.add(_Hit(rule, part, field, i, j, bounds[2 * i], bounds[2 * j + 1]))
+                    add(_Hit(rule, part, field, i, j, start, bounds[2 * j + 1]))
             if not reached:
                 break
             nodes = reached
@@ -138,7 +154,7 @@ def _find_infix_hits(
                 continue
             # Chinese evidence is the term itself; a compound's evidence is the whole word.
             # Offsets inside a word hold only when folding kept its length.
-            exact = _UNSPACED_SCRIPT.search(term) and len(words[index]) == end - start
+            exact = UNSPACED_SCRIPT.search(term) and len(words[index]) == end - start
             span = (start + inside, start + inside + len(term)) if exact else (start, end)
             hits.extend(_Hit(rule, part, field, index, index, *span) for rule, part in node.ends)
     return hits
@@ -165,13 +181,14 @@ def _analyse_word(
     word = fold_for_matching(written, language)
     if len(analyses) >= _WORD_CACHE_SIZE:
         analyses.clear()
-    analysis = analyses[written] = (word, _word_keys(word, matcher))
+    persian = language.split("-")[0].split("_")[0].lower() == "fa"
+    analysis = analyses[written] = (word, _word_keys(word, matcher, persian))
     return analysis
 
 
-def _word_keys(word: str, matcher: LanguageMatcher) -> tuple[str, ...]:
+def _word_keys(word: str, matcher: LanguageMatcher, persian: bool) -> tuple[str, ...]:
     keys: dict[str, None] = {}
-    for form in _word_forms(word):
+    for form in _word_forms(word, persian):
         if "=" + form in matcher.keys:
             keys["=" + form] = None
         for length in matcher.stem_lengths:
@@ -182,10 +199,19 @@ def _word_keys(word: str, matcher: LanguageMatcher) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def _word_forms(word: str) -> tuple[str, ...]:
-    """The word itself and, for Arabic script, the word without clitic prefixes and suffixes."""
+def _word_forms(word: str, persian: bool = False) -> tuple[str, ...]:
+    """The word itself and, for Arabic script, the word without clitic prefixes and suffixes
+    (Persian suffixes instead of Arabic ones when `persian`)."""
     if not _ARABIC_LETTER.match(word):
         return (word,)
+    if persian:
+        # Persian writes its prepositions apart ("به انتخابات"); only suffixes attach.
+        stems = [
+            word[: -len(suffix)]
+            for suffix in _PERSIAN_SUFFIXES
+            if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_ARABIC_STEM
+        ]
+        return (word, *stems)
     bases = [word] + [
         word[len(prefix) :]
         for prefix in _ARABIC_PREFIXES
@@ -205,46 +231,58 @@ def _word_forms(word: str) -> tuple[str, ...]:
 def _score_topics(
     hits: list[_Hit], texts: tuple[str, str], taxonomy: CompiledTaxonomy
 ) -> tuple[TopicTag, ...]:
-    by_rule: dict[int, list[_Hit]] = {}
+    rules = taxonomy.rules
+    by_topic: dict[int, dict[int, list[_Hit]]] = {}
     for hit in hits:
-        by_rule.setdefault(hit.rule, []).append(hit)
-    excluded = _excluded_spans(by_rule, taxonomy)
-    candidates: dict[int, list[_Candidate]] = {}
-    for index, rule_hits in by_rule.items():
-        rule = taxonomy.rules[index]
-        spans = excluded.get(rule.topic)
-        allowed = (
-            [hit for hit in rule_hits if not any(hit.overlaps(*span) for span in spans)]
-            if spans
-            else rule_hits
-        )
-        for candidate in _candidates(index, allowed, taxonomy):
-            candidates.setdefault(rule.topic, []).append(candidate)
+        by_topic.setdefault(rules[hit.rule].topic, {}).setdefault(hit.rule, []).append(hit)
     tags: list[tuple[int, TopicTag]] = []
-    for topic_index, topic_candidates in candidates.items():
+    for topic_index, by_rule in by_topic.items():
         topic = taxonomy.topics[topic_index]
-        chosen = _choose(topic_candidates)
+        # Most items hit only a few context words; when every rule found, counted once at title
+        # weight, cannot reach the threshold, exclusions and overlaps need not be worked out.
+        if _best_case(by_rule, taxonomy) < topic.threshold:
+            continue
+        excluded = _excluded_spans(by_rule, taxonomy)
+        candidates: list[_Candidate] = []
+        for index, rule_hits in by_rule.items():
+            allowed = (
+                [hit for hit in rule_hits if not any(hit.overlaps(*span) for span in excluded)]
+                if excluded
+                else rule_hits
+            )
+            candidates.extend(_candidates(index, allowed, taxonomy))
+        chosen = _choose(candidates)
         score = round(sum(candidate.value for candidate in chosen), 3)
         if chosen and score >= topic.threshold:
-            evidence = _evidence(chosen, texts)
-            tags.append((topic_index, TopicTag(topic.id, score, evidence)))
+            evidence, matches = _evidence(chosen, texts)
+            tags.append((topic_index, TopicTag(topic.id, score, evidence, matches)))
     tags.sort(key=lambda pair: (-pair[1].score, pair[0]))
     return tuple(tag for _, tag in tags)
 
 
+def _best_case(by_rule: dict[int, list[_Hit]], taxonomy: CompiledTaxonomy) -> float:
+    """An upper bound of a topic's score: each rule with all its parts found, at title weight."""
+    best = 0.0
+    for index, rule_hits in by_rule.items():
+        rule = taxonomy.rules[index]
+        if rule.weight and (rule.parts == 1 or len({hit.part for hit in rule_hits}) == rule.parts):
+            best += rule.weight
+    return best * max(taxonomy.title_weight, 1.0)
+
+
 def _excluded_spans(
     by_rule: dict[int, list[_Hit]], taxonomy: CompiledTaxonomy
-) -> dict[int, list[tuple[int, int, int]]]:
-    excluded: dict[int, list[tuple[int, int, int]]] = {}
+) -> list[tuple[int, int, int]]:
+    """The (field, start, end) spans of one topic's exclusions found in the item."""
+    excluded: list[tuple[int, int, int]] = []
     for index, rule_hits in by_rule.items():
         rule = taxonomy.rules[index]
         if rule.kind is RuleKind.EXCLUDE:
-            spans = [(hit.field, hit.start, hit.end) for hit in rule_hits]
+            excluded.extend((hit.field, hit.start, hit.end) for hit in rule_hits)
         elif rule.kind is RuleKind.EXCLUDE_NEAR:
-            spans = [(a.field, a.start, a.end) for a, _ in _near_pairs(rule_hits, rule.within)]
-        else:
-            continue
-        excluded.setdefault(rule.topic, []).extend(spans)
+            excluded.extend(
+                (a.field, a.start, a.end) for a, _ in _near_pairs(rule_hits, rule.within)
+            )
     return excluded
 
 
@@ -276,12 +314,18 @@ def _candidates(index: int, hits: list[_Hit], taxonomy: CompiledTaxonomy) -> lis
 def _near_pairs(hits: list[_Hit], within: int) -> list[tuple[_Hit, _Hit]]:
     firsts = [hit for hit in hits if hit.part == 0]
     seconds = [hit for hit in hits if hit.part == 1]
-    return [
-        (a, b)
-        for a in firsts
-        for b in seconds
-        if a.field == b.field and 1 <= max(b.first - a.last, a.first - b.last) <= within
-    ]
+    return [(a, b) for a in firsts for b in seconds if a.field == b.field and _near(a, b, within)]
+
+
+def _near(a: _Hit, b: _Hit, within: int) -> bool:
+    gap = max(b.first - a.last, a.first - b.last)  # words from one to the other
+    if gap >= 1:
+        return gap <= within
+    # Both in one word: a Chinese run holds many words, and its terms have exact spans; two that
+    # do not overlap are near when the characters between them could be `within` words (about
+    # two characters each). The parts of a German compound share one span and never are.
+    between = max(b.start - a.end, a.start - b.end)
+    return 0 <= between <= _CHARS_PER_UNSPACED_WORD * within
 
 
 def _choose(candidates: list[_Candidate]) -> list[_Candidate]:
@@ -305,10 +349,15 @@ def _choose(candidates: list[_Candidate]) -> list[_Candidate]:
     return chosen
 
 
-def _evidence(chosen: list[_Candidate], texts: tuple[str, str]) -> tuple[str, ...]:
-    hits = sorted((hit for c in chosen for hit in c.hits), key=lambda h: (h.field, h.start))
+def _evidence(
+    chosen: list[_Candidate], texts: tuple[str, str]
+) -> tuple[tuple[str, ...], tuple[TermMatch, ...]]:
+    """The distinct matched terms as written, and every counted match with its position."""
+    hits = sorted((hit for c in chosen for hit in c.hits), key=lambda h: (h.field, h.start, h.end))
     seen: dict[str, str] = {}
+    matches: list[TermMatch] = []
     for hit in hits:
         written = texts[hit.field][hit.start : hit.end]
         seen.setdefault(written.casefold(), written)
-    return tuple(seen.values())
+        matches.append(TermMatch(written, _FIELD_NAMES[hit.field], hit.start, hit.end))
+    return tuple(seen.values()), tuple(matches)

@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any, TypeGuard
 
 from streams.errors import WirewatchError
-from streams.text.fold import WORD_PATTERN, fold_for_matching
+from streams.text.fold import UNSPACED_SCRIPT, WORD_PATTERN, fold_for_matching
 
 SCHEMA_VERSION = 1
 DEFAULT_TITLE_WEIGHT = 1.5
@@ -29,8 +29,6 @@ MAX_NEAR_WORDS = 20
 _TOPIC_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 _IPTC_CODE = re.compile(r"^medtop:\d{8}$")
-# Scripts written without spaces between words: their terms match inside a run of text.
-_UNSPACED_SCRIPT = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 _TOP_KEYS = frozenset({"schema_version", "title_weight", "topics"})
 _TOPIC_KEYS = frozenset({"id", "label", "iptc", "threshold", "rules"})
@@ -193,12 +191,18 @@ def _parse_word(word: str, word_count: int, spec: str, language: str) -> list[Pi
     parts = [fold_for_matching(m.group(), language) for m in WORD_PATTERN.finditer(core)]
     if not parts:
         raise ValueError(f"term {spec!r} has a word with no letters; write a word or phrase")
-    unspaced = any(_UNSPACED_SCRIPT.search(part) for part in parts)
+    unspaced = any(UNSPACED_SCRIPT.search(part) for part in parts)
     if unspaced and (word_count > 1 or len(parts) > 1 or stem):
         raise ValueError(
             f"term {spec!r}: write Chinese/Japanese terms as one run with no spaces and no '*'"
         )
     if unspaced:
+        # Chinese text is split where the script changes ("DDoS攻击" is "DDoS" and "攻击").
+        if UNSPACED_SCRIPT.sub("", parts[0]):
+            raise ValueError(
+                f"term {spec!r} mixes Chinese/Japanese characters with other letters or digits; "
+                "write each script as a term of its own"
+            )
         if len(parts[0]) < 2:
             raise ValueError(f"term {spec!r}: one character matches too much; use two or more")
         return [Piece("~", parts[0])]

@@ -16,9 +16,24 @@ WORD_PATTERN = re.compile("(?:[^\\W_\u02bc]|[" + _IN_WORD_MARKS + "])+")
 _WORDS_SPLIT = re.compile("(" + WORD_PATTERN.pattern + ")")
 _WORD_RUNS_SPLIT = re.compile("([\\w" + _IN_WORD_MARKS + "]+)")
 
+# Scripts written without spaces between words (Chinese, Japanese kana and kanji).
+_UNSPACED_LETTERS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+UNSPACED_SCRIPT = re.compile(f"[{_UNSPACED_LETTERS}]")
+# Chinese copy glues Latin names and numbers to the characters around them ("DDoS攻击",
+# "2024年大选"): there a change between an unspaced script and any other also ends a word, so
+# "DDoS" is a word of its own that a Latin term can match.
+_SCRIPT_RUNS_SPLIT = re.compile(
+    f"([{_UNSPACED_LETTERS}]+|(?:[^\\W_\u02bc{_UNSPACED_LETTERS}]|[{_IN_WORD_MARKS}])+)"
+)
 
-def split_words(text: str) -> list[str]:
-    """`text` cut around its WORD_PATTERN words: [gap, word, gap, word, ..., gap]."""
+
+def split_words(text: str, unspaced: bool = False) -> list[str]:
+    """`text` cut around its WORD_PATTERN words: [gap, word, gap, word, ..., gap].
+
+    With `unspaced` (Chinese or Japanese text), a word also ends where its script changes.
+    """
+    if unspaced:
+        return _SCRIPT_RUNS_SPLIT.split(text)
     pattern = _WORDS_SPLIT if "_" in text or "\u02bc" in text else _WORD_RUNS_SPLIT
     return pattern.split(text)
 

@@ -43,7 +43,7 @@ def assert_contract(line: dict[str, object]) -> None:
     assert isinstance(language, dict) and set(language) == {"code", "confidence"}
     assert isinstance(line["topics"], list)
     for topic in line["topics"]:
-        assert set(topic) == {"id", "score", "evidence"} and topic["evidence"]
+        assert set(topic) == {"id", "score", "evidence", "matches"} and topic["evidence"]
 
 
 def test_classify_reads_json_lines_reports_bad_lines_and_goes_on() -> None:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streams.text.fold import WORD_PATTERN, fold_for_matching
+from streams.text.fold import WORD_PATTERN, fold_for_matching, split_words
 
 
 def test_arabic_harakat_and_tatweel_are_removed() -> None:
@@ -69,3 +69,17 @@ def test_word_pattern_keeps_arabic_marks_inside_one_word() -> None:
 def test_folding_never_crashes_and_is_idempotent(text: str, language: str) -> None:
     once = fold_for_matching(text, language)
     assert fold_for_matching(once, language) == once
+
+
+def test_unspaced_split_cuts_words_where_chinese_meets_latin_or_digits() -> None:
+    assert split_words("遭受DDoS攻击，2024年大选", unspaced=True)[1::2] == [
+        "遭受", "DDoS", "攻击", "2024", "年大选",
+    ]  # fmt: skip
+    assert split_words("遭受DDoS攻击，2024年大选")[1::2] == ["遭受DDoS攻击", "2024年大选"]
+
+
+@given(st.text(max_size=80))
+def test_unspaced_split_gives_back_the_text_with_words_in_odd_places(text: str) -> None:
+    parts = split_words(text, unspaced=True)
+    assert "".join(parts) == text
+    assert all(WORD_PATTERN.fullmatch(word) for word in parts[1::2])

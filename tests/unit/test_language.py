@@ -100,6 +100,25 @@ def test_kanji_only_japanese_headline_is_japanese(detector: Detector) -> None:
     assert detect_language("東京都知事選挙", detector).code == "ja"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "株価急落",  # 価: Japanese shape (Chinese 价/價)
+        "国境再開",  # 国 in its simplified shape beside 開 in its traditional one
+        "容疑者逮捕",  # a word of Japanese news (Chinese: 嫌疑人)
+    ],
+)
+def test_kanji_only_japanese_is_told_by_its_shapes_and_words(detector: Detector, text: str) -> None:
+    assert detect_language(text, detector, min_confidence=0.0).code == "ja"
+
+
+@pytest.mark.parametrize("text", ["国会选举结果公布", "國會選舉結果公布", "台湾股市大跌"])
+def test_simplified_or_traditional_chinese_is_not_taken_for_japanese(
+    detector: Detector, text: str
+) -> None:
+    assert detect_language(text, detector, min_confidence=0.0).code == "zh"
+
+
 def test_han_text_with_simplified_only_characters_is_chinese(detector: Detector) -> None:
     # fastText alone reads this as Japanese; 课 has no Japanese form.
     assert detect_language("学校今天停课", detector).code == "zh"

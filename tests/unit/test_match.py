@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.records import TopicTag
+from streams.records import TermMatch, TopicTag
 from streams.tagging.match import match_topics
 from streams.tagging.taxonomy import (
     CompiledTaxonomy,
@@ -253,6 +253,32 @@ def test_evidence_lists_the_matched_terms_as_written(taxonomy: CompiledTaxonomy)
     assert found["cyberattack"].evidence == ("DDoS", "Hackers")
 
 
+def test_every_counted_match_carries_its_field_and_offsets(taxonomy: CompiledTaxonomy) -> None:
+    title, summary = "Massive DDoS attack hits bank", "Hackers demanded a ransom."
+    found = tags(title, summary, "en", taxonomy)
+    assert found["cyberattack"].matches == (
+        TermMatch("DDoS", "title", 8, 12),
+        TermMatch("Hackers", "summary", 0, 7),
+    )
+
+
+def test_a_repeated_term_is_one_match_and_one_evidence(taxonomy: CompiledTaxonomy) -> None:
+    found = tags("", "Election, election, election.", "en", taxonomy)
+    assert found["elections"].matches == (TermMatch("Election", "summary", 0, 8),)
+
+
+def test_compound_match_spans_the_whole_word(taxonomy: CompiledTaxonomy) -> None:
+    title = "Neue Hackerangriffe auf Kliniken"
+    (match,) = tags(title, "", "de", taxonomy)["cyberattack"].matches
+    assert (match.term, match.start, match.end) == ("Hackerangriffe", 5, 19)
+
+
+def test_near_rule_records_both_of_its_words(taxonomy: CompiledTaxonomy) -> None:
+    title = "Ministry systems breached overnight"
+    found = tags(title, "", "en", taxonomy)["cyberattack"]
+    assert [(m.term, m.start) for m in found.matches] == [("systems", 9), ("breached", 17)]
+
+
 def test_a_term_counts_once_however_often_it_appears(taxonomy: CompiledTaxonomy) -> None:
     found = tags("", "Election, election, election.", "en", taxonomy)
     assert found["elections"].score == 2.0
@@ -329,3 +355,28 @@ def test_exclusion_near_cancels_only_the_nearby_term(small: CompiledTaxonomy) ->
 
 def test_title_weight_comes_from_the_file(small: CompiledTaxonomy) -> None:
     assert tags("Crane", "", "en", small)["harbour"].score == 2.0
+
+
+def test_topic_exactly_at_its_threshold_is_tagged_and_just_below_is_not(
+    small: CompiledTaxonomy,
+) -> None:
+    assert tags("", "Ships and a crane.", "en", small) == {}  # 0.5 + 1 < 2
+    assert tags("", "Ships, a crane and the harbour.", "en", small)["harbour"].score >= 2.0
+
+
+def test_near_pair_inside_one_chinese_run_counts_by_the_characters_between(
+    tmp_path: Path,
+) -> None:
+    rules = RULES.replace(
+        "[topics.rules.en]",
+        """[topics.rules.zh]
+near = [{ a = "起重机", b = "倒塌", within = 2, weight = 2 }]
+[topics.rules.zh.terms]
+"码头" = 0.5
+[topics.rules.en]""",
+    )
+    path = tmp_path / "rules.toml"
+    path.write_text(rules, encoding="utf-8")
+    compiled = compile_taxonomy(load_taxonomy(path))
+    assert "harbour" in tags("起重机中午倒塌", "", "zh", compiled)  # two characters between
+    assert "harbour" not in tags("起重机在漫长的冬天里矗立着直到今天倒塌", "", "zh", compiled)

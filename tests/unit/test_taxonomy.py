@@ -125,7 +125,20 @@ def test_parse_term_splits_alternatives_stems_and_compounds() -> None:
     assert parse_term("انتخـابات", "ar") == ((Piece("=", "انتخابات"),),)
 
 
-@pytest.mark.parametrize("spec", ["a*b", "~two words", "el*", "選 舉", "||", "...", "~ab"])
+def test_term_mixing_chinese_and_latin_in_one_word_names_line_topic_and_language(
+    tmp_path: Path,
+) -> None:
+    text = GOOD.replace("[topics.rules.en.terms]", '[topics.rules.zh.terms]\n"G20峰会" = 1\n'
+                        "[topics.rules.en.terms]")  # fmt: skip
+    path = write(tmp_path, text)
+    (problem,) = check_taxonomy(path)
+    assert problem.startswith(f"{path}:10: topic 'elections', language 'zh'")
+    assert "each script as a term of its own" in problem
+
+
+@pytest.mark.parametrize(
+    "spec", ["a*b", "~two words", "el*", "選 舉", "||", "...", "~ab", "DDoS攻击", "选举2024"]
+)
 def test_parse_term_rejects_unmatchable_terms(spec: str) -> None:
     with pytest.raises(ValueError):
         parse_term(spec, "en")

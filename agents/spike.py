@@ -1,0 +1,51 @@
+"""The spike agent: topic-events → windowed counts per topic (a changelog-backed table) → spike
+alerts when a window outgrows the recent baseline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import faust
+from faust.types import StreamT
+
+from streams.app import Wiring
+from streams.codec import decode_topic_event, decode_window_counts, encode_record
+from streams.records import DeadLetter, WindowCounts
+from streams.routing import Outbound, alert_outputs
+from streams.tagging.spikes import detect_spike
+from streams.topics import SPIKE_WINDOWS_CHANGELOG, TOPIC_EVENTS
+
+
+@dataclass(frozen=True, slots=True)
+class _Counted:
+    key: str
+    state: WindowCounts
+    outputs: tuple[Outbound, ...]
+
+
+def register(app: faust.App, wiring: Wiring) -> None:
+    """Attach the spike agent and its table to `app`."""
+    config = wiring.stages.spikes
+    # key: the spike key (str); value: WindowCounts as JSON bytes. Rebuilt from the changelog on
+    # start, so a restarted worker continues the windows where they were.
+    windows = wiring.table(app, "spike-windows", SPIKE_WINDOWS_CHANGELOG)
+
+    def step(payload: bytes, now: datetime) -> _Counted:
+        event = decode_topic_event(payload)
+        stored = windows.get(event.key)
+        previous = decode_window_counts(stored) if stored is not None else None
+        state, alert = detect_spike(previous, event, config, now)
+        return _Counted(event.key, state, alert_outputs((alert,) if alert else ()))
+
+    @app.agent(wiring.topics[TOPIC_EVENTS.suffix], name="spike")
+    async def spike(stream: StreamT[bytes]) -> None:
+        async for event in stream.events():
+            outcome = wiring.run_step("spike", event, step)
+            if isinstance(outcome, DeadLetter):
+                await wiring.emit("spike", event.key, outcome)
+                continue
+            # The alert goes out before the state that records it: a crash in between repeats
+            # the alert under the same id rather than losing it.
+            await wiring.emit("spike", event.key, outcome.outputs)
+            windows[outcome.key] = encode_record(outcome.state)

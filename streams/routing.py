@@ -1,0 +1,49 @@
+"""What each stage sends where, under which key: pure functions from records to `Outbound`s.
+
+Re-keying happens here, in the sending stage, rather than in Faust `group_by` hops: the enrich
+stage sends each article to the articles topic (by item id), to the story stage (by script group,
+so one partition sees every near-duplicate candidate) and, once per topic tag, to the spike stage
+(by topic and topic|language). Each extra Faust hop costs about as much as the enrich step itself
+(docs/topics.md), so a hop exists only where a stage needs its input co-partitioned with a table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from streams.codec import Record
+from streams.records import Alert, Article
+from streams.stories.cluster import script_group
+from streams.tagging.spikes import SpikeConfig, topic_events
+from streams.topics import ALERTS, ARTICLES, STORY_ARTICLES, STORY_ROUTE, TOPIC_EVENTS
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """One message to send: the topic (by suffix), its key and the record for its value."""
+
+    topic: str
+    key: str
+    record: Record
+
+
+def article_outputs(article: Article, spike: SpikeConfig) -> tuple[Outbound, ...]:
+    """An enriched article: to consumers, to the story stage and to the spike stage."""
+    events = topic_events(article, spike)
+    return (
+        Outbound(ARTICLES.suffix, article.item_id, article),
+        Outbound(STORY_ROUTE.suffix, script_group(article), article),
+        *(Outbound(TOPIC_EVENTS.suffix, event.key, event) for event in events),
+    )
+
+
+def story_outputs(article: Article) -> tuple[Outbound, ...]:
+    """An article with its story id, keyed by it: the alert stage's input."""
+    assert article.story_id is not None  # the story stage sets it before routing
+    return (Outbound(STORY_ARTICLES.suffix, article.story_id, article),)
+
+
+def alert_outputs(alerts: Iterable[Alert]) -> tuple[Outbound, ...]:
+    """Alerts keyed by their id: an alert's revisions replace each other in the compacted topic."""
+    return tuple(Outbound(ALERTS.suffix, alert.alert_id, alert) for alert in alerts)

@@ -1,0 +1,364 @@
+"""Give near-duplicate articles (one wire story rewritten by several feeds) the same story id.
+
+Each article's folded title and summary become a set of shingles, the set a MinHash signature
+(datasketch), and the signature LSH band keys. Two Faust tables hold the state: `story-index`
+maps a band key (or a canonical link) to the recent items that hashed there, `story-signatures`
+maps an item id to its signature and story. A candidate from a shared band joins the story when
+the estimated Jaccard similarity of the two signatures reaches the threshold; every read and write
+goes through `assign_story`, a pure function that returns the table writes for the agent to make.
+
+Items of different scripts are never compared: the agent's input is keyed by `script_group`, so one
+worker sees every item of a script, and every index key starts with the group.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import operator
+import re
+import unicodedata
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import urlsplit
+
+import numpy as np
+import numpy.typing as npt
+
+from streams.records import UNDETERMINED, Article, StoryBucket, StoryMember, StorySignature
+from streams.text.clean import canonicalize_link
+from streams.text.fold import fold_for_matching
+from streams.text.scripts import count_scripts
+
+OTHER_SCRIPTS = "Other"  # no script holds half the letters, or one scripts.py does not know
+# Japanese writes one text in Han and Kana, and its headlines are often Han alone: one group, so
+# the items of a Japanese story never land on two workers.
+_GROUP_OF_SCRIPT = {"Kana": "Han"}
+_MIN_GROUP_SHARE = 0.5
+
+# Scripts written without spaces between words (Han, Thai) or whose words carry their particles
+# (Hangul) are shingled as character n-grams, the others as words. n measured on the wire-story
+# rewrites in tests/unit/test_cluster.py (Jaccard of a rewrite / of a same-topic other story):
+# Han bigrams 0.61 / 0.04 (trigrams 0.52 / 0.01), Hangul bigrams 0.75 / 0.14 (word
+# unigrams+bigrams 0.45 / 0.03), Thai trigrams 0.76 / 0.21 (bigrams 0.81 / 0.30).
+_CHARACTER_NGRAM = {"Han": 2, "Hangul": 2, "Thai": 3}
+# Words are cut to their first 5 letters (prefix stemming) and shingled as unigrams plus bigrams.
+# On the same rewrites, worst rewrite / worst other story: word bigrams 0.37 / 0.10 (Russian
+# inflection breaks them), unigrams 0.53 / 0.32, unigrams+bigrams of 5-letter prefixes 0.61 / 0.21.
+_WORD_PREFIX = 5
+
+
+def _combining_mark_class() -> str:
+    """Every combining mark of the Basic Multilingual Plane, as regex class ranges."""
+    ranges: list[str] = []
+    start: int | None = None
+    for code in range(0x0300, 0x10001):
+        is_mark = code < 0x10000 and unicodedata.category(chr(code)).startswith("M")
+        if is_mark and start is None:
+            start = code
+        elif not is_mark and start is not None:
+            ranges.append(f"\\u{start:04x}-\\u{code - 1:04x}")
+            start = None
+    return "".join(ranges)
+
+
+# A token: letters and digits with the marks inside them. Python's \w leaves out combining marks,
+# which would cut Thai, Devanagari or Bengali words at every vowel sign.
+_TOKEN = re.compile(f"[\\w{_combining_mark_class()}]+")
+
+# The permutations are drawn from this seed: stored signatures compare only with signatures made
+# with the same one, so changing it orphans the story state until the horizon passes.
+_SEED = 1
+_HTTP_SCHEMES = frozenset({"http", "https"})
+
+Match = Literal["redelivered", "updated", "link", "similar", "new"]
+
+
+@dataclass(frozen=True)
+class StoryConfig:
+    """How stories are found; built once at start-up and passed to every `assign_story`.
+
+    LSH makes two items candidates when all `rows` values of any of the `bands` agree, which
+    happens with probability 1 - (1 - s^rows)^bands for Jaccard similarity s. With 20 bands of 3
+    rows: 0.02 at s = 0.1, 0.15 at 0.2, 0.42 at 0.3, 0.73 at 0.4, 0.93 at 0.5, 0.99 at 0.6. The
+    S-curve sits below the 0.5 threshold on purpose: a candidate is cheap to reject (a local table
+    read and one comparison) and a missed one is a split story. 4 rows would find 0.73 of the
+    pairs at s = 0.5 (20 bands); more bands cost one changelog write each per item. The bands use
+    the first 60 values; confirmation uses all 128, which estimate s = 0.5 within ±0.044 (one
+    standard deviation; 64 would give ±0.063 and put rewrites at s = 0.6 below 0.5 one time in 25).
+    bench/story_bench.py measures the alternatives.
+    """
+
+    num_perm: int = 128
+    bands: int = 20
+    rows: int = 3
+    threshold: float = 0.5  # estimated Jaccard similarity that confirms a candidate
+    horizon_seconds: float = 48 * 3600.0  # items older than this are neither matched nor kept
+    max_bucket_members: int = 32  # per band key; the oldest go first
+    # Fewer shingles than this (a two-word headline) is too little text to call two items one
+    # story: such an item joins a story only through its link.
+    min_shingles: int = 4
+    # Derived once here: datasketch draws them from a seeded RandomState per sketch otherwise,
+    # measured 320 µs of the 460 µs a sketch cost.
+    permutations: npt.NDArray[np.uint32] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.bands < 1 or self.rows < 1 or self.bands * self.rows > self.num_perm:
+            raise ValueError(
+                f"bands ({self.bands}) x rows ({self.rows}) must be between 1 and "
+                f"num_perm ({self.num_perm})"
+            )
+        if not 0.0 < self.threshold <= 1.0:
+            raise ValueError(f"threshold {self.threshold} must be in (0, 1]")
+        if self.horizon_seconds <= 0 or self.max_bucket_members < 1 or self.min_shingles < 1:
+            raise ValueError("horizon_seconds, max_bucket_members and min_shingles must be > 0")
+        from datasketch import MinHash  # imported late: see _minhash
+
+        sketch = MinHash(num_perm=self.num_perm, seed=_SEED, scheme="affine32")
+        object.__setattr__(self, "permutations", sketch.permutations)
+
+
+@dataclass(frozen=True, slots=True)
+class StoryAssignment:
+    """The story of one article and the table writes that record it (None deletes the key)."""
+
+    story_id: str
+    match: Match  # how the story was found; "new" when the item starts one
+    similarity: float | None  # estimated Jaccard to the confirming item, for "similar" only
+    index_writes: dict[str, StoryBucket | None]  # story-index: band or link key -> bucket
+    signature_writes: dict[str, StorySignature | None]  # story-signatures: item_id -> signature
+
+
+def script_group(article: Article) -> str:
+    """The script most of the article's letters are written in ("Latin", "Cyrillic", "Han"...):
+    the story stage's routing key, as items of different scripts are never one story."""
+    counts = count_scripts(f"{article.title}\n{article.summary}")
+    by_group: dict[str, int] = {}
+    for script, letters in counts.by_script.items():
+        group = _GROUP_OF_SCRIPT.get(script, script)
+        by_group[group] = by_group.get(group, 0) + letters
+    if not by_group:
+        return OTHER_SCRIPTS
+    group = max(sorted(by_group), key=by_group.__getitem__)
+    return group if by_group[group] >= _MIN_GROUP_SHARE * counts.letters else OTHER_SCRIPTS
+
+
+def shingle_article(article: Article, group: str) -> frozenset[bytes]:
+    """The shingles of the article's folded title and summary that its signature is made of."""
+    # Folded as undetermined whatever the detected language: the same text must give the same
+    # shingles even when two feeds' items of it were detected as different languages.
+    text = fold_for_matching(f"{article.title}\n{article.summary}", UNDETERMINED)
+    tokens = _TOKEN.findall(text)
+    size = _CHARACTER_NGRAM.get(group)
+    if size is not None:
+        return frozenset(
+            gram.encode()
+            for token in tokens
+            for gram in (
+                [token]
+                if len(token) <= size
+                else [token[i : i + size] for i in range(len(token) - size + 1)]
+            )
+        )
+    prefixes = [token[:_WORD_PREFIX] for token in tokens]
+    bigrams = (f"{first} {second}" for first, second in itertools.pairwise(prefixes))
+    return frozenset(shingle.encode() for shingle in (*prefixes, *bigrams))
+
+
+def assign_story(
+    article: Article,
+    now: float,
+    index: Callable[[str], StoryBucket | None],
+    signatures: Callable[[str], StorySignature | None],
+    config: StoryConfig,
+) -> StoryAssignment:
+    """Find the story of `article` in the tables read through `index` and `signatures`.
+
+    `now` (epoch seconds) stamps the item: passing the item's fetched_at makes a replay of the
+    topic group items as the live run did. An item already in `signatures` keeps its
+    story (redelivery, or an update whose changed text is indexed again); else an item with the
+    same canonical link, else the most similar confirmed candidate, else a new story whose id is
+    derived from the item id, so a redelivery before the writes landed gets the same id.
+    """
+    group = script_group(article)
+    shingles = shingle_article(article, group)
+    hashvalues = _minhash(shingles, config) if len(shingles) >= config.min_shingles else None
+    signature = tuple(hashvalues.tolist()) if hashvalues is not None else None
+    known = signatures(article.item_id)
+    if known is not None and (signature is None or known.signature == signature):
+        return StoryAssignment(known.story_id, "redelivered", None, {}, {})
+
+    band_keys = _band_keys(group, hashvalues, config) if hashvalues is not None else []
+    link_key = _link_key(group, article.link)
+    keys = [*band_keys, link_key] if link_key is not None else band_keys
+    buckets = {key: index(key) for key in keys}
+    match: Match
+    similarity: float | None
+    if known is not None:
+        story_id, match, similarity = known.story_id, "updated", None
+    else:
+        story_id, match, similarity = _find_story(
+            article.item_id, signature, band_keys, link_key, buckets, now, signatures, config
+        )
+
+    member = StoryMember(article.item_id, story_id, now)
+    index_writes: dict[str, StoryBucket | None] = {}
+    signature_writes: dict[str, StorySignature | None] = {}
+    for key, bucket in buckets.items():
+        index_writes[key], expired = _add_member(bucket, member, now, config)
+        # The signatures of items that expired out of a bucket go with them, unless the item was
+        # stored again since (an update) and is fresh there.
+        for item_id in expired:
+            stored = signatures(item_id)
+            if stored is not None and _is_expired(stored.seen_at, now, config):
+                signature_writes[item_id] = None
+    if signature is not None:
+        signature_writes[article.item_id] = StorySignature(story_id, signature, now)
+    return StoryAssignment(story_id, match, similarity, index_writes, signature_writes)
+
+
+def expired_keys(
+    entries: Iterable[tuple[str, StoryBucket | StorySignature]], now: float, config: StoryConfig
+) -> list[str]:
+    """Keys of either story table whose value is past the horizon: a signature stored that long
+    ago, or a bucket whose newest member is. Deleting them keeps the tables bounded; most band
+    keys are written once and never touched again, so `assign_story` alone would not."""
+    expired = []
+    for key, value in entries:
+        if isinstance(value, StorySignature):
+            newest = value.seen_at
+        else:
+            newest = max((member.seen_at for member in value.members), default=float("-inf"))
+        if _is_expired(newest, now, config):
+            expired.append(key)
+    return expired
+
+
+def new_story_id(item_id: str) -> str:
+    """The id of a story an item starts: stable, so a redelivered item gets the same one."""
+    return "s-" + hashlib.blake2b(item_id.encode(), digest_size=8).hexdigest()
+
+
+def _minhash(shingles: Iterable[bytes], config: StoryConfig) -> npt.NDArray[np.uint32]:
+    # Imported here, not at the top: `import datasketch` loads scipy.integrate for its LSH
+    # parameter search (0.65 s of its 0.9 s import, measured), and the enrich stage imports this
+    # module for `script_group` alone. After the first call this is a sys.modules lookup.
+    from datasketch import MinHash
+
+    # CRC-32 rather than datasketch's default SHA-1: 0.15 µs a shingle instead of 3 µs, and
+    # datasketch's affine32 scheme first mixes every input hash with the MurmurHash3 finalizer, so
+    # CRC's linearity never reaches the permutations; over 3,000 rewritten pairs the estimate's
+    # bias and spread were the same as with SHA-1 (-0.001 vs 0.001, sd 0.040 vs 0.041).
+    sketch = MinHash(
+        num_perm=config.num_perm,
+        seed=_SEED,
+        hashfunc=zlib.crc32,
+        permutations=config.permutations,
+        scheme="affine32",
+    )
+    sketch.update_batch(shingles)
+    hashvalues: npt.NDArray[np.uint32] = sketch.hashvalues
+    return hashvalues
+
+
+def _band_keys(group: str, hashvalues: npt.NDArray[np.uint32], config: StoryConfig) -> list[str]:
+    # The band's own values in hex make the key: they are hash values already, so hashing them
+    # again would only cost time. Little-endian, so every machine sharing the changelog agrees.
+    digits = hashvalues.astype("<u4").tobytes().hex()
+    width = config.rows * 8
+    return [
+        f"{group}|b{band}|{digits[band * width : (band + 1) * width]}"
+        for band in range(config.bands)
+    ]
+
+
+def _link_key(group: str, link: str | None) -> str | None:
+    canonical = canonicalize_link(link)
+    if canonical is None:
+        return None
+    parts = urlsplit(canonical)
+    # Some feeds link every item to their home page (or to nothing usable): not one story.
+    if parts.scheme not in _HTTP_SCHEMES or (parts.path in ("", "/") and not parts.query):
+        return None
+    return f"{group}|link|" + hashlib.blake2b(canonical.encode(), digest_size=12).hexdigest()
+
+
+def _find_story(
+    item_id: str,
+    signature: tuple[int, ...] | None,
+    band_keys: list[str],
+    link_key: str | None,
+    buckets: dict[str, StoryBucket | None],
+    now: float,
+    signatures: Callable[[str], StorySignature | None],
+    config: StoryConfig,
+) -> tuple[str, Match, float | None]:
+    """The story of a new item: by link, else by its best confirmed candidate, else its own."""
+    if link_key is not None:
+        linked = _fresh_members(buckets[link_key], now, config)
+        if linked:
+            return linked[-1].story_id, "link", None
+    best: tuple[float, float, str] | None = None  # (-similarity, seen_at, story_id): min wins
+    if signature is not None:
+        compared = {item_id}
+        for key in band_keys:
+            for member in _fresh_members(buckets[key], now, config):
+                if member.item_id in compared:
+                    continue
+                compared.add(member.item_id)
+                stored = signatures(member.item_id)
+                # A signature of another length was made with another num_perm: not comparable.
+                if (
+                    stored is None
+                    or _is_expired(stored.seen_at, now, config)
+                    or len(stored.signature) != len(signature)
+                ):
+                    continue
+                similarity = _estimate_jaccard(signature, stored.signature)
+                if similarity >= config.threshold:
+                    rank = (-similarity, stored.seen_at, stored.story_id)
+                    best = rank if best is None else min(best, rank)
+    if best is not None:
+        return best[2], "similar", -best[0]
+    return new_story_id(item_id), "new", None
+
+
+def _estimate_jaccard(signature: tuple[int, ...], stored: tuple[int, ...]) -> float:
+    """The share of equal MinHash values: datasketch's `MinHash.jaccard`, without the objects."""
+    equal: int = sum(map(operator.eq, signature, stored))
+    return equal / len(stored)
+
+
+def _fresh_members(
+    bucket: StoryBucket | None, now: float, config: StoryConfig
+) -> tuple[StoryMember, ...]:
+    if bucket is None:
+        return ()
+    return tuple(m for m in bucket.members if now - m.seen_at <= config.horizon_seconds)
+
+
+def _add_member(
+    bucket: StoryBucket | None, member: StoryMember, now: float, config: StoryConfig
+) -> tuple[StoryBucket, list[str]]:
+    """The bucket with `member` in it, past-horizon members out and at most the newest
+    `max_bucket_members` kept; plus the ids of the members that expired."""
+    if bucket is None:
+        return StoryBucket((member,)), []
+    kept: list[StoryMember] = []
+    expired: list[str] = []
+    for old in bucket.members:
+        if now - old.seen_at > config.horizon_seconds:
+            expired.append(old.item_id)
+        elif old.item_id != member.item_id:
+            kept.append(old)
+    kept.append(member)
+    # Members arrive in time order, so the new one is nearly always last already.
+    if len(kept) > 1 and (kept[-2].seen_at, kept[-2].item_id) > (now, member.item_id):
+        kept.sort(key=lambda m: (m.seen_at, m.item_id))
+    return StoryBucket(tuple(kept[-config.max_bucket_members :])), expired
+
+
+def _is_expired(seen_at: float, now: float, config: StoryConfig) -> bool:
+    return now - seen_at > config.horizon_seconds
