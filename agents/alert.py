@@ -14,7 +14,7 @@ from faust.types import StreamT
 
 from streams.app import Wiring
 from streams.codec import decode_article, decode_story_alerts, encode_record
-from streams.records import DeadLetter, StoryAlerts
+from streams.records import StoryAlerts
 from streams.routing import Outbound, alert_outputs
 from streams.tagging.story_alerts import decide_story_alerts
 from streams.topics import ALERT_STATE_CHANGELOG, STORY_ARTICLES
@@ -41,15 +41,11 @@ def register(app: faust.App, wiring: Wiring) -> None:
         update = decide_story_alerts(previous, article, rules, now, max_items)
         return _Decided(article.story_id, update.state, alert_outputs(update.alerts))
 
+    def keep(decided: _Decided) -> None:
+        if decided.state is not None:
+            states[decided.story_id] = encode_record(decided.state)
+
     @app.agent(wiring.topics[STORY_ARTICLES.suffix], name="alert")
     async def alert(stream: StreamT[bytes]) -> None:
         async for event in stream.events():
-            outcome = wiring.run_step("alert", event, step)
-            if isinstance(outcome, DeadLetter):
-                await wiring.emit("alert", event.key, outcome)
-                continue
-            # Alerts first, then the state recording them: a crash in between re-sends the same
-            # revision under the same alert id instead of losing it.
-            await wiring.emit("alert", event.key, outcome.outputs)
-            if outcome.state is not None:
-                states[outcome.story_id] = encode_record(outcome.state)
+            await wiring.process("alert", event, step, keep)

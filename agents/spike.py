@@ -11,7 +11,7 @@ from faust.types import StreamT
 
 from streams.app import Wiring
 from streams.codec import decode_topic_event, decode_window_counts, encode_record
-from streams.records import DeadLetter, WindowCounts
+from streams.records import WindowCounts
 from streams.routing import Outbound, alert_outputs
 from streams.tagging.spikes import detect_spike
 from streams.topics import SPIKE_WINDOWS_CHANGELOG, TOPIC_EVENTS
@@ -38,14 +38,10 @@ def register(app: faust.App, wiring: Wiring) -> None:
         state, alert = detect_spike(previous, event, config, now)
         return _Counted(event.key, state, alert_outputs((alert,) if alert else ()))
 
+    def keep(counted: _Counted) -> None:
+        windows[counted.key] = encode_record(counted.state)
+
     @app.agent(wiring.topics[TOPIC_EVENTS.suffix], name="spike")
     async def spike(stream: StreamT[bytes]) -> None:
         async for event in stream.events():
-            outcome = wiring.run_step("spike", event, step)
-            if isinstance(outcome, DeadLetter):
-                await wiring.emit("spike", event.key, outcome)
-                continue
-            # The alert goes out before the state that records it: a crash in between repeats
-            # the alert under the same id rather than losing it.
-            await wiring.emit("spike", event.key, outcome.outputs)
-            windows[outcome.key] = encode_record(outcome.state)
+            await wiring.process("spike", event, step, keep)

@@ -16,7 +16,7 @@ from faust.types import StreamT, TableT
 
 from streams.app import Wiring
 from streams.codec import decode_article, decode_story_bucket, decode_story_signature, encode_record
-from streams.records import DeadLetter, StoryBucket, StorySignature
+from streams.records import StoryBucket, StorySignature
 from streams.routing import Outbound, story_outputs
 from streams.stories.cluster import StoryAssignment, assign_story, expired_keys, script_group
 from streams.topics import STORY_INDEX_CHANGELOG, STORY_ROUTE, STORY_SIGNATURES_CHANGELOG
@@ -70,28 +70,26 @@ def register(app: faust.App, wiring: Wiring) -> None:
             for key in expired_keys(entries, now, config):
                 del table[key]
 
+    last_sweep: dict[str, float] = {}
+
+    def keep(outcome: _Assigned) -> None:
+        assignment, group = outcome.assignment, outcome.group
+        wiring.metrics.stories_assigned.labels(
+            "new" if assignment.match == "new" else "joined"
+        ).inc()
+        for key, bucket in assignment.index_writes.items():
+            _write(index, key, bucket)
+        for item_id, signature in assignment.signature_writes.items():
+            _write(signatures, f"{group}|{item_id}", signature)
+        swept = last_sweep.setdefault(group, time.monotonic())
+        if time.monotonic() - swept > SWEEP_INTERVAL_SECONDS:
+            last_sweep[group] = time.monotonic()
+            sweep(group, wiring.now().timestamp())
+
     @app.agent(wiring.topics[STORY_ROUTE.suffix], name="story")
     async def story(stream: StreamT[bytes]) -> None:
-        last_sweep: dict[str, float] = {}
         async for event in stream.events():
-            outcome = wiring.run_step("story", event, step)
-            if isinstance(outcome, DeadLetter):
-                await wiring.emit("story", event.key, outcome)
-                continue
-            assignment, group = outcome.assignment, outcome.group
-            wiring.metrics.stories_assigned.labels(
-                "new" if assignment.match == "new" else "joined"
-            ).inc()
-            await wiring.emit("story", event.key, outcome.outputs)
-            for key, bucket in assignment.index_writes.items():
-                _write(index, key, bucket)
-            for item_id, signature in assignment.signature_writes.items():
-                _write(signatures, f"{group}|{item_id}", signature)
-            if time.monotonic() - last_sweep.setdefault(group, time.monotonic()) > (
-                SWEEP_INTERVAL_SECONDS
-            ):
-                last_sweep[group] = time.monotonic()
-                sweep(group, wiring.now().timestamp())
+            await wiring.process("story", event, step, keep)
 
 
 def _write(table: TableT[str, bytes], key: str, value: StoryBucket | StorySignature | None) -> None:

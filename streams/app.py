@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import faust
 from faust.types import EventT, TableT, TopicT
@@ -25,6 +25,16 @@ from streams.settings import Settings
 from streams.topics import ALL_TOPICS, ARTICLES, DEAD_LETTERS, TopicSpec
 
 T = TypeVar("T")
+
+
+class StepOutcome(Protocol):
+    """What a stateful stage's step returns: the messages to send (and state for `keep`)."""
+
+    @property
+    def outputs(self) -> tuple[Outbound, ...]: ...
+
+
+S = TypeVar("S", bound=StepOutcome)
 
 
 def utc_now() -> datetime:
@@ -74,6 +84,25 @@ class Wiring:
             await self.topics[outbound.topic].send(
                 key=outbound.key.encode(), value=encode_record(outbound.record)
             )
+
+    async def process(
+        self,
+        stage: str,
+        event: EventT[bytes],
+        step: Callable[[bytes, datetime], S],
+        keep: Callable[[S], None],
+    ) -> None:
+        """A stateful stage's event: the step's outputs are sent, then `keep` writes its state.
+
+        Outputs go first: a crash between the two re-sends them under the same keys (alerts and
+        articles have stable ids) instead of recording state for outputs never sent.
+        """
+        outcome = self.run_step(stage, event, step)
+        if isinstance(outcome, DeadLetter):
+            await self.emit(stage, event.key, outcome)
+            return
+        await self.emit(stage, event.key, outcome.outputs)
+        keep(outcome)
 
     def table(self, app: faust.App, name: str, changelog: TopicSpec) -> TableT[str, bytes]:
         """A changelog-backed table (memory store) keyed by str, holding encoded records.

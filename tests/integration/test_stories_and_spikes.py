@@ -235,9 +235,10 @@ def test_spike_windows_continue_after_a_worker_restart(
     committed, end = asyncio.run(committed_offsets(settings, topic_events))
     assert committed == end == 6, (committed, end)
 
-    # Second half: two more items. Only with the first half's counts do they make five.
-    second = spawn(["worker"], env)
+    # Second half: two more items, waiting when the worker comes back (as a backlog does after a
+    # crash). Only with the first half's counts do they make five.
     send_items(settings, spike_items("protest", 3, 2, at))
+    second = spawn(["worker"], env)
     groups = alerts_by_id(settings, lambda g: {"protest", "protest|en"} <= set(spike_alerts(g)))
     spikes = spike_alerts(groups)
     if not spikes:  # show what the table's changelog held, to tell a lost restore from a stall

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from streams.records import Article, Language, StoryBucket, StoryMember, StorySignature
 from streams.stories.cluster import (
+    MEMBERS_PER_STORY,
     OTHER_SCRIPTS,
     StoryAssignment,
     StoryConfig,
@@ -413,6 +414,19 @@ def test_buckets_keep_only_the_newest_members() -> None:
     for bucket in tables.index.values():
         assert [m.item_id for m in bucket.members] == ["copy-2", "copy-3", "copy-4"]
     assert {s.story_id for s in tables.signatures.values()} == {new_story_id("copy-0")}
+
+
+def test_a_big_story_keeps_only_its_newest_members_in_a_bucket() -> None:
+    # Twenty copies of one story: every bucket they share holds the newest MEMBERS_PER_STORY,
+    # so a story reported everywhere does not fill the index, and all copies keep one story.
+    text = WIRE_STORIES["en"][0][0]
+    tables = Tables()
+    for n in range(20):
+        tables.assign(make_article(f"copy-{n:02d}", text), T0 + n)
+    newest = [f"copy-{n:02d}" for n in range(20 - MEMBERS_PER_STORY, 20)]
+    for bucket in tables.index.values():
+        assert [m.item_id for m in bucket.members] == newest
+    assert {s.story_id for s in tables.signatures.values()} == {new_story_id("copy-00")}
 
 
 def test_writes_are_the_same_for_the_same_state_and_item() -> None:
