@@ -36,6 +36,8 @@ fmt: $(STAMP)  ## format and autofix
 bench: $(STAMP)  ## benchmarks that print ratios against a baseline run in the same script
 	$(PY) bench/language_bench.py
 	$(PY) bench/enrich_bench.py
+	$(PY) bench/tagging_bench.py
+	$(PY) bench/story_bench.py
 	$(PY) bench/pipeline_bench.py --items 5000
 	$(PY) bench/poller_bench.py bench --feeds 1000 --concurrency 8 --per-host 8
 

@@ -384,7 +384,7 @@ def main() -> None:
     load_s = time.perf_counter() - started
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
-        f"load_detector (fastText + py3langid): {load_s:.2f}s, max RSS "
+        f"load_detector (ELD + fastText + py3langid): {load_s:.2f}s, max RSS "
         f"{rss_before / 1024:.0f} MiB before, {rss_after / 1024:.0f} MiB after"
     )
     candidates = build_candidates(names, detector, labels)

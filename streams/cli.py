@@ -184,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", help="TOML config file (default: $WIREWATCH_CONFIG)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="everything on the embedded default: broker, feeds, worker, poller")
-    sub.add_parser("worker", help="the Faust worker (enrich and alert agents)")
+    sub.add_parser("worker", help="the Faust worker (enrich, story, alert and spike agents)")
     sub.add_parser("poll", help="the feed poller")
     sub.add_parser("config", help="print the effective settings, secrets masked")
     classify = sub.add_parser("classify", help="the pipeline's steps without Kafka, as JSON lines")

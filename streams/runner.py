@@ -67,7 +67,7 @@ def require_broker(settings: Settings, command: str) -> None:
 
 
 def run_worker(settings: Settings) -> None:
-    """Run the Faust worker (enrich and alert agents) until SIGINT/SIGTERM."""
+    """Run the Faust worker (enrich, story, alert and spike agents) until SIGINT/SIGTERM."""
     import faust
 
     from streams.app import Wiring, create_app

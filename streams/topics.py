@@ -68,7 +68,7 @@ STORY_INDEX_CHANGELOG = TopicSpec(
 STORY_SIGNATURES_CHANGELOG = TopicSpec(
     "story-signatures-changelog",
     "story_signature",
-    "item_id",
+    "script group|item_id",
     retention_ms=STORY_HORIZON_MS,
     cleanup_policy="compact,delete",
 )
