@@ -350,8 +350,8 @@ def _add_member(
 
     A bucket keeps at most `MEMBERS_PER_STORY` members of a story, the newest: it only has to
     lead a new item to the story, and a story reported by 500 outlets would otherwise fill every
-    bucket it hashes to (measured in pipeline_bench's stream, ~40 items per story: 41 KiB of
-    changelog per item with no cap, 2.5 KiB with one member per story). One member cost recall
+    bucket it hashes to (pipeline_bench's stream, ~40 items per story, replayed in process: 41 KiB
+    of changelog per item with no cap, 2.5 KiB with one member per story). One member cost recall
     (0.948 to 0.894 in story_bench: a variant may resemble an older sibling more than the newest).
     """
     if bucket is None:

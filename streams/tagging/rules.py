@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol, TypeGuard
+from typing import Any, Protocol
 
 import yaml
 
@@ -31,6 +31,7 @@ from streams.tagging.taxonomy import (
     Taxonomy,
     Topic,
     compile_taxonomy,
+    is_number,
     parse_term,
 )
 
@@ -502,7 +503,7 @@ def _parse_topics(
         elif known_topics is not None and topic not in known_topics:
             hint = _topic_hint(topic, known_topics)
             report("topics", f"{field}: unknown topic; accepted: {hint}", index, topic)
-        elif not _is_number(minimum) or minimum < 0:
+        elif not is_number(minimum) or minimum < 0:
             report(
                 "topics",
                 f"{field}: minimum score {minimum!r}; accepted: a number ≥ 0 (0: any score "
@@ -572,10 +573,6 @@ def _topic_hint(topic: str, known: frozenset[str]) -> str:
 
 def _one_of(choices: Sequence[str]) -> str:
     return ", ".join(repr(choice) for choice in choices)
-
-
-def _is_number(value: Any) -> TypeGuard[int | float]:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 # --- where a problem is ------------------------------------------------------------------------

@@ -289,7 +289,7 @@ def _parse_document(data: dict[str, Any], at: _Locator) -> tuple[Taxonomy | None
     if data.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
         problems.append(f"{at.where(needle='schema_version')}: schema_version must be 1")
     title_weight = data.get("title_weight", DEFAULT_TITLE_WEIGHT)
-    if not _is_number(title_weight) or title_weight <= 0:
+    if not is_number(title_weight) or title_weight <= 0:
         problems.append(f"{at.where(needle='title_weight')}: title_weight must be a number > 0")
         title_weight = DEFAULT_TITLE_WEIGHT
     raw_topics = data.get("topics")
@@ -334,7 +334,7 @@ def _parse_topic(raw: Any, number: int, at: _Locator, problems: list[str]) -> To
         problems.append(
             f'{where}: iptc must be an IPTC Media Topic code like "medtop:20000574"; got {iptc!r}'
         )
-    if not _is_number(threshold) or threshold <= 0:
+    if not is_number(threshold) or threshold <= 0:
         problems.append(f"{where}: threshold must be a number > 0, e.g. threshold = 2.0")
     raw_rules = raw.get("rules")
     if not isinstance(raw_rules, dict) or not raw_rules:
@@ -348,7 +348,7 @@ def _parse_topic(raw: Any, number: int, at: _Locator, problems: list[str]) -> To
     if len(problems) > before:
         return None
     assert isinstance(label, str) and isinstance(iptc, str)
-    assert _is_number(threshold)
+    assert is_number(threshold)
     return Topic(topic_id, label, iptc, float(threshold), tuple(rules))
 
 
@@ -388,7 +388,7 @@ def _parse_rules(
         for spec, weight in raw_terms.items():
             if not term_ok(spec, f'"{spec}"'):
                 continue
-            if not _is_number(weight) or weight <= 0:
+            if not is_number(weight) or weight <= 0:
                 report(f'"{spec}"', f'weight of "{spec}" must be a number > 0, e.g. "{spec}" = 1')
                 continue
             terms.append((spec, float(weight)))
@@ -417,7 +417,7 @@ def _parse_all(raw: Any, report: Any, term_ok: Any) -> list[AllRule]:
         if not isinstance(terms, list) or len(terms) < 2:
             report("all", "an all-group needs terms = [two or more terms]")
             continue
-        if not _is_number(weight) or weight <= 0:
+        if not is_number(weight) or weight <= 0:
             report("all", "an all-group needs weight = a number > 0")
             continue
         if all(term_ok(spec, f'"{spec}"') for spec in terms):
@@ -439,7 +439,7 @@ def _parse_near(raw: Any, name: str, report: Any, term_ok: Any, weighted: bool) 
         if not isinstance(within, int) or not 1 <= within <= MAX_NEAR_WORDS:
             report(f"{a}", f"{name}: within must be a whole number of words, 1..{MAX_NEAR_WORDS}")
             continue
-        if weighted and (not _is_number(weight) or weight <= 0):
+        if weighted and (not is_number(weight) or weight <= 0):
             report(f"{a}", f"{name}: weight must be a number > 0")
             continue
         if term_ok(a, f"{a}") and term_ok(b, f"{b}"):
@@ -448,7 +448,8 @@ def _parse_near(raw: Any, name: str, report: Any, term_ok: Any, weighted: bool) 
     return rules
 
 
-def _is_number(value: Any) -> TypeGuard[int | float]:
+def is_number(value: Any) -> TypeGuard[int | float]:
+    """A JSON/TOML number: int or float, and not a bool (which Python counts as an int)."""
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
