@@ -408,6 +408,9 @@ _LANGID_GROUPS = (
     frozenset(["es", "pt", "gl", "ca"]),
     _DEVANAGARI_GROUP,
 )
+# Latin-script groups where ELD's sure group answer is split by py3langid restricted to the group,
+# without fastText: on bench/data's tuning files it was as accurate and ~50 µs cheaper.
+_SPLIT_BY_LANGID = {code: group for group in _LANGID_GROUPS[:2] for code in group}
 
 # Languages that are also commonly written in Latin script are not ruled out for Latin text.
 _LATIN_EXCLUDED = frozenset().union(*_SCRIPT_LANGUAGES.values()) - {
@@ -512,7 +515,10 @@ def detect_language(
     if in_group is not None:
         return _threshold(in_group, min_confidence)
     eld_scores = _eld_distribution(eld.scores, allowed)
-    scores = _score_with_models(lowered, words, counts.letters, detector, allowed, eld_scores)
+    if _eld_is_sure_of_latin_group(eld, counts.letters, allowed):
+        scores = _split_group(lowered, detector, allowed, eld_scores)
+    else:
+        scores = _score_with_models(lowered, words, counts.letters, detector, allowed, eld_scores)
     scores = _apply_news_prior(scores)
     if hint:
         scores = _apply_hint(scores, normalize_code(hint))
@@ -579,6 +585,28 @@ def _decide_in_group(
     if best - second < _WORDS_DECISIVE_LOG10:
         return None
     return Language(max(likelihoods, key=likelihoods.__getitem__), _ELD_SURE_CONFIDENCE)
+
+
+def _eld_is_sure_of_latin_group(eld: _EldResult, letters: int, allowed: str | None) -> bool:
+    """ELD is sure the Latin text is in Serbo-Croatian or in Spanish/Portuguese/Galician, and
+    words could not tell which member."""
+    group = _SPLIT_BY_LANGID.get(eld.language or "")
+    return (
+        group is not None
+        and allowed == "Latin"
+        and eld.reliable
+        and letters >= _ELD_MIN_LETTERS
+        and _eld_group_margin(eld.scores, group, allowed) >= _ELD_MIN_MARGIN
+    )
+
+
+def _split_group(
+    text: str, detector: Detector, script: str | None, eld: dict[str, float]
+) -> dict[str, float]:
+    """ELD's distribution mixed with py3langid's restricted to ELD's group."""
+    langid_model = detector.langid_for(max(eld, key=eld.__getitem__))
+    second, second_excluded = _fold_scores(langid_model.rank(text)[:_TOP_K], script)
+    return _mix([(_ELD_WEIGHT, eld, 0.0), (_LANGID_WEIGHT, second, second_excluded)])
 
 
 def _eld_group_margin(
