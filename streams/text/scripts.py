@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -29,6 +30,14 @@ _OTHER_SCRIPTS = {
     )
     for name in _SCRIPT_CLASSES
 }
+# (first code point, last code point, script) of every range above, sorted, to name a letter's
+# script by bisection.
+_RANGES = sorted(
+    (ord(first), ord(last or first), name)
+    for name, chars in _SCRIPT_CLASSES.items()
+    for first, last in re.findall(r"(.)(?:-(.))?", chars)
+)
+_RANGE_STARTS = [first for first, _, _ in _RANGES]
 # Runs rather than single letters: the joined string is the same, the list ~5x shorter.
 _LETTERS = re.compile(r"[^\W\d_]+")
 # Latin, ASCII and General Punctuation only: the common case in news, counted without script scans.
@@ -57,14 +66,27 @@ def count_scripts(text: str) -> ScriptCounts:
         return ScriptCounts(len(letters), {"Latin": len(letters)})
     by_script = {}
     remaining = len(letters)
-    for name, pattern in _SCRIPT_PATTERNS.items():
-        found = len("".join(pattern.findall(letters)))
-        if found:
-            by_script[name] = found
-            remaining -= found
-            if remaining <= 0:
-                break
-    return ScriptCounts(len(letters), by_script)
+    # Most non-Latin text is one script plus some Latin: counting the first non-Latin letter's
+    # script first usually accounts for every letter in two scans instead of up to thirteen.
+    first = _script_of(_NOT_LATIN.search(letters).group())  # type: ignore[union-attr]
+    for name in (first, "Latin", *_SCRIPT_PATTERNS):
+        if name is None or name in by_script:
+            continue
+        found = len("".join(_SCRIPT_PATTERNS[name].findall(letters)))
+        by_script[name] = found
+        remaining -= found
+        if remaining <= 0:
+            break
+    return ScriptCounts(len(letters), {name: n for name, n in by_script.items() if n})
+
+
+def _script_of(char: str) -> str | None:
+    """The script of one letter, or None when it is in none of the ranges above."""
+    index = bisect.bisect_right(_RANGE_STARTS, ord(char)) - 1
+    if index < 0:
+        return None
+    _, last, name = _RANGES[index]
+    return name if ord(char) <= last else None
 
 
 def keep_script(text: str, script: str) -> str:
