@@ -9,6 +9,7 @@ Usage: python bench/enrich_bench.py [N]; pin it to one core with `taskset -c 1`.
 
 from __future__ import annotations
 
+import resource
 import sys
 import time
 from collections.abc import Callable
@@ -63,6 +64,8 @@ def main() -> None:
     payloads = sample_payloads()
     enricher = build_enricher(load_settings(environ={}))
     now = datetime.now(UTC)
+    loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"max RSS with every model of the enrich step loaded: {loaded:.0f} MiB")
     print(f"{len(payloads)} distinct sample items, {count:,} runs each")
     base = measure(
         "baseline orjson decode+encode", lambda p: orjson.dumps(orjson.loads(p)), payloads, count

@@ -39,7 +39,12 @@ SETS = {
         "sentences": "langid_heldout_sentences.tsv",
         "snippets": "langid_heldout_snippets.tsv",
     },
+    "fresh": {
+        "sentences": "langid_fresh_sentences.tsv",
+        "snippets": "langid_fresh_snippets.tsv",
+    },
 }
+BASELINE = "eld"  # the speed ratio's denominator: the fastest candidate, timed in the same passes
 CANDIDATES = ("fasttext-lite", "py3langid", "eld", "shipped", "lingua-low", "lingua-high-subset")
 # The data's "no" is Norwegian Bokmål; lingua and py3langid call it "nb". Only the name differs.
 SAME_LANGUAGE = {"nb": "no"}
@@ -83,9 +88,8 @@ def join_by_language(samples: list[Sample]) -> list[Sample]:
 
 def load_set(name: str) -> dict[str, list[Sample]]:
     datasets = {kind: read_samples(DATA_DIR / file) for kind, file in SETS[name].items()}
-    if name == "tuning":
-        # Title + summary size: each sentence joined with the next two of its language, ~250 chars.
-        datasets["joined"] = join_by_language(datasets["sentences"])
+    # News-item size (title + summary): each sentence joined with the next two of its language.
+    datasets["joined"] = join_by_language(datasets["sentences"])
     return datasets
 
 
@@ -209,7 +213,43 @@ def print_lingua_footprints(names: Iterable[str], labels: frozenset[str]) -> Non
 # --- measuring ---------------------------------------------------------------------------------
 
 
-def measure(identify: Identify, samples: list[Sample], repeat: int) -> Result:
+@dataclass(frozen=True, slots=True)
+class Timing:
+    texts_per_s: float
+    p99_us: float
+    cpu_share: float  # process CPU time / wall time while timing; well below 1.0: CPU contended
+
+
+def time_candidates(
+    candidates: dict[str, Identify], samples: list[Sample], repeat: int
+) -> dict[str, Timing]:
+    """Time every candidate over `samples`, interleaving their passes: this machine's speed drifts
+    by tens of percent within minutes, and interleaving keeps the ratios between them fair."""
+    latencies: dict[str, list[int]] = defaultdict(list)
+    elapsed: dict[str, float] = defaultdict(float)
+    cpu: dict[str, float] = defaultdict(float)
+    for index in range(repeat):
+        for name, identify in candidates.items():
+            if name.startswith("lingua") and index >= max(1, repeat // 10):
+                continue  # ~100x slower: a tenth of the passes is enough for its figures
+            start, cpu_start = time.perf_counter(), time.process_time()
+            for _, text in samples:
+                t0 = time.perf_counter_ns()
+                identify(text)
+                latencies[name].append(time.perf_counter_ns() - t0)
+            elapsed[name] += time.perf_counter() - start
+            cpu[name] += time.process_time() - cpu_start
+    return {
+        name: Timing(
+            texts_per_s=len(latencies[name]) / elapsed[name],
+            p99_us=statistics.quantiles(latencies[name], n=100)[98] / 1000,
+            cpu_share=cpu[name] / elapsed[name],
+        )
+        for name in candidates
+    }
+
+
+def measure(identify: Identify, samples: list[Sample], timing: Timing) -> Result:
     per_language: dict[str, list[bool]] = defaultdict(list)
     confidences: list[tuple[float, bool]] = []
     confusions: Counter[tuple[str, str]] = Counter()
@@ -220,21 +260,12 @@ def measure(identify: Identify, samples: list[Sample], repeat: int) -> Result:
         confidences.append((confidence, code == label))
         if code != label:
             confusions[(label, code)] += 1
-    latencies = []
-    start, cpu_start = time.perf_counter(), time.process_time()
-    for _ in range(repeat):
-        for _, text in samples:
-            t0 = time.perf_counter_ns()
-            identify(text)
-            latencies.append(time.perf_counter_ns() - t0)
-    elapsed = time.perf_counter() - start
-    cpu_share = (time.process_time() - cpu_start) / elapsed
     return Result(
         per_language={k: sum(v) / len(v) for k, v in sorted(per_language.items())},
         overall=sum(ok for _, ok in confidences) / len(confidences),
-        texts_per_s=len(latencies) / elapsed,
-        p99_us=statistics.quantiles(latencies, n=100)[98] / 1000,
-        cpu_share=cpu_share,
+        texts_per_s=timing.texts_per_s,
+        p99_us=timing.p99_us,
+        cpu_share=timing.cpu_share,
         confusions=confusions,
         calibration=calibration_table(confidences),
     )
@@ -276,9 +307,17 @@ def print_summary(kinds: list[str], results: dict[str, dict[str, Result]]) -> No
         + " | p99 us "
         + " ".join(f"{kind[:4]:>6}" for kind in kinds)
         + " | cpu/wall"
+        + (f" | speed / {BASELINE} " + " ".join(f"{kind[:4]:>5}" for kind in kinds))
     )
     print(header)
+    baseline = results.get(BASELINE)
     for name, by_kind in results.items():
+        ratios = " ".join(
+            f"{by_kind[kind].texts_per_s / baseline[kind].texts_per_s:5.3f}"
+            if baseline
+            else "    -"
+            for kind in kinds
+        )
         print(
             f"{name:19}"
             + "".join(f"{by_kind[kind].overall:10.3f}" for kind in kinds)
@@ -287,6 +326,7 @@ def print_summary(kinds: list[str], results: dict[str, dict[str, Result]]) -> No
             + " |        "
             + " ".join(f"{by_kind[kind].p99_us:6.0f}" for kind in kinds)
             + f" | {min(r.cpu_share for r in by_kind.values()):8.2f}"
+            + f" |            {ratios}"
         )
 
 
@@ -337,12 +377,16 @@ def report_set(
     languages = len({label for samples in datasets.values() for label, _ in samples})
     sizes = ", ".join(f"{kind} {len(samples)}" for kind, samples in datasets.items())
     print(f"\n=== {name} set: {sizes} texts; {languages} languages ===")
-    results: dict[str, dict[str, Result]] = {}
-    for candidate, identify in candidates.items():
-        passes = repeat if not candidate.startswith("lingua") else max(1, repeat // 10)
-        results[candidate] = {
-            kind: measure(identify, samples, passes) for kind, samples in datasets.items()
+    timings = {
+        kind: time_candidates(candidates, samples, repeat) for kind, samples in datasets.items()
+    }
+    results = {
+        candidate: {
+            kind: measure(identify, samples, timings[kind][candidate])
+            for kind, samples in datasets.items()
         }
+        for candidate, identify in candidates.items()
+    }
     print_summary(kinds, results)
     print()
     print_per_language([k for k in kinds if k != "joined"], datasets, results)
@@ -368,7 +412,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--repeat", type=int, default=20, help="timing passes over each file")
-    parser.add_argument("--set", choices=("tuning", "heldout", "all"), default="all")
+    parser.add_argument("--set", choices=(*SETS, "all"), default="all")
     parser.add_argument(
         "--candidates",
         type=parse_candidates,
@@ -382,7 +426,7 @@ def main() -> None:
         parser.error("lingua is not installed: pip install lingua-language-detector")
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as the agent runs
-    set_names = ["tuning", "heldout"] if args.set == "all" else [args.set]
+    set_names = list(SETS) if args.set == "all" else [args.set]
     sets = {name: load_set(name) for name in set_names}
     labels = frozenset(label for s in sets.values() for d in s.values() for label, _ in d)
 
@@ -394,7 +438,7 @@ def main() -> None:
     load_s = time.perf_counter() - started
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
-        f"load_detector (ELD + fastText + py3langid): {load_s:.2f}s, max RSS "
+        f"load_detector (ELD, fastText, py3langid, wordfreq lists): {load_s:.2f}s, max RSS "
         f"{rss_before / 1024:.0f} MiB before, {rss_after / 1024:.0f} MiB after"
     )
     candidates = build_candidates(names, detector, labels)

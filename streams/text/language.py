@@ -1,10 +1,15 @@
-"""Identify the language of an article's text offline: script, ELD, fastText and py3langid.
+"""Identify the language of an article's text offline: script, ELD, words, fastText, py3langid.
 
 The cheap answers come first: a script only one language writes (Hangul, Kana, Greek...), then
 ELD (eldc, an n-gram detector in C, ~3 µs a text) when it is sure and its answer is not one of the
-close groups it cannot tell apart. Everything else — short, mixed or close-language text — goes to
-a mixture of fastText's lid.176, ELD and, for short or uncertain text, py3langid, with letters and
-marker words settling the close groups. Measured in bench/language_bench.py.
+close groups it cannot tell apart. When ELD is sure of the group but not of the language in it,
+the words decide: wordfreq's word frequencies where every member has a list (Indonesian/Malay,
+Arabic/Persian/Urdu, the Cyrillic languages, Czech/Slovak, Danish/Norwegian, Spanish/Portuguese),
+function words for Hindi/Marathi/Nepali, and py3langid restricted to the group for
+Serbian/Croatian/Bosnian and Spanish/Portuguese/Galician. Everything else (short, mixed or unsure
+text) goes to a mixture of fastText's lid.176 and ELD, weighed by the words, with py3langid
+joining when words do not settle it; letters and marker words settle the close groups last.
+Measured in bench/language_bench.py.
 """
 
 from __future__ import annotations
