@@ -31,6 +31,7 @@ from py3langid import langid
 from streams.records import UNDETERMINED, Language
 from streams.text.lexicon import (
     Lexicon,
+    count_yat_reflexes,
     load_lexicon,
     serbian_latin,
     text_words,
@@ -305,10 +306,22 @@ class _CloseLanguages:
     markers: dict[str, frozenset[str]]
     marker_letters: dict[str, re.Pattern[str]] = field(default_factory=dict)
     max_confidence: float = 1.0
+    # Serbo-Croatian: the models never separate its standards, so marker words always count,
+    # and so does the yat reflex (e in Serbian, ije/je in Croatian and Bosnian).
+    yat: bool = False
 
 
 def _words(words: str) -> frozenset[str]:
     return frozenset(words.split())
+
+
+_SERBIAN_AND_BOSNIAN = (
+    " hiljada hiljade hiljadu uhapsila uhapsio uhapsili uhapšen uhapšena uhapšeni porodica"
+    " porodice porodici porodicu penzija penzije penzioneri penzionera vanredni vanredne"
+    " vanredno vanrednih fudbal fudbalski fudbalska fudbalera voz voza vozom zemljotres"
+    " zemljotresa sedmica sedmice sedmicu sedmici pozorište pozorišta"
+)
+_CROATIAN_AND_BOSNIAN = " općina općine općini općinu općinski općinskog općinskih"
 
 
 # Markers leave out words the other language also uses in news: Indonesian "pejabat" (official),
@@ -344,8 +357,12 @@ _CLOSE_LANGUAGES = (
         },
         marker_letters={"pt": re.compile("[ãõç]")},
     ),
-    # Latin-script Serbian, Croatian and Bosnian differ in a few words and in Serbian's ekavian
-    # vowels; a headline often has none of them, so the answer is never given as sure.
+    # Latin-script Serbian, Croatian and Bosnian differ in their yat reflex (weighed apart, see
+    # count_yat_reflexes) and in a few words; a headline often has none of them, so the answer is
+    # never given as sure. Serbian and Bosnian share much vocabulary against Croatian (hiljada,
+    # voz, porodica, uhapsiti vs tisuća, vlak, obitelj, uhititi), and Croatian and Bosnian write
+    # ć where Serbian writes št (općina, saopćio vs opština, saopštio): a word listed under two
+    # languages counts for both.
     _CloseLanguages(
         members=frozenset(["sr", "hr", "bs", "hbs"]),
         markers={
@@ -354,29 +371,60 @@ _CLOSE_LANGUAGES = (
                 " severna severne severni severno severnu severnoj istorija opština bezbednost"
                 " podneo"
                 # Ekavian forms of everyday news words (Croatian and Bosnian write ije/je), and
-                # Serbian-only words: odsto (hr posto), hiljada is shared with bs, so not here.
+                # Serbian-only words: odsto (hr and bs posto).
                 " predsednik predsednika predsedniku predsednica predsedništvo lekar lekari"
                 " lekara cena cene cenu ceni vest vesti vetar vetra sneg snega svet sveta svetu"
                 " mesto mesta mestu dete leto leta pesma uvek gde reč reči vek veka telo tela"
                 " devojka devojke zvezda nedelja nedelju odsto istorijski istorijske gledišta"
                 " primenu primena sprovođenje rešenje rešenja rešio rešila"
+                " opštine opštini opštinu opštinski opštinske opštinskih saopštio saopštila"
+                " saopštili saopštenje saopštenju saopštenja opšti opšte opšta opštih uopšte"
+                " istorije istoriji istoriju istorijskih" + _SERBIAN_AND_BOSNIAN
             ),
             "hr": _words(
                 "tisuća tjedan tjedna tjednu sveučilište nogomet nogometno vlak tko kruh"
                 " zrakoplov središnja knjižnica knjižnice knjižnici knjižnicu siječnja veljače"
                 " ožujka travnja svibnja lipnja srpnja kolovoza rujna listopada studenoga"
                 " prosinca"
+                " priopćio priopćila priopćili priopćenje priopćenju priopćenja prosvjed"
+                " prosvjeda prosvjedi prosvjedu prosvjednici prosvjednika nogometni nogometaši"
+                " uhitila uhitio uhitili uhićen uhićena uhićeni uhićenje obitelj obitelji"
+                " kazalište kazališta tvrtka tvrtke tvrtki mirovina mirovine umirovljenici"
+                " izvanredni izvanredne izvanredno izvanrednih glasovanje glasovanja sabor sabora"
+                + _CROATIAN_AND_BOSNIAN
             ),
-            "bs": _words("historija historije historiji historiju sahat sahata kahva lahko"),
+            "bs": _words(
+                "historija historije historiji historiju sahat sahata kahva lahko"
+                " saopćio saopćila saopćili saopćenje saopćenju saopćenja hljeb hljeba"
+                + _SERBIAN_AND_BOSNIAN
+                + _CROATIAN_AND_BOSNIAN
+            ),
         },
         max_confidence=0.6,
+        yat=True,
     ),
 )
 _CLOSE_MEMBERS = frozenset().union(*(group.members for group in _CLOSE_LANGUAGES))
 _GALICIAN_MARKERS = _CLOSE_LANGUAGES[1].markers["gl"]
+# Galician (and Portuguese) words no Spanish sentence uses: articles and contractions (as, das, ao,
+# na), é (is), foi (was), ou (or), plus Galician's own. Left out: o (es "or"), a, no (es "not"),
+# da (es "gives"), dos (es "two"), nos and os (es pronouns).
+_GALICIAN_NOT_SPANISH = _words(
+    "as das do na nas ao aos é foi foron ou unha unhas non tamén máis moi xa pola polo polas polos"
+    " coa coas cos dende ata xente"
+)
+# Galician words Portuguese writes otherwise: en (em), un (um), non (não), millóns (milhões)...
+_GALICIAN_NOT_PORTUGUESE = _words(
+    "en un unha unhas non tamén moi xa pola polo polas polos coa coas cos dende ata foron están"
+    " millóns dúas catro"
+)
+# Spanish spelling in a text ELD reads as Portuguese: ñ, -ción/-cións, ll (pt writes nh, ção, lh).
+_SPANISH_SPELLING = re.compile("ñ|ción|cións|ll")
+_GALICIAN_UNKNOWN_SHARE = 0.12
 # Stripping this from split words is ~2x faster than a \w+ regex and misses nothing a marker needs.
 _WORD_EDGES = ".,:;!?\"'()[]«»“”„‘’…"
 _MARKER_FACTOR = 4.0  # a marker word counts as a Bayes factor of 4 for its language in the group
+_MARKERS_COUNTED = 3  # marker words of one language in a text are not independent evidence
 
 # Close languages wordfreq has a word list for each of: the words of the text decide between them
 # (streams/text/lexicon.py). Serbian takes part in Cyrillic only: in Latin letters it shares one
@@ -513,7 +561,7 @@ def detect_language(
     allowed = _narrow_languages(flat, script)
     lowered = model_text.lower()
     eld = detector.eld_model.detect_details(lowered)
-    if _eld_is_sure(eld, counts.letters, allowed, lowered):
+    if _eld_is_sure(eld, counts.letters, allowed, lowered, detector.lexicon):
         assert eld.language is not None  # _eld_is_sure checked it
         return _threshold(Language(eld.language, _ELD_SURE_CONFIDENCE), min_confidence)
     words = text_words(lowered)
@@ -533,12 +581,16 @@ def detect_language(
     best = max(scores, key=scores.__getitem__)
     probability, max_confidence = scores[best], 1.0
     if script == "Latin":
-        best, probability, max_confidence = _settle_close_languages(scores, best, lowered)
+        best, probability, max_confidence = _settle_close_languages(
+            scores, best, lowered, detector.lexicon
+        )
     confidence = min(min(probability, 1.0) ** _CALIBRATION_POWER, max_confidence)
     return _threshold(Language(best, round(confidence, 4)), min_confidence)
 
 
-def _eld_is_sure(eld: _EldResult, letters: int, allowed: str | None, text: str) -> bool:
+def _eld_is_sure(
+    eld: _EldResult, letters: int, allowed: str | None, text: str, lexicon: Lexicon
+) -> bool:
     """ELD alone answers when it calls itself reliable, by a clear margin, on enough letters, and
     its answer is not a language it confuses with a close one the letters have not ruled out."""
     code = eld.language
@@ -556,9 +608,40 @@ def _eld_is_sure(eld: _EldResult, letters: int, allowed: str | None, text: str) 
     if code in _ELD_NEVER_ALONE or not _fits_script(code, allowed):
         return False
     if code in _ELD_UNLESS_GALICIAN:
-        words = frozenset([word.strip(_WORD_EDGES) for word in text.split()])
-        return words.isdisjoint(_GALICIAN_MARKERS)
+        return not _may_be_galician(code, text, lexicon)
     return True
+
+
+def _may_be_galician(eld_code: str, text: str, lexicon: Lexicon) -> bool:
+    """Whether text ELD reads as Spanish or Portuguese may be Galician, which ELD has no model
+    for and answers es or pt for, sure of itself. Such text goes on to the models that know it.
+
+    Galician writes Portuguese-like articles and verbs (o, da, foi, é) with Spanish-like spelling
+    (en, un, -ción, ñ), plus words of its own (unha, tamén, xa): Spanish text then holds a word
+    Spanish never writes, Portuguese text a spelling Portuguese never uses. Failing that, many of
+    its words are in neither the Spanish nor the Portuguese list.
+    """
+    words = frozenset([word.strip(_WORD_EDGES) for word in text.split()])
+    if not words.isdisjoint(_GALICIAN_MARKERS):
+        return True
+    if eld_code == "es":
+        if not words.isdisjoint(_GALICIAN_NOT_SPANISH):
+            return True
+    elif not words.isdisjoint(_GALICIAN_NOT_PORTUGUESE) or _SPANISH_SPELLING.search(text):
+        return True
+    return _unknown_to_spanish_and_portuguese(words, lexicon)
+
+
+def _unknown_to_spanish_and_portuguese(words: frozenset[str], lexicon: Lexicon) -> bool:
+    """At least two words, and _GALICIAN_UNKNOWN_SHARE of them, in neither list. Spanish and
+    Portuguese news sentences of bench/data stay below it but for names; Galician ones mostly
+    reach it. A false alarm costs only time: the text goes on to the full mixture."""
+    if not lexicon.covers(("es", "pt")):
+        return False
+    spanish, portuguese = lexicon.log10_frequencies["es"], lexicon.log10_frequencies["pt"]
+    letters = [word for word in words if word.isalpha()]
+    unknown = sum(1 for word in letters if word not in spanish and word not in portuguese)
+    return unknown >= 2 and unknown >= _GALICIAN_UNKNOWN_SHARE * len(letters)
 
 
 def _decide_in_group(
@@ -584,7 +667,7 @@ def _decide_in_group(
     members = [member for member in group if _fits_script(member, allowed)]
     if len(members) < 2 or _eld_group_margin(eld.scores, group, allowed) < _ELD_MIN_MARGIN:
         return None
-    if "es" in group and not _GALICIAN_MARKERS.isdisjoint(words):
+    if "es" in group and _may_be_galician(code, " ".join(words), lexicon):
         return None
     likelihoods = _word_likelihoods(members, words, allowed, lexicon)
     best, second = sorted(likelihoods.values(), reverse=True)[:2]
@@ -749,7 +832,7 @@ def _narrow_languages(text: str, script: str | None) -> str | None:
 
 
 def _settle_close_languages(
-    scores: dict[str, float], best: str, text: str
+    scores: dict[str, float], best: str, text: str, lexicon: Lexicon
 ) -> tuple[str, float, float]:
     """The best code, its probability and confidence cap, once close languages are pooled.
 
@@ -767,21 +850,33 @@ def _settle_close_languages(
         if not weights:
             return best, scores[best], group.max_confidence
         ranked = sorted(weights.values(), reverse=True)
-        if len(ranked) > 1 and ranked[0] < _MARKER_FACTOR * ranked[1]:
+        if group.yat or (len(ranked) > 1 and ranked[0] < _MARKER_FACTOR * ranked[1]):
             words = frozenset([word.strip(_WORD_EDGES) for word in text.split()])
             weights = {
                 code: p * _marker_factor(group, code, text, words) for code, p in weights.items()
             }
+            if group.yat and lexicon.covers(["sr"]):
+                weights = _weigh_yat(weights, count_yat_reflexes(sorted(words), lexicon))
         winner = max(weights, key=weights.__getitem__)
         return winner, pooled * weights[winner] / sum(weights.values()), group.max_confidence
     return best, scores[best], 1.0
 
 
+def _weigh_yat(weights: dict[str, float], reflexes: tuple[int, int]) -> dict[str, float]:
+    """Each ekavian word a Bayes factor for Serbian, each ijekavian one for Croatian and Bosnian."""
+    ekavian, ijekavian = reflexes
+    return {
+        code: p * _MARKER_FACTOR ** (ekavian if code == "sr" else ijekavian)
+        for code, p in weights.items()
+    }
+
+
 def _marker_factor(group: _CloseLanguages, code: str, text: str, words: frozenset[str]) -> float:
+    """_MARKER_FACTOR for each marker word of `code` in the text (up to _MARKERS_COUNTED), and
+    once for its marker letters."""
     letters = group.marker_letters.get(code)
-    if not words.isdisjoint(group.markers[code]) or (letters and letters.search(text)):
-        return _MARKER_FACTOR
-    return 1.0
+    found = len(words & group.markers[code]) + bool(letters and letters.search(text))
+    return _MARKER_FACTOR ** min(found, _MARKERS_COUNTED)
 
 
 def _narrow_south_slavic(text: str) -> str:

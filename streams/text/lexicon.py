@@ -80,3 +80,57 @@ def word_log10_likelihoods(
         )
         for code in codes
     }
+
+
+# Consonants of Serbo-Croatian's Latin alphabet: the old vowel yat follows a consonant.
+_CONSONANTS = frozenset("bcčćdđfghjklmnprsštvzž")
+# -eo/-io pairs that are not the yat: loanwords spelled alike in all three standards.
+_NOT_YAT = frozenset(["video", "stereo", "rodeo", "radio", "studio", "trio"])
+
+
+def count_yat_reflexes(words: Sequence[str], lexicon: Lexicon) -> tuple[int, int]:
+    """(ekavian, ijekavian) words among `words`: Serbian writes the old yat as e (vreme, deo,
+    mesto), Croatian and Bosnian as ije/je (vrijeme, dio, mjesto).
+
+    A word counts when its other reflex is also a word of wordfreq's Serbo-Croatian list, which
+    holds both spellings: 'mjesto' is ijekavian because 'mesto' is listed, 'projekat' is not
+    because 'proekat' is not. Needs the "sr" list (Serbo-Croatian in Latin letters).
+    """
+    listed = lexicon.log10_frequencies["sr"]
+    ekavian = ijekavian = 0
+    for word in words:
+        if len(word) < 3 or not word.isalpha() or word in _NOT_YAT:
+            continue
+        if _ijekavian_form_of_listed(word, listed):
+            ijekavian += 1
+        elif _ekavian_form_of_listed(word, listed):
+            ekavian += 1
+    return ekavian, ijekavian
+
+
+def _ijekavian_form_of_listed(word: str, listed: dict[str, float]) -> bool:
+    if word.endswith("io") and word[:-2] + "eo" in listed:  # dio/deo, htio/hteo
+        return True
+    for reflex in ("ije", "je"):
+        start = word.find(reflex, 1)
+        while start > 0:
+            # A final -ije is the genitive of -ija nouns in all three (Srbije, policije).
+            final = reflex == "ije" and start + 3 == len(word)
+            other = word[:start] + "e" + word[start + len(reflex) :]
+            if word[start - 1] in _CONSONANTS and not final and other in listed:
+                return True
+            start = word.find(reflex, start + 1)
+    return False
+
+
+def _ekavian_form_of_listed(word: str, listed: dict[str, float]) -> bool:
+    if word.endswith("eo") and word[:-2] + "io" in listed:  # deo/dio, hteo/htio
+        return True
+    start = word.find("e", 1)
+    while start > 0:
+        if word[start - 1] in _CONSONANTS:
+            head, tail = word[:start], word[start + 1 :]
+            if head + "ije" + tail in listed or head + "je" + tail in listed:
+                return True
+        start = word.find("e", start + 1)
+    return False

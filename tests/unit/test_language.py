@@ -406,3 +406,38 @@ def test_restricted_langid_shares_the_full_model(detector: Detector) -> None:
         "sl",
     }
     assert detector.langid_for("en") is detector.langid_model
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Os veciños da parroquia protestaron contra o peche do centro de saúde",
+        "Milleiros de veciños encheron as rúas de Vigo contra o novo plan urbanístico",
+    ],
+)
+def test_galician_without_its_marker_words_is_not_taken_for_spanish(
+    detector: Detector, text: str
+) -> None:
+    """ELD has no Galician and is sure these are Spanish or Portuguese; the Portuguese-like
+    articles in Spanish spelling and the words neither list knows send them to the models."""
+    assert detect_language(text, detector, min_confidence=0.0).code == "gl"
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        (frozenset(["sr"]), "Vlada je posle duge rasprave usvojila predlog o ceni struje"),
+        (
+            frozenset(["hr", "bs"]),
+            "Vlada je poslije duge rasprave usvojila prijedlog o cijeni struje",
+        ),
+        (frozenset(["sr"]), "Opština je saopštila da će radovi trajati do kraja meseca"),
+        (frozenset(["hr"]), "Općina je priopćila da će radovi trajati do kraja mjeseca"),
+    ],
+)
+def test_the_yat_reflex_and_vocabulary_separate_serbian_from_croatian_and_bosnian(
+    detector: Detector, expected: frozenset[str], text: str
+) -> None:
+    language = detect_language(text, detector, min_confidence=0.0)
+    assert language.code in expected
+    assert language.confidence <= 0.6

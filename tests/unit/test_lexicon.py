@@ -7,6 +7,7 @@ import pytest
 from streams.text.lexicon import (
     UNKNOWN_WORD_LOG10,
     Lexicon,
+    count_yat_reflexes,
     load_lexicon,
     serbian_latin,
     text_words,
@@ -47,3 +48,19 @@ def test_spellings_favour_their_own_language(lexicon: Lexicon) -> None:
 def test_an_unknown_word_counts_as_rarer_than_any_listed_word(lexicon: Lexicon) -> None:
     assert word_log10_likelihoods(["qqxzv"], ["id"], lexicon) == {"id": UNKNOWN_WORD_LOG10}
     assert min(lexicon.log10_frequencies["id"].values()) > UNKNOWN_WORD_LOG10
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("vreme je da se promeni deo zakona", (3, 0)),
+        ("vrijeme je da se promijeni dio zakona", (0, 3)),
+        # -ije endings of -ija nouns and je after a vowel are in all three standards.
+        ("Policija Srbije i njegov projekat", (0, 0)),
+        ("video snimak", (0, 0)),
+    ],
+)
+def test_yat_reflexes_are_counted_where_the_other_spelling_is_a_listed_word(
+    lexicon: Lexicon, text: str, expected: tuple[int, int]
+) -> None:
+    assert count_yat_reflexes(text_words(text), lexicon) == expected
