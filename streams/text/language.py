@@ -29,6 +29,7 @@ import fasttext
 from py3langid import langid
 
 from streams.records import UNDETERMINED, Language
+from streams.text.han import HanShapes, han_standard, load_han_shapes
 from streams.text.lexicon import (
     Lexicon,
     count_yat_reflexes,
@@ -69,6 +70,7 @@ class Detector:
     # py3langid restricted to one close group, by member: asked only to split the group, it
     # costs about half of the full model's ~200 µs.
     langid_by_group: dict[str, _LangidModel] = field(default_factory=dict)
+    han_shapes: HanShapes | None = None
 
     def langid_for(self, code: str) -> _LangidModel:
         return self.langid_by_group.get(code, self.langid_model)
@@ -94,6 +96,7 @@ def load_detector(fasttext_model_path: Path | None = None) -> Detector:
         eld_model=_load_eld(),
         lexicon=load_lexicon(sorted(frozenset().union(*_WORD_GROUPS))),
         langid_by_group=by_group,
+        han_shapes=load_han_shapes(),
     )
 
 
@@ -420,6 +423,9 @@ _GALICIAN_NOT_PORTUGUESE = _words(
 )
 # Spanish spelling in a text ELD reads as Portuguese: ñ, -ción/-cións, ll (pt writes nh, ção, lh).
 _SPANISH_SPELLING = re.compile("ñ|ción|cións|ll")
+# Galician spelling in a text ELD reads as Spanish: -cións (es -ciones), nh (unha), x before a
+# vowel at the start of a word (xente, xuño; es gente, junio).
+_GALICIAN_SPELLING = re.compile(r"cións|nh|\bx[aeiouáéíóú]")
 _GALICIAN_UNKNOWN_SHARE = 0.12
 # Stripping this from split words is ~2x faster than a \w+ regex and misses nothing a marker needs.
 _WORD_EDGES = ".,:;!?\"'()[]«»“”„‘’…"
@@ -558,7 +564,7 @@ def detect_language(
         return _threshold(decided, min_confidence)
     script, share = counts.dominant()
     model_text = keep_script(flat, script) if script and share < 1.0 else flat
-    allowed = _narrow_languages(flat, script)
+    allowed = _narrow_languages(flat, script, detector.han_shapes)
     lowered = model_text.lower()
     eld = detector.eld_model.detect_details(lowered)
     if _eld_is_sure(eld, counts.letters, allowed, lowered, detector.lexicon):
@@ -625,7 +631,7 @@ def _may_be_galician(eld_code: str, text: str, lexicon: Lexicon) -> bool:
     if not words.isdisjoint(_GALICIAN_MARKERS):
         return True
     if eld_code == "es":
-        if not words.isdisjoint(_GALICIAN_NOT_SPANISH):
+        if not words.isdisjoint(_GALICIAN_NOT_SPANISH) or _GALICIAN_SPELLING.search(text):
             return True
     elif not words.isdisjoint(_GALICIAN_NOT_PORTUGUESE) or _SPANISH_SPELLING.search(text):
         return True
@@ -799,7 +805,9 @@ def _script_confidence(share: float) -> float:
     return round(0.5 + 0.49 * share, 4)
 
 
-def _narrow_languages(text: str, script: str | None) -> str | None:
+def _narrow_languages(
+    text: str, script: str | None, han_shapes: HanShapes | None = None
+) -> str | None:
     """The script, or a narrower candidate set when letters peculiar to some languages show up."""
     if script == "Arabic":
         if _URDU_LETTERS.search(text):
@@ -828,6 +836,8 @@ def _narrow_languages(text: str, script: str | None) -> str | None:
             return "chinese"
         if japanese and not chinese:
             return "japanese"
+        if han_shapes is not None:
+            return han_standard(keep_script(text, "Han"), han_shapes) or script
     return script
 
 

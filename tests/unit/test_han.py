@@ -1,0 +1,40 @@
+"""Kanji-only Japanese against Chinese, by the character shapes OpenCC's tables know."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from streams.text.han import HanShapes, han_standard, load_han_shapes
+from streams.text.language import detect_language, load_detector
+
+
+@pytest.fixture(scope="module")
+def shapes() -> HanShapes:
+    return load_han_shapes()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("与党惨敗", "japanese"),  # 与 as simplified Chinese writes it, 敗 as traditional does
+        ("記録的豪雨", "japanese"),  # 録: neither 錄 (traditional) nor 录 (simplified)
+        ("首相官邸前抗議集会", "japanese"),
+        ("國會選舉結果公布", "chinese"),  # 國, 會, 舉: Japanese writes 国, 会, 挙
+        ("台灣股市大跌", "chinese"),
+        ("震度六弱", None),  # written alike in all three
+    ],
+)
+def test_han_standard_follows_the_character_shapes(
+    shapes: HanShapes, text: str, expected: str | None
+) -> None:
+    assert han_standard(text, shapes) == expected
+
+
+@pytest.mark.parametrize("text", ["与党惨敗", "記録的豪雨", "閣僚辞任"])
+def test_kanji_only_snippets_are_japanese_only_with_the_shapes(text: str) -> None:
+    detector = load_detector()
+    without_shapes = dataclasses.replace(detector, han_shapes=None)
+    assert detect_language(text, detector, min_confidence=0.0).code == "ja"
+    assert detect_language(text, without_shapes, min_confidence=0.0).code == "zh"
