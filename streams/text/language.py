@@ -424,8 +424,9 @@ _GALICIAN_NOT_PORTUGUESE = _words(
 # Spanish spelling in a text ELD reads as Portuguese: ñ, -ción/-cións, ll (pt writes nh, ção, lh).
 _SPANISH_SPELLING = re.compile("ñ|ción|cións|ll")
 # Galician spelling in a text ELD reads as Spanish: -cións (es -ciones), nh (unha), x before a
-# vowel at the start of a word (xente, xuño; es gente, junio).
-_GALICIAN_SPELLING = re.compile(r"cións|nh|\bx[aeiouáéíóú]")
+# vowel at the start of a word (xente, xuño; es gente, junio), and a text opening with the
+# article o, os or as (Spanish "o" is "or", which opens no sentence).
+_GALICIAN_SPELLING = re.compile(r"cións|nh|\bx[aeiouáéíóú]|^(?:o|os|as) ")
 _GALICIAN_UNKNOWN_SHARE = 0.12
 # Stripping this from split words is ~2x faster than a \w+ regex and misses nothing a marker needs.
 _WORD_EDGES = ".,:;!?\"'()[]«»“”„‘’…"
@@ -542,7 +543,7 @@ _TOP_K = 5
 _HINT_PRIOR = 1.6
 # Hindi outnumbers Marathi and Nepali in Devanagari news many times over; the models split
 # two-word Hindi snippets with them (bench/data).
-_NEWS_PRIORS = {"hi": 2.0}  # a hint wins only when its probability is within 1/1.6 of the best
+_NEWS_PRIORS = {"hi": 2.0}
 # The mixture is under-confident: on bench/data, texts given 0.4-0.5 were right 73% of the time.
 # p**0.7 cut the log loss there from 0.158 to 0.125 and the calibration error from 0.09 to 0.06.
 _CALIBRATION_POWER = 0.7
@@ -867,9 +868,24 @@ def _settle_close_languages(
             }
             if group.yat and lexicon.covers(["sr"]):
                 weights = _weigh_yat(weights, count_yat_reflexes(sorted(words), lexicon))
+            if "gl" in group.members:
+                weights = _weigh_against_spanish_and_portuguese(weights, text, words)
         winner = max(weights, key=weights.__getitem__)
         return winner, pooled * weights[winner] / sum(weights.values()), group.max_confidence
     return best, scores[best], 1.0
+
+
+def _weigh_against_spanish_and_portuguese(
+    weights: dict[str, float], text: str, words: frozenset[str]
+) -> dict[str, float]:
+    """A word Spanish never writes divides Spanish's weight by _MARKER_FACTOR, a word or spelling
+    Portuguese never uses divides Portuguese's: Galician text shows both."""
+    against = {
+        "es": not words.isdisjoint(_GALICIAN_NOT_SPANISH) or bool(_GALICIAN_SPELLING.search(text)),
+        "pt": not words.isdisjoint(_GALICIAN_NOT_PORTUGUESE)
+        or bool(_SPANISH_SPELLING.search(text)),
+    }
+    return {code: p / _MARKER_FACTOR if against.get(code) else p for code, p in weights.items()}
 
 
 def _weigh_yat(weights: dict[str, float], reflexes: tuple[int, int]) -> dict[str, float]:

@@ -84,8 +84,9 @@ def word_log10_likelihoods(
 
 # Consonants of Serbo-Croatian's Latin alphabet: the old vowel yat follows a consonant.
 _CONSONANTS = frozenset("bcčćdđfghjklmnprsštvzž")
-# -eo/-io pairs that are not the yat: loanwords spelled alike in all three standards.
-_NOT_YAT = frozenset(["video", "stereo", "rodeo", "radio", "studio", "trio"])
+# Words whose e or io is no yat although the other spelling is also a word: loanwords spelled
+# alike in all three standards, and tek (only), which is not tijek (course).
+_NOT_YAT = frozenset(["video", "stereo", "rodeo", "radio", "studio", "trio", "tek"])
 
 
 def count_yat_reflexes(words: Sequence[str], lexicon: Lexicon) -> tuple[int, int]:
@@ -114,10 +115,12 @@ def _ijekavian_form_of_listed(word: str, listed: dict[str, float]) -> bool:
     for reflex in ("ije", "je"):
         start = word.find(reflex, 1)
         while start > 0:
-            # A final -ije is the genitive of -ija nouns in all three (Srbije, policije).
-            final = reflex == "ije" and start + 3 == len(word)
+            # A final -ije is the genitive of -ija nouns in all three (Srbije, policije), a final
+            # -nje or -lje a verbal noun or adverb (formiranje, bolje): nj and lj are letters.
+            final = start + len(reflex) == len(word)
+            not_yat = final and (reflex == "ije" or word[start - 1] in "nl")
             other = word[:start] + "e" + word[start + len(reflex) :]
-            if word[start - 1] in _CONSONANTS and not final and other in listed:
+            if word[start - 1] in _CONSONANTS and not not_yat and other in listed:
                 return True
             start = word.find(reflex, start + 1)
     return False
@@ -126,8 +129,11 @@ def _ijekavian_form_of_listed(word: str, listed: dict[str, float]) -> bool:
 def _ekavian_form_of_listed(word: str, listed: dict[str, float]) -> bool:
     if word.endswith("eo") and word[:-2] + "io" in listed:  # deo/dio, hteo/htio
         return True
-    start = word.find("e", 1)
-    while start > 0:
+    # A final e is left out: adding ije there makes comparatives (nove/novije, jasne/jasnije).
+    # So is the prefix pre-: Bosnian writes it so too (prevoz, prevara), and prema, preko are
+    # shared words that only look like prijema, prijeko.
+    start = word.find("e", 3 if word.startswith("pre") else 1)
+    while 0 < start < len(word) - 1:
         if word[start - 1] in _CONSONANTS:
             head, tail = word[:start], word[start + 1 :]
             if head + "ije" + tail in listed or head + "je" + tail in listed:

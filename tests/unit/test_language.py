@@ -413,6 +413,8 @@ def test_restricted_langid_shares_the_full_model(detector: Detector) -> None:
     [
         "Os veciños da parroquia protestaron contra o peche do centro de saúde",
         "Milleiros de veciños encheron as rúas de Vigo contra o novo plan urbanístico",
+        "O temporal deixa sen luz a milleiros de fogares en Lugo",
+        "As obras do porto remataron en marzo",
     ],
 )
 def test_galician_without_its_marker_words_is_not_taken_for_spanish(
@@ -441,3 +443,16 @@ def test_the_yat_reflex_and_vocabulary_separate_serbian_from_croatian_and_bosnia
     language = detect_language(text, detector, min_confidence=0.0)
     assert language.code in expected
     assert language.confidence <= 0.6
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        ("es", "El temporal deja sin luz a miles de hogares en Lugo"),
+        ("pt", "O temporal deixa sem luz milhares de casas em Lisboa"),
+    ],
+)
+def test_the_same_news_in_spanish_and_portuguese_is_not_taken_for_galician(
+    detector: Detector, expected: str, text: str
+) -> None:
+    assert detect_language(text, detector, min_confidence=0.0).code == expected
