@@ -718,7 +718,7 @@ def _words_single_out(text: str, lexicon: Lexicon) -> bool:
     group = _SERBO_CROATIAN
     factors = {code: _marker_factor(group, code, text, words) for code in group.markers}
     if lexicon.covers(["sr"]):
-        factors = _weigh_yat(factors, count_yat_reflexes(sorted(words), lexicon))
+        factors = _weigh_yat(factors, count_yat_reflexes(words, lexicon))
     first, second = sorted(factors.values(), reverse=True)[:2]
     return first >= _DECISIVE_MARKERS * second
 
@@ -885,7 +885,7 @@ def _settle_close_languages(
                 code: p * _marker_factor(group, code, text, words) for code, p in weights.items()
             }
             if group.yat and lexicon.covers(["sr"]):
-                weights = _weigh_yat(weights, count_yat_reflexes(sorted(words), lexicon))
+                weights = _weigh_yat(weights, count_yat_reflexes(words, lexicon))
             if "gl" in group.members:
                 weights = _weigh_against_spanish_and_portuguese(weights, text, words)
         winner = max(weights, key=weights.__getitem__)

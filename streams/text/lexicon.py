@@ -31,6 +31,10 @@ class Lexicon:
     """log10 word frequencies per language code; build with `load_lexicon()` at start-up."""
 
     log10_frequencies: dict[str, dict[str, float]]
+    # Words of the Serbo-Croatian list by their yat reflex (see count_yat_reflexes), sorted out
+    # once at load: ~60 ms then, instead of ~50 µs a text.
+    ekavian: frozenset[str] = frozenset()
+    ijekavian: frozenset[str] = frozenset()
 
     def covers(self, codes: Iterable[str]) -> bool:
         return all(code in self.log10_frequencies for code in codes)
@@ -51,7 +55,10 @@ def load_lexicon(codes: Iterable[str]) -> Lexicon:
         # float object each instead of one per word (~20 MB less over the lists).
         logs = {value: math.log10(value) for value in set(frequencies.values())}
         tables[code] = {word: logs[value] for word, value in frequencies.items()}
-    return Lexicon(tables)
+    if "sr" not in tables:
+        return Lexicon(tables)
+    ekavian, ijekavian = _sort_by_yat(tables["sr"])
+    return Lexicon(tables, ekavian=ekavian, ijekavian=ijekavian)
 
 
 def text_words(text: str) -> list[str]:
@@ -89,24 +96,28 @@ _CONSONANTS = frozenset("bcčćdđfghjklmnprsštvzž")
 _NOT_YAT = frozenset(["video", "stereo", "rodeo", "radio", "studio", "trio", "tek"])
 
 
-def count_yat_reflexes(words: Sequence[str], lexicon: Lexicon) -> tuple[int, int]:
+def count_yat_reflexes(words: Iterable[str], lexicon: Lexicon) -> tuple[int, int]:
     """(ekavian, ijekavian) words among `words`: Serbian writes the old yat as e (vreme, deo,
     mesto), Croatian and Bosnian as ije/je (vrijeme, dio, mjesto).
 
-    A word counts when its other reflex is also a word of wordfreq's Serbo-Croatian list, which
-    holds both spellings: 'mjesto' is ijekavian because 'mesto' is listed, 'projekat' is not
-    because 'proekat' is not. Needs the "sr" list (Serbo-Croatian in Latin letters).
+    A word of wordfreq's Serbo-Croatian list (which holds both spellings) counts when its other
+    reflex is listed too: 'mjesto' is ijekavian because 'mesto' is listed, 'projekat' is not
+    because 'proekat' is not. Zero for both without the "sr" list.
     """
-    listed = lexicon.log10_frequencies["sr"]
-    ekavian = ijekavian = 0
-    for word in words:
+    distinct = frozenset(words)
+    return len(distinct & lexicon.ekavian), len(distinct & lexicon.ijekavian)
+
+
+def _sort_by_yat(listed: dict[str, float]) -> tuple[frozenset[str], frozenset[str]]:
+    ekavian, ijekavian = [], []
+    for word in listed:
         if len(word) < 3 or not word.isalpha() or word in _NOT_YAT:
             continue
         if _ijekavian_form_of_listed(word, listed):
-            ijekavian += 1
+            ijekavian.append(word)
         elif _ekavian_form_of_listed(word, listed):
-            ekavian += 1
-    return ekavian, ijekavian
+            ekavian.append(word)
+    return frozenset(ekavian), frozenset(ijekavian)
 
 
 def _ijekavian_form_of_listed(word: str, listed: dict[str, float]) -> bool:
