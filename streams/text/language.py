@@ -6,9 +6,11 @@ close groups it cannot tell apart. When ELD is sure of the group but not of the 
 the words decide: wordfreq's word frequencies where every member has a list (Indonesian/Malay,
 Arabic/Persian/Urdu, the Cyrillic languages, Czech/Slovak, Danish/Norwegian, Spanish/Portuguese),
 function words for Hindi/Marathi/Nepali, and py3langid restricted to the group for
-Serbian/Croatian/Bosnian and Spanish/Portuguese/Galician. Everything else (short, mixed or unsure
-text) goes to a mixture of fastText's lid.176 and ELD, weighed by the words, with py3langid
-joining when words do not settle it; letters and marker words settle the close groups last.
+Serbian/Croatian/Bosnian (with the yat reflex) and Spanish/Portuguese/Galician. Han-only text is
+narrowed to Chinese or Japanese by OpenCC's character shapes, else by the two word lists.
+Everything else (short, mixed or unsure text) goes to a mixture of fastText's lid.176 and ELD,
+weighed by the words, with py3langid joining when words do not settle it; letters and marker
+words settle the close groups last.
 Measured in bench/language_bench.py.
 """
 
@@ -29,7 +31,7 @@ import fasttext
 from py3langid import langid
 
 from streams.records import UNDETERMINED, Language
-from streams.text.han import HanShapes, han_standard, load_han_shapes
+from streams.text.han import HanShapes, han_standard, han_words_standard, load_han_shapes
 from streams.text.lexicon import (
     Lexicon,
     count_yat_reflexes,
@@ -94,7 +96,7 @@ def load_detector(fasttext_model_path: Path | None = None) -> Detector:
         fasttext_model=model,
         langid_model=identifier,
         eld_model=_load_eld(),
-        lexicon=load_lexicon(sorted(frozenset().union(*_WORD_GROUPS))),
+        lexicon=load_lexicon(sorted(frozenset().union(*_WORD_GROUPS, _HAN_LISTS))),
         langid_by_group=by_group,
         han_shapes=load_han_shapes(),
     )
@@ -448,6 +450,8 @@ _WORD_GROUPS = (
     frozenset(["es", "pt"]),
 )
 _WORD_GROUP_OF = {code: group for group in _WORD_GROUPS for code in group}
+# Japanese and Chinese word lists, for Han-only text whose character shapes do not tell (han.py).
+_HAN_LISTS = frozenset(["ja", "zh"])
 # Word likelihoods are tempered: news words are not independent, and loanwords and names sit in
 # every list. With this power a lead of one order of magnitude is a Bayes factor of ~3.2.
 _WORD_EVIDENCE_POWER = 0.5
@@ -567,7 +571,7 @@ def detect_language(
         return _threshold(decided, min_confidence)
     script, share = counts.dominant()
     model_text = keep_script(flat, script) if script and share < 1.0 else flat
-    allowed = _narrow_languages(flat, script, detector.han_shapes)
+    allowed = _narrow_languages(flat, script, detector.han_shapes, detector.lexicon)
     lowered = model_text.lower()
     eld = detector.eld_model.detect_details(lowered)
     if _eld_is_sure(eld, counts.letters, allowed, lowered, detector.lexicon):
@@ -825,7 +829,10 @@ def _script_confidence(share: float) -> float:
 
 
 def _narrow_languages(
-    text: str, script: str | None, han_shapes: HanShapes | None = None
+    text: str,
+    script: str | None,
+    han_shapes: HanShapes | None = None,
+    lexicon: Lexicon | None = None,
 ) -> str | None:
     """The script, or a narrower candidate set when letters peculiar to some languages show up."""
     if script == "Arabic":
@@ -856,7 +863,11 @@ def _narrow_languages(
         if japanese and not chinese:
             return "japanese"
         if han_shapes is not None:
-            return han_standard(keep_script(text, "Han"), han_shapes) or script
+            han = "".join(keep_script(text, "Han").split())
+            by_shape = han_standard(han, han_shapes)
+            if by_shape is None and lexicon is not None:
+                by_shape = han_words_standard(han, han_shapes, lexicon)
+            return by_shape or script
     return script
 
 

@@ -6,8 +6,9 @@ import dataclasses
 
 import pytest
 
-from streams.text.han import HanShapes, han_standard, load_han_shapes
+from streams.text.han import HanShapes, han_standard, han_words_standard, load_han_shapes
 from streams.text.language import detect_language, load_detector
+from streams.text.lexicon import Lexicon, load_lexicon
 
 
 @pytest.fixture(scope="module")
@@ -38,3 +39,26 @@ def test_kanji_only_snippets_are_japanese_only_with_the_shapes(text: str) -> Non
     without_shapes = dataclasses.replace(detector, han_shapes=None)
     assert detect_language(text, detector, min_confidence=0.0).code == "ja"
     assert detect_language(text, without_shapes, min_confidence=0.0).code == "zh"
+
+
+@pytest.fixture(scope="module")
+def lists() -> Lexicon:
+    return load_lexicon(["ja", "zh"])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("猛暑日", "japanese"),  # Japanese weather-news words; Chinese says 高温天, 中暑
+        ("熱中症", "japanese"),
+        ("食中毒", "japanese"),
+        ("股市大跌", "chinese"),
+        ("央行降息", "chinese"),
+        ("地震", None),  # a word of both
+    ],
+)
+def test_words_decide_han_text_whose_shapes_do_not(
+    shapes: HanShapes, lists: Lexicon, text: str, expected: str | None
+) -> None:
+    assert han_standard(text, shapes) is None
+    assert han_words_standard(text, shapes, lists) == expected
