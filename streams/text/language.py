@@ -898,17 +898,20 @@ def _settle_close_languages(
             if group.yat and lexicon.covers(["sr"]):
                 weights = _weigh_yat(weights, count_yat_reflexes(words, lexicon))
             if "gl" in group.members:
-                weights = _weigh_against_spanish_and_portuguese(weights, text, words)
+                weights = _weigh_against_spanish_and_portuguese(weights, text, words, lexicon)
         winner = max(weights, key=weights.__getitem__)
         return winner, pooled * weights[winner] / sum(weights.values()), group.max_confidence
     return best, scores[best], 1.0
 
 
 def _weigh_against_spanish_and_portuguese(
-    weights: dict[str, float], text: str, words: frozenset[str]
+    weights: dict[str, float], text: str, words: frozenset[str], lexicon: Lexicon
 ) -> dict[str, float]:
     """A word Spanish never writes divides Spanish's weight by _MARKER_FACTOR, a word or spelling
-    Portuguese never uses divides Portuguese's: Galician text shows both."""
+    Portuguese never uses divides Portuguese's: Galician text shows both. Words in neither list
+    divide both."""
+    if _unknown_to_spanish_and_portuguese(words, lexicon):
+        weights = {code: p / _MARKER_FACTOR if code != "gl" else p for code, p in weights.items()}
     against = {
         "es": not words.isdisjoint(_GALICIAN_NOT_SPANISH) or bool(_GALICIAN_SPELLING.search(text)),
         "pt": not words.isdisjoint(_GALICIAN_NOT_PORTUGUESE)
