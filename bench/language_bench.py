@@ -47,6 +47,10 @@ SETS = {
         "sentences": "langid_fresh2_sentences.tsv",
         "snippets": "langid_fresh2_snippets.tsv",
     },
+    "fresh3": {
+        "sentences": "langid_fresh3_sentences.tsv",
+        "snippets": "langid_fresh3_snippets.tsv",
+    },
 }
 BASELINE = "eld"  # the speed ratio's denominator: the fastest candidate, timed in the same passes
 CANDIDATES = ("fasttext-lite", "py3langid", "eld", "shipped", "lingua-low", "lingua-high-subset")
