@@ -325,6 +325,14 @@ _SERBIAN_AND_BOSNIAN = (
     " porodice porodici porodicu penzija penzije penzioneri penzionera vanredni vanredne"
     " vanredno vanrednih fudbal fudbalski fudbalska fudbalera voz voza vozom zemljotres"
     " zemljotresa sedmica sedmice sedmicu sedmici pozorište pozorišta"
+    # Month names (Croatian has its own: siječanj, veljača...), and words Croatian says
+    # otherwise (tijekom, zračna luka, promet, veleposlanik, postotak, tko, što, kava).
+    " januar januara januaru februar februara februaru mart marta martu april aprila"
+    " aprilu maj maja maju jun juna junu juni jula julu juli septembar septembra"
+    " septembru oktobar oktobra oktobru novembar novembra novembru decembar decembra"
+    " decembru tokom aerodrom aerodroma aerodromu saobraćaj saobraćaja saobraćaju"
+    " saobraćajna saobraćajne saobraćajnoj ambasador ambasadora ambasada ambasade"
+    " ambasadi procenat procenata procenta zvaničnik zvaničnika zvaničnici ko šta kafa"
 )
 _CROATIAN_AND_BOSNIAN = " općina općine općini općinu općinski općinskog općinskih"
 
@@ -384,7 +392,8 @@ _CLOSE_LANGUAGES = (
                 " primenu primena sprovođenje rešenje rešenja rešio rešila"
                 " opštine opštini opštinu opštinski opštinske opštinskih saopštio saopštila"
                 " saopštili saopštenje saopštenju saopštenja opšti opšte opšta opštih uopšte"
-                " istorije istoriji istoriju istorijskih" + _SERBIAN_AND_BOSNIAN
+                " istorije istoriji istoriju istorijskih avgust avgusta avgustu"
+                + _SERBIAN_AND_BOSNIAN
             ),
             "hr": _words(
                 "tisuća tjedan tjedna tjednu sveučilište nogomet nogometno vlak tko kruh"
@@ -396,11 +405,20 @@ _CLOSE_LANGUAGES = (
                 " uhitila uhitio uhitili uhićen uhićena uhićeni uhićenje obitelj obitelji"
                 " kazalište kazališta tvrtka tvrtke tvrtki mirovina mirovine umirovljenici"
                 " izvanredni izvanredne izvanredno izvanrednih glasovanje glasovanja sabor sabora"
+                # Croatian words where Serbian and Bosnian say tokom, izveštaj/izvještaj,
+                # aerodrom, saobraćaj, ambasador, procenat, zvaničnik.
+                " tijekom izvješće izvješća izvješću zračna zračne zračnoj promet prometa prometu"
+                " prometna prometne veleposlanik veleposlanika veleposlanstvo veleposlanstva"
+                " postotak postotaka postotka dužnosnik dužnosnika dužnosnici ravnatelj"
+                " ravnatelja ravnateljica županija županije županiji županijski tko"
                 + _CROATIAN_AND_BOSNIAN
             ),
             "bs": _words(
                 "historija historije historiji historiju sahat sahata kahva lahko"
                 " saopćio saopćila saopćili saopćenje saopćenju saopćenja hljeb hljeba"
+                # Bosnia and Herzegovina's institutions; august (sr avgust, hr kolovoz).
+                " kanton kantona kantonu kantonalni kantonalne kantonalnog entitet entiteta"
+                " entitetski federacije federaciji august augusta augustu"
                 + _SERBIAN_AND_BOSNIAN
                 + _CROATIAN_AND_BOSNIAN
             ),
