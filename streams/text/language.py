@@ -5,8 +5,9 @@ ELD (eldc, an n-gram detector in C, ~3 µs a text) when it is sure and its answe
 close groups it cannot tell apart. When ELD is sure of the group but not of the language in it,
 the words decide: wordfreq's word frequencies where every member has a list (Indonesian/Malay,
 Arabic/Persian/Urdu, the Cyrillic languages, Czech/Slovak, Danish/Norwegian, Spanish/Portuguese),
-function words for Hindi/Marathi/Nepali, and py3langid restricted to the group for
-Serbian/Croatian/Bosnian (with the yat reflex) and Spanish/Portuguese/Galician. Han-only text is
+function words for Hindi/Marathi/Nepali, py3langid restricted to the group for
+Spanish/Portuguese/Galician, and for Serbian/Croatian/Bosnian the yat reflex, marker words and
+lingua's Croatian and Bosnian models. Han-only text is
 narrowed to Chinese or Japanese by OpenCC's character shapes, else by the two word lists.
 Everything else (short, mixed or unsure text) goes to a mixture of fastText's lid.176 and ELD,
 weighed by the words, with py3langid joining when words do not settle it; letters and marker
@@ -28,6 +29,8 @@ from typing import Protocol
 
 import eldc
 import fasttext
+from lingua import ConfidenceValue, LanguageDetectorBuilder
+from lingua import Language as LinguaLanguage
 from py3langid import langid
 
 from streams.records import UNDETERMINED, Language
@@ -61,6 +64,10 @@ class _EldModel(Protocol):
     def detect_details(self, text: str) -> _EldResult: ...
 
 
+class _LinguaModel(Protocol):
+    def compute_language_confidence_values(self, text: str) -> list[ConfidenceValue]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Detector:
     """The loaded models; build one with `load_detector()` at start-up and pass it in."""
@@ -73,6 +80,10 @@ class Detector:
     # costs about half of the full model's ~200 µs.
     langid_by_group: dict[str, _LangidModel] = field(default_factory=dict)
     han_shapes: HanShapes | None = None
+    # lingua restricted to Croatian, Bosnian and Serbian (high accuracy, ~100 MiB): the only
+    # model here that tells Croatian from Bosnian; its Serbian is Cyrillic, so it is not asked
+    # about Serbian in Latin letters.
+    serbo_croatian: _LinguaModel | None = None
 
     def langid_for(self, code: str) -> _LangidModel:
         return self.langid_by_group.get(code, self.langid_model)
@@ -99,7 +110,16 @@ def load_detector(fasttext_model_path: Path | None = None) -> Detector:
         lexicon=load_lexicon(sorted(frozenset().union(*_WORD_GROUPS, _HAN_LISTS))),
         langid_by_group=by_group,
         han_shapes=load_han_shapes(),
+        serbo_croatian=_load_serbo_croatian(),
     )
+
+
+def _load_serbo_croatian() -> _LinguaModel:
+    """lingua's Croatian, Bosnian and Serbian models only, loaded now (~1 s, ~100 MiB)."""
+    languages = (LinguaLanguage.CROATIAN, LinguaLanguage.BOSNIAN, LinguaLanguage.SERBIAN)
+    builder = LanguageDetectorBuilder.from_languages(*languages)
+    model: _LinguaModel = builder.with_preloaded_language_models().build()
+    return model
 
 
 def _load_eld() -> _EldModel:
@@ -453,6 +473,7 @@ _GALICIAN_UNKNOWN_SHARE = 0.12
 _WORD_EDGES = ".,:;!?\"'()[]«»“”„‘’…"
 _MARKER_FACTOR = 4.0  # a marker word counts as a Bayes factor of 4 for its language in the group
 _MARKERS_COUNTED = 3  # marker words of one language in a text are not independent evidence
+_SERBIAN_LATIN_SHARE = 1 / 3  # no model here knows Serbian in Latin letters: an even share
 _DECISIVE_MARKERS = _MARKER_FACTOR**2  # two marker (or yat) words more than any other member
 
 # Close languages wordfreq has a word list for each of: the words of the text decide between them
@@ -727,10 +748,27 @@ def _split_group(
     when the yat and marker words already single out one standard, py3langid (~70% of this
     path's time) is not asked: ELD gives the three standards equal mass and the words decide."""
     best = max(eld, key=eld.__getitem__)
-    if best in _SERBO_CROATIAN.members and _words_single_out(text, detector.lexicon):
-        return eld
+    if best in _SERBO_CROATIAN.members:
+        if _words_single_out(text, detector.lexicon):
+            return eld
+        if detector.serbo_croatian is not None:
+            return _split_serbo_croatian(text, detector.serbo_croatian)
     second, second_excluded = _langid_scores(detector.langid_for(best), text, script)
     return _mix([(_ELD_WEIGHT, eld, 0.0), (_LANGID_WEIGHT, second, second_excluded)])
+
+
+def _split_serbo_croatian(text: str, model: _LinguaModel) -> dict[str, float]:
+    """Latin-script Serbo-Croatian split by lingua into Croatian and Bosnian, with Serbian kept at
+    a third: lingua knows Serbian in Cyrillic only, and the yat and marker words weigh it later."""
+    values = {
+        value.language.iso_code_639_1.name.lower(): value.value
+        for value in model.compute_language_confidence_values(text)
+    }
+    croatian, bosnian = values.get("hr", 0.0), values.get("bs", 0.0)
+    if croatian + bosnian <= 0.0:
+        return {"sr": 1 / 3, "hr": 1 / 3, "bs": 1 / 3}
+    western = (1 - _SERBIAN_LATIN_SHARE) / (croatian + bosnian)
+    return {"sr": _SERBIAN_LATIN_SHARE, "hr": croatian * western, "bs": bosnian * western}
 
 
 def _words_single_out(text: str, lexicon: Lexicon) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import pytest
@@ -456,3 +457,25 @@ def test_the_same_news_in_spanish_and_portuguese_is_not_taken_for_galician(
     detector: Detector, expected: str, text: str
 ) -> None:
     assert detect_language(text, detector, min_confidence=0.0).code == expected
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        ("hr", "Vlada je danas predstavila plan obnove nakon potresa u Petrinji"),
+        ("hr", "Dionice na Zagrebačkoj burzi porasle su drugi dan zaredom"),
+        ("bs", "Policija u Tuzli pronašla je ukradeno vozilo na parkingu kod bolnice"),
+    ],
+)
+def test_croatian_and_bosnian_are_split_by_their_lingua_models(
+    detector: Detector, expected: str, text: str
+) -> None:
+    language = detect_language(text, detector, min_confidence=0.0)
+    assert language.code == expected
+    assert language.confidence <= 0.6
+
+
+def test_without_lingua_a_croatian_headline_is_taken_for_bosnian(detector: Detector) -> None:
+    text = "Vlada je danas predstavila plan obnove nakon potresa u Petrinji"
+    without = dataclasses.replace(detector, serbo_croatian=None)
+    assert detect_language(text, without, min_confidence=0.0).code == "bs"
