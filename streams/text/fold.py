@@ -22,8 +22,11 @@ UNSPACED_SCRIPT = re.compile(f"[{_UNSPACED_LETTERS}]")
 # Chinese copy glues Latin names and numbers to the characters around them ("DDoS攻击",
 # "2024年大选"): there a change between an unspaced script and any other also ends a word, so
 # "DDoS" is a word of its own that a Latin term can match.
+# The blocks also hold code points that are no word characters (U+3040 is unassigned, U+30FB is
+# the katakana middle dot): a lookahead keeps those in the gaps, as WORD_PATTERN would.
+_UNSPACED_WORD_CHARACTER = f"(?![\\W_])[{_UNSPACED_LETTERS}]"
 _SCRIPT_RUNS_SPLIT = re.compile(
-    f"([{_UNSPACED_LETTERS}]+|(?:[^\\W_\u02bc{_UNSPACED_LETTERS}]|[{_IN_WORD_MARKS}])+)"
+    f"((?:{_UNSPACED_WORD_CHARACTER})+|(?:[^\\W_\u02bc{_UNSPACED_LETTERS}]|[{_IN_WORD_MARKS}])+)"
 )
 
 

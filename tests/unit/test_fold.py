@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from streams.text.fold import WORD_PATTERN, fold_for_matching, split_words
@@ -79,6 +79,8 @@ def test_unspaced_split_cuts_words_where_chinese_meets_latin_or_digits() -> None
 
 
 @given(st.text(max_size=80))
+@example("\u3040")  # unassigned, inside the Hiragana block: a gap, not a word
+@example("選挙・結果")  # the katakana middle dot separates words
 def test_unspaced_split_gives_back_the_text_with_words_in_odd_places(text: str) -> None:
     parts = split_words(text, unspaced=True)
     assert "".join(parts) == text
