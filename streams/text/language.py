@@ -354,7 +354,7 @@ _SERBIAN_AND_BOSNIAN = (
     " saobraćajna saobraćajne saobraćajnoj ambasador ambasadora ambasada ambasade"
     " ambasadi procenat procenata procenta zvaničnik zvaničnika zvaničnici ko šta kafa"
 )
-_CROATIAN_AND_BOSNIAN = " općina općine općini općinu općinski općinskog općinskih"
+_CROATIAN_AND_BOSNIAN = " općina općine općini općinu općinski općinskog općinskih također"
 
 
 # Markers leave out words the other language also uses in news: Indonesian "pejabat" (official),
@@ -412,7 +412,7 @@ _CLOSE_LANGUAGES = (
                 " primenu primena sprovođenje rešenje rešenja rešio rešila"
                 " opštine opštini opštinu opštinski opštinske opštinskih saopštio saopštila"
                 " saopštili saopštenje saopštenju saopštenja opšti opšte opšta opštih uopšte"
-                " istorije istoriji istoriju istorijskih avgust avgusta avgustu"
+                " istorije istoriji istoriju istorijskih avgust avgusta avgustu takođe juče"
                 + _SERBIAN_AND_BOSNIAN
             ),
             "hr": _words(
