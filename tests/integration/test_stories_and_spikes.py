@@ -235,18 +235,22 @@ def test_spike_windows_continue_after_a_worker_restart(
     committed, end = asyncio.run(committed_offsets(settings, topic_events))
     assert committed == end == 6, (committed, end)
 
-    # Second half: two more items, waiting when the worker comes back (as a backlog does after a
-    # crash). Only with the first half's counts do they make five.
-    send_items(settings, spike_items("protest", 3, 2, at))
+    # Second half: three more items, waiting when the worker comes back (as a backlog does after a
+    # crash). Alone they count three, below the minimum; only with the first half's counts do they
+    # pass five. The third keeps the spiking events off the end of the backlog: twice in full runs
+    # (2026-11-26) the very last event of a restarted worker's backlog was never acted on, which is
+    # a separate stall (see docs/operations.md), not a lost restore.
+    send_items(settings, spike_items("protest", 3, 3, at))
     second = spawn(["worker"], env)
     groups = alerts_by_id(settings, lambda g: {"protest", "protest|en"} <= set(spike_alerts(g)))
     spikes = spike_alerts(groups)
-    if not spikes:  # show what the table's changelog held, to tell a lost restore from a stall
+    if not {"protest", "protest|en"} <= set(spikes):
+        # Show what the table's changelog held, to tell a lost restore from a stall.
         records = asyncio.run(
             consume(settings.broker, settings.topic("spike-windows-changelog"), lambda r: False, 5)
         )
         history = [(r.partition, r.offset, r.key, r.value) for r in records]
-        raise AssertionError(f"no spike alert; changelog: {history}\n{second.output()}")
+        raise AssertionError(f"spikes {sorted(spikes)}; changelog: {history}\n{second.output()}")
     assert set(spikes) >= {"protest", "protest|en"}, second.output()
     for key in ("protest", "protest|en"):
         assert len(spikes[key]) == 1
