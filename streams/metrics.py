@@ -30,6 +30,8 @@ FETCH_OUTCOMES = (
     "unsafe_address",
     "scheme",
 )
+# Why a feed entry was left for a later poll: over max_entries_per_poll, or Kafka did not take it.
+HELD_BACK_REASONS = ("cap", "kafka")
 # Status codes a feed operator acts on get their own label value; the rest are counted by class.
 KNOWN_STATUSES = frozenset({200, 301, 302, 304, 307, 308, 400, 401, 403, 404, 410, 429, 500,
                             502, 503, 504})  # fmt: skip
@@ -55,6 +57,9 @@ class Metrics:
     feed_fetch_duration: Histogram
     feed_items_emitted: Counter
     feed_items_suppressed: Counter
+    feed_items_held_back: Counter
+    feed_items_truncated: Counter
+    feed_items_over_limit: Counter
     feed_bytes: Counter
     feeds_owned: Gauge
     feeds_in_backoff: Gauge
@@ -147,6 +152,23 @@ class Metrics:
                 "Feed entries not sent because they were already sent.",
                 registry=registry,
             ),
+            feed_items_held_back=Counter(
+                "wirewatch_feed_items_held_back_total",
+                "Feed entries left for a later poll of the same feed: over max_entries_per_poll "
+                "(cap), or not acknowledged by Kafka (kafka). Counted again on each poll.",
+                ["reason"],
+                registry=registry,
+            ),
+            feed_items_truncated=Counter(
+                "wirewatch_feed_items_truncated_total",
+                "Feed entries sent with their summary or title cut to the entry byte budget.",
+                registry=registry,
+            ),
+            feed_items_over_limit=Counter(
+                "wirewatch_feed_items_over_limit_total",
+                "Feed entries never sent: after the first 5,000 a feed document lists.",
+                registry=registry,
+            ),
             feed_bytes=Counter(
                 "wirewatch_feed_bytes_total",
                 "Bytes received from feed servers, as sent on the wire (compressed).",
@@ -178,6 +200,8 @@ class Metrics:
             metrics.feed_fetch_duration.labels(outcome)
         for kind in ("new", "update"):
             metrics.feed_items_emitted.labels(kind)
+        for reason in HELD_BACK_REASONS:
+            metrics.feed_items_held_back.labels(reason)
         for outcome in ("new", "joined"):
             metrics.stories_assigned.labels(outcome)
         for severity in severities:

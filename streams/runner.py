@@ -34,6 +34,7 @@ from streams.feeds.registry import register_missing
 from streams.feeds.service import run_poller_service
 from streams.kafka_admin import ensure_topics
 from streams.localbroker import start_local_broker, stop_local_broker
+from streams.lograte import RateLimitFilter
 from streams.metrics import Metrics, serve_metrics
 from streams.records import Alert
 from streams.settings import Settings
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 
 CHILD_STOP_TIMEOUT_SECONDS = 15
 RECENT_ALERTS_PER_PARTITION = 20
+POLLER_LOG_REPEAT_SECONDS = 5.0
 SAMPLE_FEED_SUFFIXES = (".xml", ".rss", ".atom", ".rdf", ".json")
 
 
@@ -101,11 +103,17 @@ async def poll_forever(settings: Settings, stop: asyncio.Event) -> None:
 
 
 def configure_logging(settings: Settings) -> None:
-    """Log lines to stderr in the same shape as Faust's worker."""
+    """Log lines to stderr in the same shape as Faust's worker, warnings rate-limited."""
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
     )
+    # On the handlers, not the loggers: a logger's filter misses its children's records, and
+    # aiokafka logs from a dozen modules. One warning of a kind per interval, with a count of
+    # the ones held back, keeps an outage's log readable (it was 25 MB in 30 minutes).
+    limiter = RateLimitFilter(POLLER_LOG_REPEAT_SECONDS)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(limiter)
 
 
 def run_poller(settings: Settings) -> None:

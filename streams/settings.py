@@ -75,6 +75,9 @@ class Settings:
     parse_workers: int = 1
     http_timeout_seconds: float = 20.0
     max_feed_bytes: int = 15 * 1024 * 1024
+    # New or changed entries one poll of a feed sends; the rest wait for the next poll, due soon
+    # (min_poll_interval_seconds) while some are held back. Only the first 5,000 entries of a
+    # document are considered at all (streams.feeds.polling.MAX_LISTED_ENTRIES).
     max_entries_per_poll: int = 500
     # Publishers see this in their logs: who polls them and where to complain. Set it to a page
     # of your own deployment; the User-Agent is "wirewatch/<version> (+<contact_url>)".
@@ -255,6 +258,8 @@ def _check(settings: Settings) -> None:
         )
     if settings.poll_interval_seconds <= 0:
         raise SettingsError("setting 'poll_interval_seconds': must be positive, e.g. 300")
+    if settings.max_entries_per_poll < 1:
+        raise SettingsError("setting 'max_entries_per_poll': must be 1 or more, e.g. 500")
 
 
 def describe_settings(settings: Settings) -> dict[str, Any]:

@@ -70,6 +70,7 @@ class ParsedFeed:
     items: tuple[RawItem, ...]
     warnings: tuple[str, ...]
     ttl_seconds: float | None = None  # RSS 2.0 <ttl>: how long the publisher asks us to cache
+    dropped_entries: int = 0  # entries after the first `max_entries`, not turned into items
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,6 +354,7 @@ def _assemble_feed(
         items=tuple(items),
         warnings=tuple(warnings),
         ttl_seconds=content.ttl_seconds,
+        dropped_entries=max(0, len(content.entries) - max_entries),
     )
 
 

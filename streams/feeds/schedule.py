@@ -21,6 +21,8 @@ passed in, so a seeded `random.Random` replays a schedule exactly):
 6. A failure leaves the interval alone and waits `backoff_base * 2**(n-1)` after the n-th failure
    in a row, capped at `backoff_max`, ± jitter. A Retry-After is a minimum on that wait, itself
    capped at `max_interval`: a server asking for a month must not silence a feed for a month.
+7. A feed that still holds entries over the per-poll cap is polled again after `min_interval`
+   (or the publisher's floor, if higher) and keeps its interval for afterwards.
 """
 
 from __future__ import annotations
@@ -138,6 +140,19 @@ def plan_after_success(
     interval = interval_after_success(current, changed, config, feed_interval, ttl, max_age)
     floor = min(_publisher_floor(ttl, max_age), config.max_interval)
     return PollPlan(interval=interval, next_due=now + max(_jittered(interval, config, rng), floor))
+
+
+def plan_after_backlog(
+    now: float,
+    interval: float,
+    config: ScheduleConfig,
+    ttl: float | None = None,
+    max_age: float | None = None,
+) -> PollPlan:
+    """Plan the next poll of a feed that still holds entries over the per-poll cap: soon (the
+    minimum interval, or the publisher's floor when higher), keeping `interval` for afterwards."""
+    floor = min(_publisher_floor(ttl, max_age), config.max_interval)
+    return PollPlan(interval=interval, next_due=now + max(config.min_interval, floor))
 
 
 def plan_after_failure(

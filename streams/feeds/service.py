@@ -21,9 +21,17 @@ import random
 import signal
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import (
+    CorruptRecordException,
+    KafkaError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+)
 
 from streams.codec import decode_feed_registration, decode_feed_state, encode_record
 from streams.deadletter import make_dead_letter
@@ -32,6 +40,10 @@ from streams.feeds.http import FetchConfig, Fetcher, FetchError, FetchResponse, 
 from streams.feeds.netguard import AddressPolicy
 from streams.feeds.parse import FeedSource, ParsedFeed, parse_feed
 from streams.feeds.polling import (
+    MAX_LISTED_ENTRIES,
+    Selection,
+    fit_entry,
+    forget_undelivered,
     select_entries,
     state_after_failure,
     state_after_success,
@@ -41,6 +53,7 @@ from streams.feeds.registry import read_partitions
 from streams.feeds.schedule import (
     ScheduleConfig,
     initial_interval,
+    plan_after_backlog,
     plan_after_failure,
     plan_after_success,
 )
@@ -55,6 +68,15 @@ MAX_DEAD_LETTER_BODY = 256 * 1024
 SCHEDULER_TICK_SECONDS = 1.0
 # Under the consumer's rebalance timeout, over a typical fetch plus parse.
 HANDOVER_GRACE_SECONDS = 10.0
+# Kafka's answers about one record, not about reaching Kafka: the same entry fails the same way
+# on every try, so it is dead-lettered instead of retried. Anything else (timeouts, lost
+# connections, leader changes, authorisation) leaves the entry to be sent again by a later poll.
+ENTRY_ERRORS: tuple[type[Exception], ...] = (
+    ValueError,  # not encodable, or over the entry budget even when cut (streams.feeds.polling)
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    CorruptRecordException,
+)
 
 
 def schedule_config(settings: Settings) -> ScheduleConfig:
@@ -128,17 +150,26 @@ def _leave_interrupts_to_the_poller() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def encode_entry(item: RawItem) -> bytes:
-    """Encode an entry; raises ValueError for text JSON cannot carry (lone surrogates)."""
-    try:
-        return encode_record(item)
-    except TypeError as exc:  # orjson's JSONEncodeError is a TypeError
-        raise ValueError(f"entry cannot be encoded as JSON: {exc}") from None
+def describe_entry(item: RawItem, max_bytes: int = MAX_DEAD_LETTER_BODY) -> tuple[bytes, bool]:
+    """The entry as ASCII JSON with escapes, for the dead letter of an entry that cannot be sent,
+    cut to `max_bytes` (then no longer valid JSON) so the dead letter itself fits in Kafka; and
+    whether it was cut."""
+    text = json.dumps(dataclasses.asdict(item), default=str, ensure_ascii=True).encode()
+    return text[:max_bytes], len(text) > max_bytes
 
 
-def describe_entry(item: RawItem) -> bytes:
-    """The entry as ASCII JSON with escapes: the dead letter of an entry that cannot be encoded."""
-    return json.dumps(dataclasses.asdict(item), default=str, ensure_ascii=True).encode()
+def is_entry_error(error: BaseException) -> bool:
+    """Whether a failure to send an entry is the entry's own (see ENTRY_ERRORS)."""
+    return isinstance(error, ENTRY_ERRORS)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What became of the entries one poll selected."""
+
+    delivered: int  # sent to raw-items, or dead-lettered
+    undelivered: frozenset[str]  # item ids Kafka did not take: a later poll sends them again
+    error: str | None  # the first reason Kafka gave for an undelivered entry
 
 
 class PollerService:
@@ -310,19 +341,25 @@ class PollerService:
             await self._poll(feed_id)
         except asyncio.CancelledError:
             raise
+        except KafkaError as exc:
+            # The broker, not the feed or a bug: a line without a traceback (one per feed per
+            # poll during an outage, rate-limited by streams.lograte), and the feed backs off.
+            log.warning("feed %s: Kafka unavailable: %s: %s", feed_id, type(exc).__name__, exc)
+            await self._keep_failure(feed_id, f"Kafka unavailable: {type(exc).__name__}: {exc}")
         except Exception as exc:  # a bug or a dead parser process must not spin this feed
             log.exception("feed %s: unexpected failure", feed_id)
             if isinstance(exc, concurrent.futures.process.BrokenProcessPool):
                 # A parser process died (killed, out of memory): start a new pool for the rest.
                 self.parser = parser_pool(self.settings.parse_workers)
-            state = self.states.get(feed_id)
-            if state is not None:
-                failed = self._failed(
-                    state, f"internal error: {type(exc).__name__}: {exc}", datetime.now(UTC),
-                    self.clock(), None,
-                )  # fmt: skip
-                with contextlib.suppress(Exception):
-                    await self._store(feed_id, failed)
+            await self._keep_failure(feed_id, f"internal error: {type(exc).__name__}: {exc}")
+
+    async def _keep_failure(self, feed_id: str, error: str) -> None:
+        state = self.states.get(feed_id)
+        if state is not None:
+            failed = self._failed(state, error, datetime.now(UTC), self.clock(), None)
+            # Kept in memory even when Kafka cannot take it, so the back-off holds.
+            with contextlib.suppress(Exception):
+                await self._store(feed_id, failed)
 
     async def _poll(self, feed_id: str) -> None:
         registration, state = self.feeds[feed_id], self.states[feed_id]
@@ -363,7 +400,7 @@ class PollerService:
                     source,
                     fetched_at,
                     response.content_type,
-                    max_entries=self.settings.max_entries_per_poll,
+                    max_entries=MAX_LISTED_ENTRIES,
                 ),
             )
         except FeedError as exc:
@@ -375,37 +412,123 @@ class PollerService:
         self._count_fetch("ok", status_label(response.status), elapsed, response.wire_bytes)
         for warning in parsed.warnings:
             log.info("feed %s: %s", feed_id, warning)
-        emitted, seen = await self._emit_entries(feed_id, parsed, state, now)
-        await self._store(
-            feed_id, self._succeeded(state, response, parsed, fetched_at, now, emitted, seen)
-        )
-
-    async def _emit_entries(
-        self, feed_id: str, parsed: ParsedFeed, state: FeedState, now: float
-    ) -> tuple[int, tuple[SeenEntry, ...]]:
-        emit, seen, suppressed = select_entries(
-            parsed.items, state.seen, now, self.settings.seen_retention_seconds
-        )
+        if parsed.dropped_entries:
+            self.metrics.feed_items_over_limit.inc(parsed.dropped_entries)
+            log.warning(
+                "feed %s lists more entries than a feed's state can remember: the %d after the "
+                "first %d are not sent", feed_id, parsed.dropped_entries, MAX_LISTED_ENTRIES,
+            )  # fmt: skip
+        selection = select_entries(
+            parsed.items, state.seen, now, self.settings.seen_retention_seconds,
+            max_emit=self.settings.max_entries_per_poll,
+        )  # fmt: skip
         self.metrics.items_received.labels("poll").inc(len(parsed.items))
-        self.metrics.feed_items_suppressed.inc(suppressed)
-        for item in emit:
-            try:
-                value = encode_entry(item)
-            except ValueError as exc:
-                letter = make_dead_letter(
-                    "poll", describe_entry(item), exc, datetime.now(UTC),
-                    extra={"feed_url": state.url, "feed_id": feed_id},
-                )  # fmt: skip
-                await self._send_dead_letter(dataclasses.replace(letter, item_id=item.item_id))
-                self.metrics.items_processed.labels("poll", "dead_letter").inc()
-                self.metrics.stage_errors.labels("poll", "ValueError").inc()
-                continue
-            await self.producer.send(
-                RAW_ITEMS.name(self.settings), value, key=item.item_id.encode()
+        self.metrics.feed_items_suppressed.inc(selection.suppressed)
+        self.metrics.feed_items_held_back.labels("cap").inc(selection.held_back)
+        delivery = await self._emit_entries(feed_id, state.url, selection)
+        seen = forget_undelivered(selection.seen, delivery.undelivered, state.seen)
+        if delivery.undelivered:
+            self.metrics.feed_items_held_back.labels("kafka").inc(len(delivery.undelivered))
+            # The feed is fine; Kafka is not. Keep what was delivered, retry the rest after the
+            # back-off with the old validators (a 304 cannot hide the entries not yet sent).
+            partial = dataclasses.replace(
+                state, seen=seen, items_seen=state.items_seen + delivery.delivered
             )
-            self.metrics.items_processed.labels("poll", "ok").inc()
-            self.metrics.feed_items_emitted.labels("update" if item.is_update else "new").inc()
-        return len(emit), seen
+            error = (
+                f"Kafka did not take {len(delivery.undelivered)} of {len(selection.emit)} "
+                f"entries, to be sent again: {delivery.error}"
+            )
+            await self._store(feed_id, self._failed(partial, error, fetched_at, now, None))
+            return
+        if selection.held_back:
+            log.info(
+                "feed %s: sent %d entries, %d held back for the next poll (max_entries_per_poll)",
+                feed_id, len(selection.emit), selection.held_back,
+            )  # fmt: skip
+        succeeded = self._succeeded(
+            state, response, parsed, fetched_at, now, delivery.delivered, seen,
+            backlog=selection.held_back > 0,
+        )  # fmt: skip
+        await self._store(feed_id, succeeded)
+
+    async def _emit_entries(self, feed_id: str, feed_url: str, selection: Selection) -> Delivery:
+        """Send the selected entries, each within the entry budget, and wait for Kafka's answer
+        on each: one entry that cannot be sent becomes a dead letter, not a failed feed."""
+        topic = RAW_ITEMS.name(self.settings)
+        letters: list[tuple[RawItem, BaseException]] = []
+        sent: list[tuple[RawItem, bool, asyncio.Future[Any]]] = []
+        undelivered: set[str] = set()
+        error: str | None = None
+        for item in selection.emit:
+            if error is not None:
+                # Kafka refused one for its own reasons; each further send would wait out the
+                # same timeout, so the rest are left for the next poll too.
+                undelivered.add(item.item_id)
+                continue
+            try:
+                fitted = fit_entry(item)
+            except ValueError as exc:
+                letters.append((item, exc))
+                continue
+            future = await self._queue(topic, fitted.value, item.item_id.encode())
+            refusal = future.exception() if future.done() else None
+            if refusal is not None and not is_entry_error(refusal):
+                error = _describe_error(refusal)
+            sent.append((fitted.item, fitted.truncated, future))
+        results = await asyncio.gather(*(future for _, _, future in sent), return_exceptions=True)
+        delivered = 0
+        for (item, truncated, _), result in zip(sent, results, strict=True):
+            if not isinstance(result, BaseException):
+                delivered += 1
+                self.metrics.items_processed.labels("poll", "ok").inc()
+                self.metrics.feed_items_emitted.labels("update" if item.is_update else "new").inc()
+                self.metrics.feed_items_truncated.inc(int(truncated))
+            elif is_entry_error(result):
+                letters.append((item, result))
+            else:
+                undelivered.add(item.item_id)
+                error = error or _describe_error(result)
+        dead = await self._dead_letter_entries(feed_id, feed_url, letters)
+        for item, _ in letters:
+            if item.item_id in dead:
+                undelivered.add(item.item_id)
+                error = error or dead[item.item_id]
+        return Delivery(delivered + len(letters) - len(dead), frozenset(undelivered), error)
+
+    async def _dead_letter_entries(
+        self, feed_id: str, feed_url: str, letters: list[tuple[RawItem, BaseException]]
+    ) -> dict[str, str]:
+        """Send a DeadLetter for each entry; returns the ones Kafka did not take, with why."""
+        futures = []
+        for item, exc in letters:
+            payload, cut = describe_entry(item)
+            extra = {"feed_url": feed_url, "feed_id": feed_id}
+            if cut:
+                extra["payload_truncated"] = "true"
+            letter = make_dead_letter("poll", payload, exc, datetime.now(UTC), extra=extra)
+            letter = dataclasses.replace(letter, item_id=item.item_id)
+            log.warning("feed %s: entry %s dead-lettered: %s", feed_id, item.item_id, exc)
+            futures.append(await self._send_dead_letter(letter))
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        failed: dict[str, str] = {}
+        for (item, exc), result in zip(letters, results, strict=True):
+            if isinstance(result, BaseException):
+                failed[item.item_id] = _describe_error(result)
+            else:
+                self.metrics.items_processed.labels("poll", "dead_letter").inc()
+                self.metrics.stage_errors.labels("poll", type(exc).__name__).inc()
+        return failed
+
+    async def _queue(self, topic: str, value: bytes, key: bytes | None) -> asyncio.Future[Any]:
+        """Hand one message to the producer; the future holds Kafka's answer, or the refusal."""
+        try:
+            future: asyncio.Future[Any] = await self.producer.send(topic, value, key=key)
+        except KafkaError as exc:
+            # Refused before it was queued (over the producer's max_request_size, or no topic
+            # metadata): the same outcome as a failed delivery, decided in one place.
+            future = asyncio.get_running_loop().create_future()
+            future.set_exception(exc)
+        return future
 
     def _succeeded(
         self,
@@ -416,8 +539,10 @@ class PollerService:
         now: float,
         count: int,
         seen: tuple[SeenEntry, ...] | None,
+        backlog: bool = False,
     ) -> FeedState:
         registration = self.feeds[state.feed_id]
+        ttl = parsed.ttl_seconds if parsed is not None else None
         plan = plan_after_success(
             now,
             state.interval_seconds,
@@ -425,14 +550,20 @@ class PollerService:
             self.schedule,
             self.rng,
             feed_interval=registration.interval_seconds,
-            ttl=parsed.ttl_seconds if parsed is not None else None,
+            ttl=ttl,
             max_age=response.max_age_seconds,
         )
+        if backlog:
+            plan = plan_after_backlog(
+                now, plan.interval, self.schedule, ttl=ttl, max_age=response.max_age_seconds
+            )
+        # With entries held back, the next request must not be conditional: an unchanged
+        # document would answer 304 and the held-back entries would never be parsed again.
         return state_after_success(
             state,
             url=response.permanent_url or state.url,
-            etag=response.validators.etag,
-            last_modified=response.validators.last_modified,
+            etag=None if backlog else response.validators.etag,
+            last_modified=None if backlog else response.validators.last_modified,
             interval=plan.interval,
             next_due_at=plan.next_due,
             fetched_at=fetched_at,
@@ -494,9 +625,11 @@ class PollerService:
         if feed_id not in self.feeds:
             return
         self.states[feed_id] = state
-        await self.producer.send(
-            FEED_STATE.name(self.settings), encode_record(state), key=feed_id.encode()
+        future = await self._queue(
+            FEED_STATE.name(self.settings), encode_record(state), feed_id.encode()
         )
+        # Not awaited: the poll is done, and the next poll's state supersedes a lost one.
+        future.add_done_callback(functools.partial(_report_lost, f"feed {feed_id}: state"))
 
     async def _dead_letter_document(
         self,
@@ -507,11 +640,28 @@ class PollerService:
     ) -> None:
         body = (response.body or b"")[:MAX_DEAD_LETTER_BODY]
         extra = {"feed_url": response.url, "feed_id": registration.feed_id}
-        await self._send_dead_letter(make_dead_letter("poll", body, error, failed_at, extra=extra))
+        letter = make_dead_letter("poll", body, error, failed_at, extra=extra)
+        future = await self._send_dead_letter(letter)
+        future.add_done_callback(
+            functools.partial(_report_lost, f"feed {registration.feed_id}: document dead letter")
+        )
 
-    async def _send_dead_letter(self, letter: DeadLetter) -> None:
+    async def _send_dead_letter(self, letter: DeadLetter) -> asyncio.Future[Any]:
+        """Queue a dead letter; the future holds Kafka's answer."""
         key = letter.item_id.encode() if letter.item_id else None
-        await self.producer.send(DEAD_LETTERS.name(self.settings), encode_record(letter), key=key)
+        return await self._queue(DEAD_LETTERS.name(self.settings), encode_record(letter), key)
+
+
+def _describe_error(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def _report_lost(what: str, future: asyncio.Future[Any]) -> None:
+    # Retrieving the exception also keeps asyncio from logging "Future exception was never
+    # retrieved" with a traceback for every message of an outage.
+    error = None if future.cancelled() else future.exception()
+    if error is not None:
+        log.warning("%s not delivered to Kafka: %s", what, _describe_error(error))
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka ships no types

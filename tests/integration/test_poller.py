@@ -1,5 +1,6 @@
 """The poller against real HTTP servers and the real broker: registry, validators, failures,
-updates, restarts and two pollers sharing the feeds."""
+updates, restarts, two pollers sharing the feeds, an oversized entry that neither blocks its feed
+nor repeats the others, and a long feed delivered in capped batches."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import subprocess
 import sys
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -18,11 +20,13 @@ from conftest import FIXTURES, ROOT, free_port
 from feed_site import FeedSite, Route, rss, serve_site
 from kafka_io import consume
 
+from streams.feeds.polling import MAX_ENTRY_BYTES, TRUNCATION_MARKER
 from streams.settings import Settings, load_settings
 
 pytestmark = pytest.mark.integration
 
 WAIT_SECONDS = 90.0
+METRICS_TIMEOUT_SECONDS = 10.0
 BOMB = b"""<?xml version="1.0"?>
 <!DOCTYPE rss [<!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">
 <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>
@@ -74,6 +78,23 @@ def raw_items(settings: Settings, count: int, settle: float = 3.0) -> list[dict[
                 WAIT_SECONDS, settle_seconds=settle)
     )  # fmt: skip
     return [orjson.loads(r.value or b"") for r in records]
+
+
+def scrape(env: dict[str, str]) -> dict[str, float]:
+    """The poller's metrics page as {series: value}."""
+    url = f"http://127.0.0.1:{env['WIREWATCH_POLLER_METRICS_PORT']}/metrics"
+    with urllib.request.urlopen(url, timeout=METRICS_TIMEOUT_SECONDS) as response:
+        text = response.read().decode()
+    series = (line.rsplit(" ", 1) for line in text.splitlines() if not line.startswith("#"))
+    return {name: float(value) for name, value in series}
+
+
+def error_lines(output: str) -> list[str]:
+    """The poller's own ERROR lines and any traceback. aiokafka logs a coordinator lookup that
+    the test broker's fresh group coordinator cannot answer yet at ERROR, then retries."""
+    return [
+        line for line in output.splitlines() if "[ERROR] streams." in line or "Traceback" in line
+    ]
 
 
 def test_validators_updates_and_restart_without_re_emission(
@@ -217,3 +238,82 @@ def test_feed_lists_import_into_the_registry_and_export_back(
         env=poller_env, cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 2 and "bad.opml" in done.stderr and "Traceback" not in done.stderr
+
+
+def rss_with_summaries(entries: list[tuple[str, str, str]]) -> bytes:
+    """An RSS 2.0 document with (guid, title, summary) entries."""
+    items = "".join(
+        f'<item><guid isPermaLink="false">{guid}</guid><title>{title}</title>'
+        f"<description>{summary}</description></item>"
+        for guid, title, summary in entries
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Big</title>'
+        f"<link>https://site.example/</link>{items}</channel></rss>"
+    ).encode()
+
+
+def test_an_oversized_entry_is_cut_or_dead_lettered_and_its_feed_flows_once(
+    site: FeedSite, poller_env: dict[str, str], spawn: Callable[..., Any]
+) -> None:
+    settings = load_settings(environ=poller_env)
+    huge_summary = "Flood waters rose again overnight. " * 60_000  # 2.1 MB, over Kafka's 1 MB
+    huge_guid = "g" * 300_000  # no cut can bring this entry under the budget
+    body = rss_with_summaries([
+        ("good-1", "Bridge reopens", "Traffic flows again."),
+        ("big-1", "Flood report", huge_summary),
+        ("good-2", "Port strike ends", "Dockers return to work."),
+        (huge_guid, "Unsendable", "Its guid alone is too large."),
+        ("good-3", "Vote count starts", "Polls closed at eight."),
+    ])  # fmt: skip
+    # No ETag: every poll gets the whole document and parses it again, so a re-send would show.
+    site.routes["/big.xml"] = Route(body, use_etag=False)
+    cli(["feeds", "add", site.url("/big.xml"), "--name", "Big"], poller_env)
+    poller = spawn(["poll"], poller_env)
+
+    wait_for(lambda: len(site.hits("/big.xml")) >= 4, "four polls of the feed")
+    items = raw_items(settings, 4)
+    by_guid = Counter(i["guid"] for i in items)
+    assert by_guid == Counter(["good-1", "big-1", "good-2", "good-3"]), poller.output()
+    big = next(i for i in items if i["guid"] == "big-1")
+    assert big["summary"].endswith(TRUNCATION_MARKER) and big["title"] == "Flood report"
+    assert len(orjson.dumps(big)) <= MAX_ENTRY_BYTES
+
+    letters = asyncio.run(
+        consume(settings.broker, settings.topic("dead-letters"), lambda r: len(r) >= 1,
+                WAIT_SECONDS, settle_seconds=2.0)
+    )  # fmt: skip
+    dead = [orjson.loads(r.value or b"") for r in letters]
+    assert len(dead) == 1, dead  # once, not once per poll
+    assert dead[0]["stage"] == "poll" and "budget" in dead[0]["reason"]
+    assert dead[0]["extra"]["feed_url"] == site.url("/big.xml")
+
+    row = feed_rows(poller_env)[site.url("/big.xml")]
+    assert row["health"] == "ok" and row["consecutive_failures"] == 0, row
+    metrics = scrape(poller_env)
+    assert metrics["wirewatch_feed_items_truncated_total"] == 1
+    assert metrics['wirewatch_items_processed_total{outcome="dead_letter",stage="poll"}'] == 1
+    assert metrics['wirewatch_items_processed_total{outcome="ok",stage="poll"}'] == 4
+    assert error_lines(poller.output()) == []
+
+
+def test_a_feed_longer_than_the_cap_is_delivered_whole_over_successive_polls(
+    site: FeedSite, poller_env: dict[str, str], spawn: Callable[..., Any]
+) -> None:
+    env = dict(poller_env, WIREWATCH_MAX_ENTRIES_PER_POLL="300")
+    settings = load_settings(environ=env)
+    guids = [f"long-{n}" for n in range(2000)]
+    # With an ETag: polls that drain a backlog must not be conditional, or a 304 would stop them.
+    site.routes["/long.xml"] = Route(rss("Long", [(g, f"Story {g}") for g in guids]))
+    cli(["feeds", "add", site.url("/long.xml")], env)
+    poller = spawn(["poll"], env)
+
+    items = raw_items(settings, len(guids))
+    assert Counter(i["guid"] for i in items) == Counter(guids), poller.output()
+    polls = len(site.hits("/long.xml"))
+    assert polls >= 7  # 2,000 entries at 300 a poll
+    metrics = scrape(env)
+    assert metrics['wirewatch_feed_items_held_back_total{reason="cap"}'] > 0
+    assert metrics['wirewatch_feed_items_held_back_total{reason="kafka"}'] == 0
+    assert metrics['wirewatch_feed_items_emitted_total{kind="new"}'] == len(guids)
+    assert error_lines(poller.output()) == []
