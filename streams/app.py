@@ -17,6 +17,7 @@ from faust.types import EventT, TableT, TopicT
 
 from streams.codec import encode_record
 from streams.deadletter import SourcePosition, guarded
+from streams.health import WorkerHealth
 from streams.metrics import Metrics
 from streams.pipeline import StageConfig
 from streams.records import Alert, Article, DeadLetter
@@ -50,6 +51,8 @@ class Wiring:
     stages: StageConfig
     now: Callable[[], datetime] = utc_now
     topics: dict[str, TopicT] = field(default_factory=dict)
+    # Offsets the agents reached, for readiness (agents.health); the worker passes its own.
+    health: WorkerHealth = field(default_factory=WorkerHealth)
 
     def run_step(
         self, stage: str, event: EventT[bytes], step: Callable[[bytes, datetime], T]
@@ -60,6 +63,8 @@ class Wiring:
         outcome = guarded(stage, event.value, lambda payload: step(payload, now), now,
                           self.position(event))  # fmt: skip
         self.metrics.stage_duration.labels(stage).observe(time.perf_counter() - started)
+        self.health.record_processed(event.message.topic, event.message.partition,
+                                     event.message.offset)  # fmt: skip
         return outcome
 
     def position(self, event: EventT[bytes]) -> SourcePosition:

@@ -7,10 +7,14 @@ or id, which keeps cardinality bounded.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
+from prometheus_client.exposition import ThreadingWSGIServer
 
 STAGES = ("poll", "enrich", "story", "alert", "spike")
 OUTCOMES = ("ok", "dead_letter")
@@ -214,7 +218,92 @@ class Metrics:
         return metrics
 
 
-def serve_metrics(registry: CollectorRegistry, host: str, port: int) -> int:
-    """Expose `registry` on http://host:port/metrics; port 0 picks a free port (returned)."""
-    server, _thread = start_http_server(port, addr=host, registry=registry)
+@dataclass(frozen=True)
+class HealthMetrics:
+    """The worker's health: broker reachability, readiness, and per input partition lag and stall.
+
+    Only the worker creates these (a poller's page would otherwise show a broker at 0). The
+    partition series are labelled by topic suffix and partition number, bounded by the topics'
+    partition counts, and removed when a partition is revoked.
+    """
+
+    broker_connected: Gauge
+    broker_last_contact: Gauge
+    worker_ready: Gauge
+    partition_lag: Gauge
+    partition_stalled: Gauge
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry) -> HealthMetrics:
+        return cls(
+            broker_connected=Gauge(
+                "wirewatch_broker_connected",
+                "1 when the worker's last broker probe (a metadata request) was answered, else 0.",
+                registry=registry,
+            ),
+            broker_last_contact=Gauge(
+                "wirewatch_broker_last_contact_timestamp_seconds",
+                "Unix time of the last broker probe that was answered (0: none yet).",
+                registry=registry,
+            ),
+            worker_ready=Gauge(
+                "wirewatch_worker_ready",
+                "1 when /readyz answers 200: broker reachable, running, no stalled partition.",
+                registry=registry,
+            ),
+            partition_lag=Gauge(
+                "wirewatch_partition_lag",
+                "Messages of an assigned input partition not processed yet (highwater - position).",
+                ["topic", "partition"],
+                registry=registry,
+            ),
+            partition_stalled=Gauge(
+                "wirewatch_partition_stalled",
+                "1 when an assigned input partition has lag and its position has not moved for "
+                "the stall threshold (streams.health.STALL_AFTER_SECONDS).",
+                ["topic", "partition"],
+                registry=registry,
+            ),
+        )
+
+
+HealthCheck = Callable[[], tuple[int, bytes]]
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access log line per scrape or probe."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def serve_metrics(
+    registry: CollectorRegistry,
+    host: str,
+    port: int,
+    checks: Mapping[str, HealthCheck] | None = None,
+) -> int:
+    """Expose `registry` on http://host:port/metrics, and each of `checks` (path -> a function
+    returning HTTP status and body, e.g. "/readyz") on its path; port 0 picks a free port
+    (returned). The server runs in a daemon thread."""
+    metrics_app = make_wsgi_app(registry)
+    routes = dict(checks or {})
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        check = routes.get(environ.get("PATH_INFO", ""))
+        if check is None:
+            return metrics_app(environ, start_response)  # type: ignore[no-any-return]  # untyped
+        status, body = check()
+        reason = "OK" if status == 200 else "Service Unavailable"
+        content_type = "application/json" if body.startswith(b"{") else "text/plain"
+        start_response(
+            f"{status} {reason}",
+            [("Content-Type", f"{content_type}; charset=utf-8"), ("Cache-Control", "no-store")],
+        )
+        return [body]
+
+    # prometheus_client's start_http_server serves the metrics page on every path; this is its
+    # threading server with the health paths routed first.
+    server = make_server(host, port, app, ThreadingWSGIServer, handler_class=_QuietHandler)
+    threading.Thread(target=server.serve_forever, daemon=True, name="metrics-http").start()
     return int(server.server_address[1])

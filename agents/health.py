@@ -1,0 +1,241 @@
+"""The worker's health, Faust side: probe the broker, sample each input partition's progress,
+publish the readiness that streams/health.py decides, and install the worker's log filters.
+
+Faust offers no public view of what it has processed per partition, nor a broker check, so this
+module reads a few of Faust's and aiokafka's attributes (named where used) and keeps the rest in
+`WorkerHealth`, which the agents update through `Wiring.run_step`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any, cast
+
+import faust
+from aiokafka.errors import KafkaError
+from aiokafka.protocol.metadata import MetadataRequest
+from aiokafka.structs import TopicPartition
+from faust.types import TP
+
+from streams.app import Wiring
+from streams.health import (
+    BROKER_PROBE_INTERVAL_SECONDS,
+    BROKER_PROBE_TIMEOUT_SECONDS,
+    SAMPLE_INTERVAL_SECONDS,
+    PartitionKey,
+    PartitionProgress,
+    Readiness,
+    WorkerHealth,
+    WorkerPhase,
+    decide_readiness,
+    is_stalled,
+    track_progress,
+)
+from streams.logfilters import ChangelogIdleAlarmFilter
+from streams.lograte import RateLimitFilter
+
+log = logging.getLogger(__name__)
+
+# The logger of faust's AIOKafkaConsumerThread, whose livelock check logs the changelog alarm.
+FAUST_CONSUMER_LOGGER = "faust.transport.drivers.aiokafka"
+# One warning or error line of a kind per this many seconds: against a stopped broker aiokafka
+# logged ~75 ERROR lines a second (1,660 in 23 s), four kinds repeated every ~0.1 s.
+LOG_REPEAT_SECONDS = 5.0
+
+
+def register(app: faust.App, wiring: Wiring) -> None:
+    """Start probing and sampling once the worker is first assigned partitions."""
+    monitor = _Monitor(app, wiring)
+
+    # App timers and tasks start only after the first table recovery; the first assignment comes
+    # before it, so a long recovery already shows as "recovering" and the broker gauge is live.
+    def on_assigned(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
+        if not monitor.started:
+            monitor.started = True
+            app.add_future(monitor.run())
+
+    app.on_partitions_assigned.connect(on_assigned)  # type: ignore[arg-type]  # mode's mypy_extensions type
+
+
+async def probe_broker(app: faust.App, timeout_seconds: float) -> bool:
+    """Whether a broker answers a metadata request (no topics: brokers only) in time.
+
+    It goes through the producer's aiokafka client, which lives on this event loop; the
+    consumer's client runs in Faust's consumer thread and must not be called from here.
+    """
+    producer = getattr(app.producer, "_producer", None)  # faust's aiokafka driver: the client
+    if producer is None:
+        return False
+    client = producer.client
+    deadline = time.monotonic() + timeout_seconds
+    for broker in sorted(client.cluster.brokers(), key=lambda b: b.nodeId):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        try:
+            await asyncio.wait_for(client.send(broker.nodeId, MetadataRequest([])), remaining)
+        except (KafkaError, OSError, TimeoutError):
+            continue
+        return True
+    return False
+
+
+class _Monitor:
+    """The probe and sample loops of one worker, and what they remember between samples."""
+
+    def __init__(self, app: faust.App, wiring: Wiring) -> None:
+        self.app = app
+        self.health: WorkerHealth = wiring.health
+        self.prefix = wiring.settings.topic_prefix
+        self.started = False
+        self.broker_connected = False
+        self.progress: dict[PartitionKey, PartitionProgress] = {}
+        self.labelled: set[tuple[str, str]] = set()  # (topic suffix, partition) series set
+
+    async def run(self) -> None:
+        await self.probe()
+        await asyncio.gather(self._probe_forever(), self._sample_forever())
+
+    async def probe(self) -> None:
+        try:
+            connected = await probe_broker(self.app, BROKER_PROBE_TIMEOUT_SECONDS)
+        except Exception:
+            # An exception escaping a future of the app crashes the worker: a probe bug must
+            # only show as a broker it could not reach.
+            log.warning("broker probe failed", exc_info=True)
+            connected = False
+        self.broker_connected = connected
+        metrics = self.health.metrics
+        metrics.broker_connected.set(1 if connected else 0)
+        if connected:
+            metrics.broker_last_contact.set(time.time())
+
+    async def _probe_forever(self) -> None:
+        while True:
+            await asyncio.sleep(BROKER_PROBE_INTERVAL_SECONDS)
+            await self.probe()
+
+    async def _sample_forever(self) -> None:
+        while True:
+            now = time.monotonic()
+            try:
+                readiness = self.sample(now)
+            except Exception as exc:
+                # A broken health check must not stop the worker: it reports itself as the
+                # reason the worker is not ready, and the log (rate-limited) keeps the traceback.
+                log.warning("health sample failed", exc_info=True)
+                readiness = Readiness(False, (f"health sample failed: {exc!r}",), (), now)
+            self.health.readiness = readiness
+            self.health.metrics.worker_ready.set(1 if readiness.ready else 0)
+            await asyncio.sleep(SAMPLE_INTERVAL_SECONDS)
+
+    def sample(self, now: float) -> Readiness:
+        """Read phase and partitions from Faust, decide, and set the partition gauges."""
+        phase = self.phase()
+        inputs = self._input_topics()
+        observed = {
+            (tp.topic, tp.partition): (self._highwater(tp), self._position(tp))
+            for tp in self.app.consumer.assignment()
+            if tp.topic in inputs
+        }
+        self.progress = track_progress(
+            self.progress, observed, now, settled=phase is WorkerPhase.RUNNING
+        )
+        partitions = [
+            PartitionProgress(self._suffix(p.topic), p.partition, p.highwater, p.position,
+                              p.last_advance)
+            for p in self.progress.values()
+        ]  # fmt: skip
+        readiness = decide_readiness(
+            partitions, broker_connected=self.broker_connected, phase=phase, now=now
+        )
+        self._set_partition_gauges(partitions, now)
+        return readiness
+
+    def phase(self) -> WorkerPhase:
+        app = self.app
+        if app.in_recovery:
+            return WorkerPhase.RECOVERING
+        if app.rebalancing:
+            return WorkerPhase.REBALANCING
+        # faust.tables.TableManager.recovery (not on TableManagerT): set once the first
+        # recovery has handed over to the agents.
+        if not cast(Any, app.tables).recovery.completed.is_set():
+            return WorkerPhase.STARTING
+        return WorkerPhase.RUNNING
+
+    def _input_topics(self) -> set[str]:
+        # The agents' channels: table changelogs are assigned too but never processed by a stream.
+        return {
+            name
+            for agent in self.app.agents.values()
+            for name in getattr(agent.channel, "topics", ())
+        }
+
+    def _highwater(self, tp: TP) -> int | None:
+        # aiokafka's highwater from its last fetch response for tp (no request is made); None
+        # until the first fetch, so a partition never fetched shows as such.
+        try:
+            highwater = self.app.consumer.highwater(tp)
+        except (AssertionError, KafkaError):  # revoked since assignment() was read
+            return None
+        return int(highwater) if highwater is not None else None
+
+    def _position(self, tp: TP) -> int | None:
+        """The next offset to process: what the agents processed, or what the group committed,
+        whichever is further; else where aiokafka will fetch (a group that never committed)."""
+        processed = self.health.processed.get((tp.topic, tp.partition))
+        # faust.transport.consumer.Consumer._committed_offset: set by the seek to the committed
+        # offsets after recovery and by each commit.
+        committed = getattr(self.app.consumer, "_committed_offset", {}).get(tp)
+        known = [offset for offset in (processed, committed) if offset is not None]
+        return max(known) if known else self._fetch_position(tp)
+
+    def _fetch_position(self, tp: TP) -> int | None:
+        # The same aiokafka subscription state Faust's own livelock check reads.
+        try:
+            consumer = self.app.consumer._thread._consumer  # type: ignore[attr-defined]  # faust's aiokafka thread
+            assignment = consumer._fetcher._subscriptions.subscription.assignment
+            state = assignment.state_value(TopicPartition(tp.topic, tp.partition))
+        except AttributeError:
+            return None
+        if state is None or not state.has_valid_position:
+            return None
+        return int(state.position)
+
+    def _suffix(self, topic: str) -> str:
+        return topic.removeprefix(self.prefix)
+
+    def _set_partition_gauges(self, partitions: list[PartitionProgress], now: float) -> None:
+        metrics = self.health.metrics
+        current = {(p.topic, str(p.partition)): p for p in partitions}
+        for labels in self.labelled - current.keys():
+            metrics.partition_lag.remove(*labels)
+            metrics.partition_stalled.remove(*labels)
+        for labels, p in current.items():
+            lag = p.lag
+            metrics.partition_lag.labels(*labels).set(float("nan") if lag is None else lag)
+            metrics.partition_stalled.labels(*labels).set(1 if is_stalled(p, now) else 0)
+        self.labelled = set(current)
+
+
+class Worker(faust.Worker):
+    """faust.Worker with wirewatch's log filters, added once Faust has configured logging
+    (it replaces the root handlers at start, so filters added earlier would be lost)."""
+
+    def __init__(
+        self, app: faust.App, *, repeat_seconds: float = LOG_REPEAT_SECONDS, **kwargs: Any
+    ) -> None:
+        super().__init__(app, **kwargs)
+        self.repeat_seconds = repeat_seconds
+
+    def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
+        super().on_setup_root_logger(logger, level)
+        # On each handler, not a logger: aiokafka logs from a dozen modules and a logger's
+        # filter misses its children's records. One filter per handler: each keeps its counts.
+        for handler in logger.handlers:
+            handler.addFilter(RateLimitFilter(self.repeat_seconds))
+        changelogs = ChangelogIdleAlarmFilter(self.app.tables.changelog_topics)
+        logging.getLogger(FAUST_CONSUMER_LOGGER).addFilter(changelogs)
