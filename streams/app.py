@@ -81,14 +81,21 @@ class Wiring:
         if isinstance(outcome, DeadLetter):
             metrics.items_processed.labels(stage, "dead_letter").inc()
             metrics.stage_errors.labels(stage, outcome.error_type).inc()
-            await self.topics[DEAD_LETTERS.suffix].send(key=key, value=encode_record(outcome))
+            await self._send(DEAD_LETTERS.suffix, key, encode_record(outcome))
             return
         metrics.items_processed.labels(stage, "ok").inc()
         for outbound in outcome:
             self._count(outbound)
-            await self.topics[outbound.topic].send(
-                key=outbound.key.encode(), value=encode_record(outbound.record)
-            )
+            await self._send(outbound.topic, outbound.key.encode(), encode_record(outbound.record))
+
+    async def _send(self, suffix: str, key: bytes | None, value: bytes) -> None:
+        topic = self.topics[suffix]
+        delivery = await topic.send(key=key, value=value)
+        # The send returns once the message is queued; a delivery that fails later must stop
+        # the input offset from being committed (agents.faust_patches, point 5).
+        from agents.faust_patches import watch_delivery
+
+        watch_delivery(topic.app, delivery)
 
     async def process(
         self,
@@ -160,6 +167,12 @@ def faust_config(settings: Settings) -> dict[str, Any]:
         # Measured: linger 5 ms batches sends about 3x faster than sending each at once.
         "producer_linger": 0.005,
         "producer_acks": -1,
+        # A dead worker's partitions move after this; the heartbeat must beat well inside it.
+        "broker_session_timeout": settings.session_timeout_seconds,
+        "broker_heartbeat_interval": max(1.0, settings.session_timeout_seconds / 4),
+        # Static membership: a restarted worker with the same id reclaims its partitions without
+        # waiting for its previous session to time out. None leaves it a dynamic member.
+        "consumer_group_instance_id": settings.worker_id or None,
         "web_enabled": False,
         "datadir": f"{settings.data_dir}/faust",
         "key_serializer": "raw",
@@ -169,8 +182,10 @@ def faust_config(settings: Settings) -> dict[str, Any]:
 
 def create_app(settings: Settings, wiring: Wiring) -> faust.App:
     """A Faust app with every wirewatch agent registered."""
-    from agents import alert, enrich, spike, story  # agents import this module for Wiring
+    from agents import alert, enrich, faust_patches, spike, story  # agents import Wiring from here
 
+    # Before the app exists: its consumer, recovery and producer buffer use the fixed methods.
+    faust_patches.install()
     app = faust.App(settings.app_id, **faust_config(settings))
     for spec in ALL_TOPICS:
         wiring.topics[spec.suffix] = app.topic(

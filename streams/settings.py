@@ -56,6 +56,15 @@ class Settings:
     partitions: int = 3
     replication_factor: int = 1
     app_id: str = "wirewatch"
+    # This worker's stable name in its consumer group (Kafka static membership, KIP-345): a worker
+    # restarted under the same name takes its partitions back at once instead of waiting for the
+    # dead member's session to expire. Unique per worker (a StatefulSet pod name, a host name);
+    # empty: a dynamic member, which waits out the session on every restart.
+    worker_id: str = ""
+    # How long the group waits for a silent worker before moving its partitions (kill -9, a
+    # lost host). Faust's default 60 s stalled every restart by a minute; the broker accepts
+    # 6-300 s (group.min/max.session.timeout.ms).
+    session_timeout_seconds: float = 30.0
     data_dir: str = "var"
     log_level: str = "info"
     # Feeds: empty means the bundled sample feeds, served over local HTTP by `wirewatch run`.
@@ -260,6 +269,11 @@ def _check(settings: Settings) -> None:
         raise SettingsError("setting 'poll_interval_seconds': must be positive, e.g. 300")
     if settings.max_entries_per_poll < 1:
         raise SettingsError("setting 'max_entries_per_poll': must be 1 or more, e.g. 500")
+    if not 6 <= settings.session_timeout_seconds <= 300:
+        raise SettingsError(
+            "setting 'session_timeout_seconds': must be between 6 and 300 (the broker's "
+            "group.min.session.timeout.ms and group.max.session.timeout.ms), e.g. 10"
+        )
 
 
 def describe_settings(settings: Settings) -> dict[str, Any]:

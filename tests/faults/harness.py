@@ -1,0 +1,393 @@
+"""Fault injection: known item ids in, faults on the processes around them, every id counted.
+
+It writes distinct RawItems (the bundled sample feeds' entries, each repeated with its own guid and
+id) into `raw-items` at a steady rate while wirewatch workers run as real child processes, kills and
+restarts them (`kill -9`), adds and removes workers, or kills the broker, then waits until every
+consumer group has committed the end of every input partition and reads each output topic from the
+start. An item is *lost* when its id never reaches `articles` or `story-articles`; a *duplicate*
+is a second message for the same id (a re-send under the same key, which an idempotent consumer
+absorbs). Alerts are compared with a fault-free run of the same input by their final state per
+alert id (see `alert_fingerprints`).
+
+Used by `tests/faults/test_faults.py` (the short form, in the README's test command) and by
+`tests/faults/fault_matrix.py` (the full table). Every wait is bounded; every server is on loopback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import dataclasses
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from streams.codec import decode_alert, decode_article, encode_record
+from streams.feeds.identity import derive_item_id
+from streams.feeds.parse import FeedSource, parse_feed
+from streams.kafka_admin import ensure_topics
+from streams.localbroker import free_port
+from streams.records import RawItem
+from streams.runner import stop_process
+from streams.settings import Settings, load_settings
+from streams.topics import (
+    ALERTS,
+    ARTICLES,
+    DEAD_LETTERS,
+    RAW_ITEMS,
+    STORY_ARTICLES,
+    STORY_ROUTE,
+    TOPIC_EVENTS,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+FEED_SUFFIXES = (".xml", ".json", ".rdf", ".atom")
+# The worker's input topics: a group is done when it has committed the end of each of these.
+INPUT_TOPICS = (RAW_ITEMS, STORY_ROUTE, STORY_ARTICLES, TOPIC_EVENTS)
+WORKER_STOP_TIMEOUT_SECONDS = 20.0
+SETTLE_POLL_SECONDS = 0.5
+
+
+def sample_items() -> list[RawItem]:
+    """The bundled sample feeds' entries, as the poller would see them from a local server."""
+    now = datetime.now(UTC)
+    items: list[RawItem] = []
+    folder = resources.files("streams") / "data" / "feeds"
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(FEED_SUFFIXES):
+            source = FeedSource.from_url(f"http://127.0.0.1:8765/{entry.name}")
+            items.extend(parse_feed(entry.read_bytes(), source, now).items)
+    return items
+
+
+def build_items(count: int) -> list[tuple[str, bytes]]:
+    """`count` (item id, encoded RawItem): the samples repeated, each copy with its own id.
+
+    Copies of one sample are near-duplicates, so the story stage joins them and the alert stage
+    revises one alert per rule and story: a lost item shows as a missing article and as an alert
+    whose final revision lacks it.
+    """
+    samples = sample_items()
+    fetched_at = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
+    out = []
+    for index in range(count):
+        item = samples[index % len(samples)]
+        guid = f"{item.guid or item.link or 'entry'}#fault-{index}"
+        item_id = derive_item_id(item.feed_id, guid, item.link, item.title, item.summary)
+        # One fixed fetch time: the story stage stamps items with it, so runs compare.
+        item = dataclasses.replace(item, guid=guid, item_id=item_id, fetched_at=fetched_at)
+        out.append((item_id, encode_record(item)))
+    return out
+
+
+def harness_settings(
+    broker: str, prefix: str, data_dir: Path, partitions: int = 3, replicas: int = 1
+) -> Settings:
+    return load_settings(
+        environ={},
+        overrides={
+            "broker": broker,
+            "topic_prefix": prefix,
+            "app_id": f"wirewatch-{prefix.rstrip('.')}",
+            "partitions": partitions,
+            "replication_factor": replicas,
+            "data_dir": str(data_dir),
+        },
+    )
+
+
+@dataclass
+class Worker:
+    """One `wirewatch worker` child process and the log it writes."""
+
+    name: str
+    popen: subprocess.Popen[bytes]
+    log_path: Path
+    started_at: float
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def log_tail(self, lines: int = 30) -> str:
+        text = self.log_path.read_text(errors="replace").splitlines()
+        return "\n".join(text[-lines:])
+
+
+@dataclass
+class Cluster:
+    """The workers of one run: start, kill -9, stop gracefully, all against one settings."""
+
+    settings: Settings
+    work_dir: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
+    # Each worker named by WIREWATCH_WORKER_ID (static group membership); False for code that
+    # predates the setting.
+    static_members: bool = True
+    workers: dict[str, Worker] = field(default_factory=dict)
+    started: int = 0
+
+    def env(self, name: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
+        env.update(
+            WIREWATCH_BROKER=self.settings.broker,
+            WIREWATCH_TOPIC_PREFIX=self.settings.topic_prefix,
+            WIREWATCH_APP_ID=self.settings.app_id,
+            WIREWATCH_PARTITIONS=str(self.settings.partitions),
+            WIREWATCH_REPLICATION_FACTOR=str(self.settings.replication_factor),
+            # Each worker its own data dir, as separate machines would have.
+            WIREWATCH_DATA_DIR=str(self.work_dir / name),
+            WIREWATCH_WORKER_METRICS_PORT=str(free_port()),
+        )
+        if self.static_members:
+            env["WIREWATCH_WORKER_ID"] = name
+        env.update(self.extra_env)
+        return env
+
+    def start(self, name: str) -> Worker:
+        self.started += 1
+        log_path = self.work_dir / f"{name}.{self.started}.log"
+        handle = log_path.open("wb")
+        popen = subprocess.Popen(
+            [sys.executable, "-m", "streams.cli", "worker"],
+            env=self.env(name),
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+        handle.close()
+        worker = Worker(name, popen, log_path, time.monotonic())
+        self.workers[name] = worker
+        return worker
+
+    def kill(self, name: str) -> None:
+        worker = self.workers.pop(name)
+        worker.popen.send_signal(signal.SIGKILL)
+        worker.popen.wait(timeout=WORKER_STOP_TIMEOUT_SECONDS)
+
+    def stop(self, name: str) -> None:
+        stop_process(self.workers.pop(name).popen, WORKER_STOP_TIMEOUT_SECONDS)
+
+    def stop_all(self) -> None:
+        for name in list(self.workers):
+            self.stop(name)
+
+    def dead_workers(self) -> list[Worker]:
+        return [worker for worker in self.workers.values() if not worker.alive()]
+
+
+async def create_topics(settings: Settings) -> None:
+    await ensure_topics(settings)
+
+
+async def produce_items(
+    broker: str,
+    topic: str,
+    items: list[tuple[str, bytes]],
+    rate_per_second: float,
+    on_progress: Callable[[int], None] | None = None,
+) -> None:
+    """Send every item (acks=all) at about `rate_per_second`; returns once all are acknowledged."""
+    producer = AIOKafkaProducer(bootstrap_servers=broker, acks="all", linger_ms=5)
+    await producer.start()
+    try:
+        started = time.monotonic()
+        pending = []
+        for index, (item_id, value) in enumerate(items):
+            pending.append(await producer.send(topic, value=value, key=item_id.encode()))
+            due = started + (index + 1) / rate_per_second
+            if due > time.monotonic():
+                await asyncio.sleep(due - time.monotonic())
+            if on_progress is not None:
+                on_progress(index + 1)
+        # A broker outage mid-load: the producer retries; each send must end acknowledged.
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+
+
+async def group_lag(settings: Settings) -> dict[str, int]:
+    """Per input topic, the end offsets minus the group's committed offsets (uncommitted = 0)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.broker)
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.broker)
+    await admin.start()
+    await consumer.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(settings.app_id)
+        lag: dict[str, int] = {}
+        for spec in INPUT_TOPICS:
+            name = spec.name(settings)
+            tps = [TopicPartition(name, p) for p in range(settings.partitions)]
+            ends = await consumer.end_offsets(tps)
+            total = 0
+            for tp in tps:
+                meta = committed.get(tp)
+                done = meta.offset if meta is not None and meta.offset >= 0 else 0
+                total += max(0, ends[tp] - done)
+            lag[spec.suffix] = total
+        return lag
+    finally:
+        await consumer.stop()
+        await admin.close()
+
+
+async def wait_caught_up(settings: Settings, timeout_seconds: float, quiet_seconds: float) -> float:
+    """Wait until every input partition is committed to its end and stays so; returns the time."""
+    deadline = time.monotonic() + timeout_seconds
+    started = time.monotonic()
+    zero_since: float | None = None
+    last: dict[str, int] = {}
+    while time.monotonic() < deadline:
+        try:
+            last = await group_lag(settings)
+        except Exception as exc:  # the broker may be restarting under a fault
+            last = {"error": 1}
+            print(f"lag check failed: {exc!r}", file=sys.stderr)
+        if sum(last.values()) == 0:
+            zero_since = zero_since or time.monotonic()
+            if time.monotonic() - zero_since >= quiet_seconds:
+                return zero_since - started
+        else:
+            zero_since = None
+        await asyncio.sleep(SETTLE_POLL_SECONDS)
+    raise TimeoutError(f"consumer group still behind after {timeout_seconds:.0f} s: lag {last}")
+
+
+async def end_offsets(settings: Settings, suffix: str) -> int:
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.broker)
+    await consumer.start()
+    try:
+        name = f"{settings.topic_prefix}{suffix}"
+        tps = [TopicPartition(name, p) for p in range(settings.partitions)]
+        return sum((await consumer.end_offsets(tps)).values())
+    finally:
+        await consumer.stop()
+
+
+async def read_topic(settings: Settings, suffix: str) -> list[tuple[bytes | None, bytes]]:
+    """Every message of a topic from the start to its current end (read_committed)."""
+    name = f"{settings.topic_prefix}{suffix}"
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.broker,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+    )
+    await consumer.start()
+    try:
+        tps = [TopicPartition(name, p) for p in range(settings.partitions)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        out: list[tuple[bytes | None, bytes]] = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            positions = [await consumer.position(tp) for tp in tps]
+            if all(position >= ends[tp] for position, tp in zip(positions, tps, strict=True)):
+                break
+            for batch in (await consumer.getmany(timeout_ms=500)).values():
+                out.extend((record.key, record.value or b"") for record in batch)
+        return out
+    finally:
+        await consumer.stop()
+
+
+@dataclass
+class Counted:
+    """What reached each output topic, by item id."""
+
+    items_in: int
+    articles: collections.Counter[str]
+    story_articles: collections.Counter[str]
+    dead_letters: int
+    alerts: dict[str, tuple[object, ...]]  # alert id -> fingerprint of its latest revision
+    alert_messages: int
+    spike_alerts: int
+
+    def lost(self, expected: Iterable[str]) -> tuple[set[str], set[str]]:
+        wanted = set(expected)
+        return wanted - set(self.articles), wanted - set(self.story_articles)
+
+    def duplicates(self) -> int:
+        return sum(n - 1 for n in self.articles.values()) + sum(
+            n - 1 for n in self.story_articles.values()
+        )
+
+
+def alert_fingerprint(value: bytes) -> tuple[str, tuple[object, ...]] | None:
+    """The final state of a story alert that does not depend on arrival order, or None (spike)."""
+    alert = decode_alert(value)
+    if alert.kind != "story":
+        return None
+    return alert.alert_id, (
+        alert.rule_id,
+        alert.severity,
+        alert.item_count,
+        tuple(sorted(item.item_id for item in alert.items)),
+        tuple(sorted(alert.sources)),
+    )
+
+
+async def count_outputs(settings: Settings, items_in: int) -> Counted:
+    articles = collections.Counter(
+        decode_article(value).item_id for _, value in await read_topic(settings, ARTICLES.suffix)
+    )
+    story_articles = collections.Counter(
+        decode_article(value).item_id
+        for _, value in await read_topic(settings, STORY_ARTICLES.suffix)
+    )
+    dead = len(await read_topic(settings, DEAD_LETTERS.suffix))
+    alerts: dict[str, tuple[object, ...]] = {}
+    spikes = 0
+    alert_messages = await read_topic(settings, ALERTS.suffix)
+    for _, value in alert_messages:
+        fingerprint = alert_fingerprint(value)
+        if fingerprint is None:
+            spikes += 1
+            continue
+        alerts[fingerprint[0]] = fingerprint[1]  # later offsets are later revisions
+    return Counted(items_in, articles, story_articles, dead, alerts, len(alert_messages), spikes)
+
+
+def compare_alerts(
+    baseline: dict[str, tuple[object, ...]], faulty: dict[str, tuple[object, ...]]
+) -> tuple[int, int]:
+    """(alerts missing or different in the faulty run, alerts only in the faulty run)."""
+    differ = sum(1 for alert_id, state in baseline.items() if faulty.get(alert_id) != state)
+    extra = sum(1 for alert_id in faulty if alert_id not in baseline)
+    return differ, extra
+
+
+async def watch_resume(settings: Settings, since: float, timeout_seconds: float) -> float | None:
+    """Seconds from `since` until the `articles` topic grows, or None if it did not in time.
+
+    When every input partition is already committed to its end there is nothing to resume, and
+    the time until that was seen counts instead.
+    """
+    start = await end_offsets(settings, ARTICLES.suffix)
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.25)
+        try:
+            if await end_offsets(settings, ARTICLES.suffix) > start:
+                return time.monotonic() - since
+            if sum((await group_lag(settings)).values()) == 0:
+                return time.monotonic() - since
+        except Exception:  # the broker may be down in a broker fault
+            continue
+    return None
+
+
+def random_delays(seed: int, count: int, low: float, high: float) -> list[float]:
+    rng = random.Random(seed)
+    return [rng.uniform(low, high) for _ in range(count)]

@@ -1,0 +1,127 @@
+"""The short form of the fault table: kills, a broker restart and a rebalance lose no item.
+
+Each test writes known item ids while real workers (child processes) are killed with SIGKILL and
+restarted, the broker is killed and restarted on its data, or workers come and go, then counts
+every id on `articles` and `story-articles` and compares the final revision of every story alert
+with a fault-free run of the same input. A private broker serves this module, because one test
+kills it. The full table with more kills and more faults is `tests/faults/fault_matrix.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fault_matrix import (
+    Row,
+    broker_kill,
+    no_fault,
+    run_fault,
+    scale_up_down,
+    worker_kills,
+)
+from harness import build_items
+
+from streams.localbroker import (
+    LocalBroker,
+    broker_log_tail,
+    free_port,
+    start_local_broker,
+    stop_local_broker,
+)
+
+pytestmark = pytest.mark.integration
+
+ITEMS = 600
+RATE_PER_SECOND = 60.0  # ten seconds of input: the faults land while items are flowing
+KILLS = 3
+SEED = 20261206
+
+
+@pytest.fixture(scope="module")
+def fault_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBroker]:
+    """A broker of this module's own: the broker test kills it."""
+    data_dir = tmp_path_factory.mktemp("fault-kafka")
+    try:
+        broker = start_local_broker(free_port(), free_port(), data_dir)
+    except RuntimeError as exc:
+        pytest.fail(f"Kafka broker did not start: {exc}\n{broker_log_tail(data_dir)}")
+    yield broker
+    stop_local_broker(broker)
+
+
+@pytest.fixture(scope="module")
+def items() -> list[tuple[str, bytes]]:
+    return build_items(ITEMS)
+
+
+@pytest.fixture(scope="module")
+def baseline(
+    fault_broker: LocalBroker,
+    items: list[tuple[str, bytes]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, tuple[object, ...]]:
+    """The final story alerts of a fault-free run of the same input."""
+    row, alerts = asyncio.run(
+        run_fault(
+            "none", no_fault, fault_broker, items, _args(), tmp_path_factory.mktemp("b"), None
+        )
+    )
+    assert (row.lost_articles, row.lost_story) == (0, 0), row.cells()
+    assert alerts, "the sample items raise story alerts; a fault-free run produced none"
+    return alerts
+
+
+def _args() -> argparse.Namespace:
+    return argparse.Namespace(
+        rate=RATE_PER_SECOND, kills=KILLS, seed=SEED, session_timeout=0.0, dynamic_members=False
+    )
+
+
+def _assert_nothing_lost(row: Row) -> None:
+    assert row.lost_articles == 0, f"items never reached articles: {row.cells()}"
+    assert row.lost_story == 0, f"items never reached story-articles: {row.cells()}"
+    assert row.alerts_differ == 0, f"story alerts differ from the fault-free run: {row.cells()}"
+    assert row.dead_letters == 0, row.cells()
+    # A worker that restarts but never processes again is a failure, however long it is given.
+    assert None not in row.resumes, f"output never resumed after a restart: {row.cells()}"
+    assert row.commit_after_done is not None, f"offsets never reached the end: {row.cells()}"
+
+
+def test_workers_killed_and_restarted_lose_no_item(
+    fault_broker: LocalBroker,
+    items: list[tuple[str, bytes]],
+    baseline: dict[str, tuple[object, ...]],
+    tmp_path: Path,
+) -> None:
+    row, _ = asyncio.run(
+        run_fault("worker-kill", worker_kills, fault_broker, items, _args(), tmp_path, baseline)
+    )
+    _assert_nothing_lost(row)
+
+
+def test_workers_added_and_removed_lose_no_item(
+    fault_broker: LocalBroker,
+    items: list[tuple[str, bytes]],
+    baseline: dict[str, tuple[object, ...]],
+    tmp_path: Path,
+) -> None:
+    row, _ = asyncio.run(
+        run_fault("scale-1-3-1", scale_up_down, fault_broker, items, _args(), tmp_path, baseline)
+    )
+    _assert_nothing_lost(row)
+
+
+def test_broker_killed_and_restarted_loses_no_item(
+    fault_broker: LocalBroker,
+    items: list[tuple[str, bytes]],
+    baseline: dict[str, tuple[object, ...]],
+    tmp_path: Path,
+) -> None:
+    row, _ = asyncio.run(
+        run_fault("broker-kill", broker_kill, fault_broker, items, _args(), tmp_path, baseline)
+    )
+    _assert_nothing_lost(row)
