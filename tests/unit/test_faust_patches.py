@@ -1,0 +1,370 @@
+"""Unit tests of agents/faust_patches.py: each fails on stock faust-streaming 0.15.3.
+
+No broker: the app is built with an unreachable broker and never started. Its real consumer,
+producer buffer and table recovery objects are used; only the methods that would talk to Kafka
+(or to the consumer thread) are replaced on the instance by small recording stand-ins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any, cast
+
+import faust
+import pytest
+from aiokafka.structs import ConsumerRecord
+from faust.types import TP
+from intervaltree import Interval
+
+from agents import faust_patches
+
+TOPIC = "wirewatch-test-input"
+TP0 = TP(TOPIC, 0)
+TP1 = TP(TOPIC, 1)
+
+
+@pytest.fixture(autouse=True)
+def _patched() -> None:
+    # To check a test against stock Faust, run a copy of this file with this call removed in a
+    # fresh process (install() patches the classes for the rest of the process).
+    faust_patches.install()
+
+
+@pytest.fixture
+def app() -> Iterator[faust.App]:
+    # Never started: nothing connects to the (unreachable) broker.
+    yield faust.App("wirewatch-unit", broker="kafka://127.0.0.1:1", store="memory://")
+
+
+def _record(tp: TP, offset: int) -> ConsumerRecord[bytes, bytes]:
+    return ConsumerRecord(
+        topic=tp.topic,
+        partition=tp.partition,
+        offset=offset,
+        timestamp=0,
+        timestamp_type=0,
+        key=b"k",
+        value=b"v",
+        checksum=None,
+        serialized_key_size=1,
+        serialized_value_size=1,
+        headers=(),
+    )
+
+
+def _ack(consumer: Any, tp: TP, *offsets: int) -> None:
+    """What Consumer.ack leaves behind for acknowledged offsets (sorted list plus index)."""
+    consumer._acked[tp].extend(offsets)
+    consumer._acked[tp].sort()
+    consumer._acked_index[tp].update(offsets)
+
+
+# --- point 3: _new_offset / _add_gap ------------------------------------------------------------
+
+
+def test_commit_waits_for_the_committed_offset_itself(app: faust.App) -> None:
+    consumer: Any = app.consumer  # faust.types.ConsumerT does not declare the internals used
+    consumer._committed_offset[TP0] = 10  # offset 10 is the next to process
+    _ack(consumer, TP0, 11, 12, 13)
+
+    # Offset 10 was never acknowledged: committing 14 would skip it (stock Faust returns 14).
+    assert consumer._new_offset(TP0) is None
+
+    _ack(consumer, TP0, 10)
+    assert consumer._new_offset(TP0) == 14
+
+
+async def test_a_gap_at_the_committed_offset_counts_as_done(app: faust.App) -> None:
+    consumer: Any = app.consumer  # faust.types.ConsumerT does not declare the internals used
+    consumer._committed_offset[TP0] = 10
+    # Kafka skipped offset 10 (e.g. a transaction marker); stock Faust's _add_gap drops a gap
+    # that starts at the committed offset.
+    await consumer._add_gap(TP0, 10, 10)
+    assert sorted(consumer._gap[TP0]) == [Interval(10, 11)]
+
+    _ack(consumer, TP0, 11, 12)
+    assert consumer._new_offset(TP0) == 13
+    assert not consumer._gap[TP0]
+
+
+async def test_a_gap_at_the_committed_offset_commits_only_up_to_the_next_unacked(
+    app: faust.App,
+) -> None:
+    consumer: Any = app.consumer  # faust.types.ConsumerT does not declare the internals used
+    consumer._committed_offset[TP0] = 10
+    await consumer._add_gap(TP0, 10, 10)
+    _ack(consumer, TP0, 12)  # 11 still in flight
+
+    # The gap fills 10, nothing fills 11: commit 11 (stock Faust: no gap kept, returns None).
+    assert consumer._new_offset(TP0) == 11
+    consumer._committed_offset[TP0] = 11  # as the commit of 11 (_commit_offsets) leaves it
+    assert consumer._new_offset(TP0) is None  # 11 is still missing
+    _ack(consumer, TP0, 11)
+    assert consumer._new_offset(TP0) == 13
+
+
+# --- point 1: seek before resuming ---------------------------------------------------------------
+
+
+def _record_resume_and_seek(app: faust.App) -> list[str]:
+    """Make the real consumer's Kafka-facing calls record their order instead of running."""
+    calls: list[str] = []
+    consumer: Any = app.consumer
+
+    async def perform_seek() -> None:
+        calls.append("perform_seek")
+
+    async def maybe_start() -> None:
+        pass
+
+    consumer.assignment = lambda: {TP0}
+    consumer.perform_seek = perform_seek
+    consumer.resume_partitions = lambda tps: calls.append(f"resume_partitions {sorted(tps)}")
+    fetcher: Any = app._fetcher
+    fetcher.maybe_start = maybe_start  # the real one would start fetching
+    return calls
+
+
+async def test_recovery_completed_seeks_before_resuming_stream_partitions(
+    app: faust.App,
+) -> None:
+    calls = _record_resume_and_seek(app)
+
+    recovery: Any = cast(Any, app.tables).recovery  # TableManagerT does not declare it
+    await recovery.on_recovery_completed(app.consumer_generation_id)
+
+    assert calls == ["perform_seek", f"resume_partitions {[TP0]}"]
+    assert recovery.completed.is_set()
+    assert cast(Any, app.consumer).flow_active
+
+
+async def test_resume_streams_seeks_before_resuming_stream_partitions(app: faust.App) -> None:
+    calls = _record_resume_and_seek(app)
+
+    recovery: Any = cast(Any, app.tables).recovery
+    await recovery._resume_streams(app.consumer_generation_id)
+
+    assert calls == ["perform_seek", f"resume_partitions {[TP0]}"]
+
+
+# --- point 1: what a seek leaves as the read offset ---------------------------------------------
+
+
+async def test_perform_seek_leaves_the_committed_record_to_be_read_again(
+    app: faust.App,
+) -> None:
+    consumer: Any = app.consumer
+    sought_to_beginning: list[TP] = []
+
+    async def seek_to_committed() -> dict[TP, int | None]:
+        return {TP0: 5, TP1: None}  # TP1 has no committed offset yet
+
+    async def seek_to_beginning(*tps: TP) -> None:
+        sought_to_beginning.extend(tps)
+
+    consumer.seek_to_committed = seek_to_committed
+    # The aiokafka consumer thread is not started; only this call of it is used.
+    consumer._thread = SimpleNamespace(seek_to_beginning=seek_to_beginning)
+    assert app.conf.consumer_auto_offset_reset == "earliest"
+
+    await consumer.perform_seek()
+
+    # Read offset = last offset read, so offset 5 itself is not dropped as already read
+    # (stock Faust sets it to 5 and drops record 5).
+    assert consumer._read_offset[TP0] == 4
+    assert consumer._read_offset[TP1] is None
+    assert consumer._committed_offset[TP0] == 5
+    # A stream partition without a committed offset is read from its start, not from wherever
+    # an earlier fetch left aiokafka's position.
+    assert sought_to_beginning == [TP1]
+
+
+async def test_seek_leaves_the_record_sought_to_be_read_again(app: faust.App) -> None:
+    consumer: Any = app.consumer
+    sought: list[tuple[TP, int]] = []
+
+    async def driver_seek(tp: TP, offset: int) -> None:
+        sought.append((tp, offset))
+
+    consumer._seek = driver_seek
+
+    await consumer.seek(TP0, 7)
+
+    assert sought == [(TP0, 7)]
+    assert consumer._read_offset[TP0] == 6  # stock Faust: 7, dropping record 7
+
+
+# --- point 1 and 2: getmany and the fetch --------------------------------------------------------
+
+
+def _fetching_consumer(app: faust.App, fetch: Any) -> Any:
+    """The real consumer with aiokafka's fetch (`Consumer._getmany`) replaced by `fetch`."""
+    consumer: Any = app.consumer
+    consumer.assignment = lambda: {TP0, TP1}
+    consumer.highwater = lambda tp: 100
+    consumer._getmany = fetch
+    consumer._set_active_tps({TP0, TP1})  # as on_partitions_assigned leaves it
+    consumer.resume_flow()
+    return consumer
+
+
+async def _collect(consumer: Any) -> list[tuple[TP, int]]:
+    return [(tp, message.offset) async for tp, message in consumer.getmany(timeout=1.0)]
+
+
+async def test_getmany_hands_on_nothing_of_a_batch_fetched_across_a_perform_seek(
+    app: faust.App,
+) -> None:
+    async def seek_to_committed() -> dict[TP, int]:
+        return {TP0: 3, TP1: 2}
+
+    async def fetch(active_partitions: Any, timeout: float) -> dict[TP, list[Any]]:
+        # Recovery seeks back to the committed offsets while this fetch is in flight.
+        await consumer.perform_seek()
+        return {TP0: [_record(TP0, 3), _record(TP0, 4)], TP1: [_record(TP1, 2)]}
+
+    consumer = _fetching_consumer(app, fetch)
+    consumer.seek_to_committed = seek_to_committed
+
+    assert await _collect(consumer) == []
+
+
+async def test_getmany_hands_on_nothing_of_a_batch_fetched_across_a_seek(
+    app: faust.App,
+) -> None:
+    async def driver_seek(tp: TP, offset: int) -> None:
+        pass
+
+    async def fetch(active_partitions: Any, timeout: float) -> dict[TP, list[Any]]:
+        await consumer.seek(TP0, 3)
+        return {TP0: [_record(TP0, 3), _record(TP0, 4)]}
+
+    consumer = _fetching_consumer(app, fetch)
+    consumer._seek = driver_seek
+
+    assert await _collect(consumer) == []
+    # Without a seek the same batch is handed on (the test's set-up is not what blocks it).
+
+    async def fetch_quietly(active_partitions: Any, timeout: float) -> dict[TP, list[Any]]:
+        return {TP0: [_record(TP0, 3), _record(TP0, 4)]}
+
+    consumer._getmany = fetch_quietly
+    assert await _collect(consumer) == [(TP0, 3), (TP0, 4)]
+
+
+async def test_fetch_gets_a_frozen_copy_of_the_active_partitions(app: faust.App) -> None:
+    seen: list[Any] = []
+
+    async def fetch(active_partitions: Any, timeout: float) -> dict[TP, list[Any]]:
+        # Recovery pauses partitions while the fetch is in flight; Faust's pause clears and
+        # refills its live set of active partitions.
+        consumer._active_partitions.clear()
+        seen.append(active_partitions)
+        return {}
+
+    consumer = _fetching_consumer(app, fetch)
+
+    await consumer._wait_next_records(1.0)
+
+    [requested] = seen
+    assert requested is not consumer._active_partitions
+    assert isinstance(requested, frozenset)
+    # aiokafka reads an empty set as "every partition"; the copy kept what was asked for.
+    assert requested == {TP0, TP1}
+
+    # With no active partition aiokafka is not asked at all (never given an empty set).
+    async def no_sleep(seconds: float) -> None:
+        pass
+
+    consumer.sleep = no_sleep
+    consumer._active_partitions.clear()
+    seen.clear()
+    records, _ = await consumer._wait_next_records(1.0)
+    assert records == {}
+    assert seen == []
+
+
+# --- point 4: ProducerBuffer.flush drains ---------------------------------------------------------
+
+
+async def test_flush_drains_the_buffer_when_every_send_takes_longer_than_a_tenth_of_a_second(
+    app: faust.App,
+) -> None:
+    published: list[int] = []
+
+    async def publish_message(fut: Any, wait: bool = False) -> None:
+        await asyncio.sleep(0.15)
+        published.append(fut.number)
+
+    # ProducerBuffer._send_pending touches only fut.message.channel.publish_message; a real
+    # FutureMessage would need a real topic and producer to publish to.
+    channel = SimpleNamespace(publish_message=publish_message)
+
+    def future_message(number: int) -> SimpleNamespace:
+        return SimpleNamespace(number=number, message=SimpleNamespace(channel=channel))
+
+    buffer = app.producer.buffer
+    await buffer.start()  # its own task sends pending messages too, as in a worker
+    try:
+        for number in range(3):
+            buffer.put(future_message(number))  # type: ignore[arg-type]  # see above
+
+        await asyncio.wait_for(buffer.flush(), timeout=5)
+
+        assert buffer.size == 0
+        assert sorted(published) == [0, 1, 2]
+    finally:
+        while buffer.size:  # stopping flushes; with messages left a stopped buffer raises
+            buffer.pending.get_nowait()
+        await buffer.stop()
+
+
+# --- point 5: a failed send stops the commit ----------------------------------------------------
+
+
+async def test_commit_crashes_instead_of_committing_after_a_failed_delivery(
+    app: faust.App,
+) -> None:
+    consumer: Any = app.consumer
+    committed: list[dict[TP, int]] = []
+    crashed: list[BaseException] = []
+
+    async def flush() -> None:
+        pass
+
+    async def driver_commit(offsets: dict[TP, int]) -> bool:
+        committed.append(dict(offsets))
+        return True
+
+    async def crash(reason: BaseException) -> None:
+        crashed.append(reason)
+
+    app.producer.flush = flush  # type: ignore[method-assign]  # the producer is not started
+    consumer.assignment = lambda: {TP0}
+    consumer._commit = driver_commit  # aiokafka's commit, via the consumer thread
+    consumer.crash = crash  # the real one stops the (never started) worker
+    loop = asyncio.get_running_loop()
+
+    # Every send so far delivered: the commit goes ahead.
+    delivered: asyncio.Future[Any] = loop.create_future()
+    faust_patches.watch_delivery(app, delivered)
+    delivered.set_result(None)
+    await asyncio.sleep(0)  # done callbacks run on the next loop iteration
+    assert await consumer._commit_offsets({TP0: 5}) is True
+    assert committed == [{TP0: 5}]
+
+    # A send finally failed: no later commit passes it.
+    lost: asyncio.Future[Any] = loop.create_future()
+    faust_patches.watch_delivery(app, lost)
+    failure = TimeoutError("broker gone")
+    lost.set_exception(failure)
+    await asyncio.sleep(0)
+    assert faust_patches.delivery_failure(app) is failure
+
+    assert await consumer._commit_offsets({TP0: 9}) is False
+
+    assert committed == [{TP0: 5}]
+    assert crashed == [failure]
+    assert consumer._committed_offset[TP0] == 5
