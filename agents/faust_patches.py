@@ -235,6 +235,11 @@ async def _perform_seek(self: Consumer) -> None:
                 if offset is not None
             }
         )
+        if uncommitted and earliest and thread is not None:
+            # The first offset of the partition is where processing must start: holding it as
+            # the committed offset lets `_new_offset` refuse a run that skips it.
+            for tp in uncommitted:
+                self._committed_offset[tp] = await thread.position(tp)
     finally:
         _bump_epoch(self)
 

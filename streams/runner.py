@@ -265,7 +265,9 @@ def run_all(settings: Settings, out: TextIO = sys.stdout) -> None:
         serve_metrics(registry, settings.metrics_host, settings.run_metrics_port)
         asyncio.run(ensure_topics(settings))
         logs = Path(settings.data_dir) / "logs"
-        worker = _spawn("worker", env, logs / "worker.log")
+        # A stable name: a worker restarted after a crash rejoins its group at once.
+        worker_env = {"WIREWATCH_WORKER_ID": settings.worker_id or "run-worker", **env}
+        worker = _spawn("worker", worker_env, logs / "worker.log")
         stack.callback(stop_process, worker)
         poller = _spawn("poll", env, logs / "poller.log")
         stack.callback(stop_process, poller)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import statistics
@@ -58,6 +59,7 @@ from streams.topics import RAW_ITEMS
 CATCH_UP_TIMEOUT_SECONDS = 300.0
 QUIET_SECONDS = 3.0
 RESUME_TIMEOUT_SECONDS = 90.0
+READY_TIMEOUT_SECONDS = 30.0
 
 
 @dataclass
@@ -72,6 +74,7 @@ class Row:
     dead_letters: int = 0
     resumes: list[float | None] = field(default_factory=list)
     commit_after_done: float | None = None
+    not_ready: int = 0
     note: str = ""
 
     def cells(self) -> list[str]:
@@ -245,6 +248,8 @@ async def run_fault(
     extra_env = {}
     if args.session_timeout:
         extra_env["WIREWATCH_SESSION_TIMEOUT_SECONDS"] = str(args.session_timeout)
+    if args.guarantee:
+        extra_env["WIREWATCH_PROCESSING_GUARANTEE"] = args.guarantee
     cluster = Cluster(settings, work_dir / prefix, extra_env, not args.dynamic_members)
     (work_dir / prefix).mkdir(parents=True, exist_ok=True)
     run = Run(settings, cluster, Row(name), broker, args.seed, args.kills)
@@ -260,6 +265,12 @@ async def run_fault(
             run.row.commit_after_done = time.monotonic() - done_at - QUIET_SECONDS
         except TimeoutError as exc:
             run.row.note = str(exc)[:80]
+        # Caught up, every worker must say it is ready: a worker idle on a partition with lag
+        # would have kept the lag above 0, and one that says not-ready now misleads operators.
+        not_ready = await cluster.not_ready(READY_TIMEOUT_SECONDS)
+        if not_ready:
+            run.row.not_ready = len(not_ready)
+            run.row.note += f" not ready: {not_ready[0]}"[:120]
         dead = cluster.dead_workers()
         if dead:
             run.row.note += f" {len(dead)} worker(s) exited: {dead[0].log_tail(3)!r}"[:120]
@@ -280,7 +291,15 @@ async def run_fault(
 async def main_async(args: argparse.Namespace) -> None:
     only = args.only.split(",") if args.only else list(FAULTS)
     items = build_items(args.items)
-    with tempfile.TemporaryDirectory(prefix="wirewatch-faults-") as tmp:
+    kept = tempfile.mkdtemp(prefix="wirewatch-faults-") if args.keep else None
+    if kept:
+        print(f"work dir (kept): {kept}", flush=True)
+    temp = (
+        contextlib.nullcontext(kept)
+        if kept
+        else tempfile.TemporaryDirectory(prefix="wirewatch-faults-")
+    )
+    with temp as tmp:
         work_dir = Path(tmp)
         broker = start_local_broker(free_port(), free_port(), work_dir / "broker")
         rows: list[Row] = []
@@ -323,6 +342,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="override the workers' session_timeout_seconds")  # fmt: skip
     parser.add_argument("--dynamic-members", action="store_true",
                         help="no worker_id: dynamic group members, as before issue 11")  # fmt: skip
+    parser.add_argument("--guarantee", choices=("at_least_once", "exactly_once"), default="",
+                        help="the workers' processing_guarantee (default: theirs)")  # fmt: skip
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the temp dir (worker logs) and print its path")  # fmt: skip
     return parser.parse_args(argv)
 
 

@@ -89,6 +89,8 @@ def _assert_nothing_lost(row: Row) -> None:
     # A worker that restarts but never processes again is a failure, however long it is given.
     assert None not in row.resumes, f"output never resumed after a restart: {row.cells()}"
     assert row.commit_after_done is not None, f"offsets never reached the end: {row.cells()}"
+    assert row.alerts_extra == 0, f"alerts the fault-free run did not raise: {row.cells()}"
+    assert row.not_ready == 0, f"a caught-up worker answered not ready: {row.cells()}"
 
 
 def test_workers_killed_and_restarted_lose_no_item(

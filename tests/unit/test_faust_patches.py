@@ -164,9 +164,12 @@ async def test_perform_seek_leaves_the_committed_record_to_be_read_again(
     async def seek_to_beginning(*tps: TP) -> None:
         sought_to_beginning.extend(tps)
 
+    async def position(tp: TP) -> int:
+        return 3  # the partition's first offset: older records were deleted by retention
+
     consumer.seek_to_committed = seek_to_committed
-    # The aiokafka consumer thread is not started; only this call of it is used.
-    consumer._thread = SimpleNamespace(seek_to_beginning=seek_to_beginning)
+    # The aiokafka consumer thread is not started; only these calls of it are used.
+    consumer._thread = SimpleNamespace(seek_to_beginning=seek_to_beginning, position=position)
     assert app.conf.consumer_auto_offset_reset == "earliest"
 
     await consumer.perform_seek()
@@ -179,6 +182,10 @@ async def test_perform_seek_leaves_the_committed_record_to_be_read_again(
     # A stream partition without a committed offset is read from its start, not from wherever
     # an earlier fetch left aiokafka's position.
     assert sought_to_beginning == [TP1]
+    # ...and its first offset is where commits must start: a run that skips it is not committed.
+    assert consumer._committed_offset[TP1] == 3
+    consumer._acked[TP1].extend([4, 5])
+    assert consumer._new_offset(TP1) is None
 
 
 async def test_seek_leaves_the_record_sought_to_be_read_again(app: faust.App) -> None:
