@@ -77,7 +77,13 @@ def baseline(
 
 def _args() -> argparse.Namespace:
     return argparse.Namespace(
-        rate=RATE_PER_SECOND, kills=KILLS, seed=SEED, session_timeout=0.0, dynamic_members=False
+        rate=RATE_PER_SECOND,
+        kills=KILLS,
+        seed=SEED,
+        session_timeout=0.0,
+        dynamic_members=False,
+        guarantee="",
+        keep=False,
     )
 
 
