@@ -15,7 +15,6 @@ from typing import Any, cast
 
 import faust
 from aiokafka.errors import KafkaError
-from aiokafka.protocol.metadata import MetadataRequest
 from aiokafka.structs import TopicPartition
 from faust.types import TP
 
@@ -33,6 +32,7 @@ from streams.health import (
     is_stalled,
     track_progress,
 )
+from streams.kafka_admin import probe_brokers
 from streams.logfilters import ChangelogIdleAlarmFilter
 from streams.lograte import RateLimitFilter
 
@@ -60,7 +60,7 @@ def register(app: faust.App, wiring: Wiring) -> None:
 
 
 async def probe_broker(app: faust.App, timeout_seconds: float) -> bool:
-    """Whether a broker answers a metadata request (no topics: brokers only) in time.
+    """Whether a broker answers a metadata request in time.
 
     It goes through the producer's aiokafka client, which lives on this event loop; the
     consumer's client runs in Faust's consumer thread and must not be called from here.
@@ -68,18 +68,7 @@ async def probe_broker(app: faust.App, timeout_seconds: float) -> bool:
     producer = getattr(app.producer, "_producer", None)  # faust's aiokafka driver: the client
     if producer is None:
         return False
-    client = producer.client
-    deadline = time.monotonic() + timeout_seconds
-    for broker in sorted(client.cluster.brokers(), key=lambda b: b.nodeId):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return False
-        try:
-            await asyncio.wait_for(client.send(broker.nodeId, MetadataRequest([])), remaining)
-        except (KafkaError, OSError, TimeoutError):
-            continue
-        return True
-    return False
+    return await probe_brokers(producer.client, timeout_seconds)
 
 
 class _Monitor:
@@ -107,10 +96,7 @@ class _Monitor:
             log.warning("broker probe failed", exc_info=True)
             connected = False
         self.broker_connected = connected
-        metrics = self.health.metrics
-        metrics.broker_connected.set(1 if connected else 0)
-        if connected:
-            metrics.broker_last_contact.set(time.time())
+        self.health.metrics.broker.record_probe(connected)
 
     async def _probe_forever(self) -> None:
         while True:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
+from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
+from aiokafka.protocol.metadata import MetadataRequest
 
 from streams.settings import Settings
 from streams.topics import ALL_TOPICS, topic_configs
@@ -44,3 +47,21 @@ async def ensure_topics(settings: Settings) -> list[str]:
         return [topic.name for topic in wanted]
     finally:
         await admin.close()
+
+
+async def probe_brokers(client: Any, timeout_seconds: float) -> bool:
+    """Whether any known broker answers a metadata request (no topics: brokers only) in time.
+
+    `client` is a started aiokafka client (a producer's `.client`) on this event loop.
+    """
+    deadline = time.monotonic() + timeout_seconds
+    for broker in sorted(client.cluster.brokers(), key=lambda b: b.nodeId):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        try:
+            await asyncio.wait_for(client.send(broker.nodeId, MetadataRequest([])), remaining)
+        except (KafkaError, OSError, TimeoutError):
+            continue
+        return True
+    return False

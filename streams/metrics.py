@@ -8,6 +8,7 @@ or id, which keeps cardinality bounded.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -219,26 +220,19 @@ class Metrics:
 
 
 @dataclass(frozen=True)
-class HealthMetrics:
-    """The worker's health: broker reachability, readiness, and per input partition lag and stall.
-
-    Only the worker creates these (a poller's page would otherwise show a broker at 0). The
-    partition series are labelled by topic suffix and partition number, bounded by the topics'
-    partition counts, and removed when a partition is revoked.
-    """
+class BrokerMetrics:
+    """Whether this process reaches the broker: a poller's page shows an outage too."""
 
     broker_connected: Gauge
     broker_last_contact: Gauge
-    worker_ready: Gauge
-    partition_lag: Gauge
-    partition_stalled: Gauge
 
     @classmethod
-    def create(cls, registry: CollectorRegistry) -> HealthMetrics:
+    def create(cls, registry: CollectorRegistry) -> BrokerMetrics:
         return cls(
             broker_connected=Gauge(
                 "wirewatch_broker_connected",
-                "1 when the worker's last broker probe (a metadata request) was answered, else 0.",
+                "1 when this process's last broker probe (a metadata request) was answered, "
+                "else 0.",
                 registry=registry,
             ),
             broker_last_contact=Gauge(
@@ -246,6 +240,32 @@ class HealthMetrics:
                 "Unix time of the last broker probe that was answered (0: none yet).",
                 registry=registry,
             ),
+        )
+
+    def record_probe(self, connected: bool) -> None:
+        self.broker_connected.set(1 if connected else 0)
+        if connected:
+            self.broker_last_contact.set(time.time())
+
+
+@dataclass(frozen=True)
+class HealthMetrics:
+    """The worker's health: broker reachability, readiness, and per input partition lag and stall.
+
+    Only the worker creates these; the poller creates only `BrokerMetrics`. The
+    partition series are labelled by topic suffix and partition number, bounded by the topics'
+    partition counts, and removed when a partition is revoked.
+    """
+
+    broker: BrokerMetrics
+    worker_ready: Gauge
+    partition_lag: Gauge
+    partition_stalled: Gauge
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry) -> HealthMetrics:
+        return cls(
+            broker=BrokerMetrics.create(registry),
             worker_ready=Gauge(
                 "wirewatch_worker_ready",
                 "1 when /readyz answers 200: broker reachable, running, no stalled partition.",

@@ -31,11 +31,11 @@ from prometheus_client import CollectorRegistry
 from streams.codec import decode_alert
 from streams.errors import DecodeError, SettingsError
 from streams.feeds.registry import register_missing
-from streams.feeds.service import run_poller_service
+from streams.feeds.service import BrokerWatch, run_poller_service
 from streams.kafka_admin import ensure_topics
 from streams.localbroker import start_local_broker, stop_local_broker
 from streams.lograte import RateLimitFilter
-from streams.metrics import Metrics, serve_metrics
+from streams.metrics import BrokerMetrics, Metrics, serve_metrics
 from streams.records import Alert
 from streams.settings import Settings
 from streams.topics import ALERTS
@@ -99,13 +99,21 @@ async def poll_forever(settings: Settings, stop: asyncio.Event) -> None:
     """Register configured feeds, then poll this process's share of the registry until `stop`."""
     require_broker(settings, "poll")
     registry, metrics = create_metrics(settings)
-    port = serve_metrics(registry, settings.metrics_host, settings.poller_metrics_port)
+    broker_watch = BrokerWatch(BrokerMetrics.create(registry))
+
+    def ready() -> tuple[int, bytes]:
+        if broker_watch.connected:
+            return 200, b"ready"
+        return 503, b"broker not reachable"
+
+    checks = {"/healthz": lambda: (200, b"ok"), "/readyz": ready}
+    port = serve_metrics(registry, settings.metrics_host, settings.poller_metrics_port, checks)
     print(f"poller metrics on http://{settings.metrics_host}:{port}/metrics", flush=True)
     await ensure_topics(settings)
     if settings.feeds:
         written = await register_missing(settings, settings.feeds, datetime.now(UTC))
         print(f"registered {len(written)} configured feeds", flush=True)
-    await run_poller_service(settings, metrics, stop)
+    await run_poller_service(settings, metrics, stop, broker_watch)
 
 
 def configure_logging(settings: Settings) -> None:

@@ -57,7 +57,9 @@ from streams.feeds.schedule import (
     plan_after_failure,
     plan_after_success,
 )
-from streams.metrics import Metrics, status_label
+from streams.health import BROKER_PROBE_INTERVAL_SECONDS, BROKER_PROBE_TIMEOUT_SECONDS
+from streams.kafka_admin import probe_brokers
+from streams.metrics import BrokerMetrics, Metrics, status_label
 from streams.records import DeadLetter, FeedRegistration, FeedState, RawItem, SeenEntry
 from streams.settings import Settings
 from streams.topics import DEAD_LETTERS, FEED_STATE, FEEDS, RAW_ITEMS
@@ -108,7 +110,33 @@ def fetch_config(settings: Settings) -> FetchConfig:
     )
 
 
-async def run_poller_service(settings: Settings, metrics: Metrics, stop: asyncio.Event) -> None:
+@dataclass
+class BrokerWatch:
+    """The poller's view of the broker: the last probe's answer, for its gauge and /readyz."""
+
+    metrics: BrokerMetrics
+    connected: bool = False
+
+    async def run(self, client: Any, stop: asyncio.Event) -> None:
+        """Probe the broker every few seconds until `stop`."""
+        while not stop.is_set():
+            try:
+                self.connected = await probe_brokers(client, BROKER_PROBE_TIMEOUT_SECONDS)
+            except Exception:
+                # A probe bug must show as a broker not reached, never stop the poller.
+                log.warning("broker probe failed", exc_info=True)
+                self.connected = False
+            self.metrics.record_probe(self.connected)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), BROKER_PROBE_INTERVAL_SECONDS)
+
+
+async def run_poller_service(
+    settings: Settings,
+    metrics: Metrics,
+    stop: asyncio.Event,
+    broker_watch: BrokerWatch | None = None,
+) -> None:
     """Follow the registry and poll owned feeds until `stop`; flush everything on the way out."""
     producer = AIOKafkaProducer(
         bootstrap_servers=settings.broker, acks="all", enable_idempotence=True, linger_ms=5
@@ -117,8 +145,9 @@ async def run_poller_service(settings: Settings, metrics: Metrics, stop: asyncio
     fetcher = Fetcher(fetch_config(settings))
     parser = parser_pool(settings.parse_workers)
     service = PollerService(settings, fetcher, producer, metrics, parser=parser)
+    watching = [broker_watch.run(producer.client, stop)] if broker_watch is not None else []
     try:
-        await asyncio.gather(follow_registry(service, stop), service.run_scheduler(stop))
+        await asyncio.gather(follow_registry(service, stop), service.run_scheduler(stop), *watching)
     finally:
         if parser is not None:
             parser.shutdown(wait=False, cancel_futures=True)
