@@ -1,0 +1,201 @@
+"""A poller's health on a real broker of its own: ready once it reaches the broker, not ready and
+quiet while the broker is dead (kill -9), ready again when the broker comes back on the same data.
+
+A poller left against a stopped broker once wrote 25 MB of log in 30 minutes (aiokafka's failed
+reconnects, every feed's failure on every poll); its warnings are now rate-limited per kind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import FeedServer
+
+from streams.localbroker import (
+    LocalBroker,
+    broker_log_tail,
+    free_port,
+    start_local_broker,
+    stop_local_broker,
+)
+
+pytestmark = pytest.mark.integration
+
+READY_TIMEOUT_SECONDS = 120  # poller start: topics, the feed registered, the first probe
+BROKER_DOWN_TIMEOUT_SECONDS = 20  # the probe runs every 3 s and gives up after 4 s
+OUTAGE_LOG_WINDOW_SECONDS = 20
+# aiokafka's consumer, producer and connection errors repeat every ~0.1 s while the broker is
+# gone (hundreds of lines in 20 s before the rate limit); at one line per kind per 5 s, plus the
+# one-off lines at the start of the outage, 20 s stay near 20 lines.
+MAX_OUTAGE_LOG_LINES = 40
+# What a healthy poller writes too, at INFO (not rate-limited), once per poll of the feed (every
+# second here): httpx's request line and the poll round's line. Counted and printed apart, so
+# the bound above is on the lines the outage adds.
+PER_POLL_LINES = ("httpx: HTTP Request:", "streams.feeds.service: poll round done:")
+RECOVER_TIMEOUT_SECONDS = 120
+POLL_SECONDS = 1.0
+GAUGE = "wirewatch_broker_connected"
+FETCHES = "wirewatch_feed_fetches_total"
+EMITTED = "wirewatch_feed_items_emitted_total"
+LAST_CONTACT = "wirewatch_broker_last_contact_timestamp_seconds"
+
+FEED = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Health feed</title><link>https://site.example/</link>
+<item><title>Port systems restored after outage</title><link>https://site.example/1</link>
+<guid>health-1</guid><description>Operations resumed.</description></item>
+<item><title>Grid operator reports stable supply</title><link>https://site.example/2</link>
+<guid>health-2</guid><description>No disruption.</description></item>
+</channel></rss>
+"""
+LATE_ENTRY = b"""<item><title>Ferry services resume</title><link>https://site.example/3</link>
+<guid>health-3</guid><description>Back on schedule.</description></item>
+"""
+
+
+@pytest.fixture
+def private_broker(tmp_path: Path) -> Iterator[LocalBroker]:
+    """A broker this test may kill: the session broker is shared with other tests."""
+    data_dir = tmp_path / "kafka"
+    try:
+        broker = start_local_broker(free_port(), free_port(), data_dir)
+    except RuntimeError as exc:
+        pytest.fail(f"Kafka broker did not start: {exc}\n{broker_log_tail(data_dir)}")
+    yield broker
+    stop_local_broker(broker)
+
+
+def poller_env(broker: LocalBroker, tmp_path: Path, feed_url: str) -> dict[str, str]:
+    """Like the `wirewatch_env` fixture, but on this test's own broker, with one feed polled
+    every second so the poller keeps working (and failing) through the outage."""
+    prefix = f"p{os.getpid()}x{int(time.time())}."
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
+    env.update(
+        WIREWATCH_BROKER=broker.address,
+        WIREWATCH_TOPIC_PREFIX=prefix,
+        WIREWATCH_APP_ID=f"wirewatch-{prefix.rstrip('.')}",
+        WIREWATCH_PARTITIONS="2",
+        WIREWATCH_DATA_DIR=str(tmp_path / "var"),
+        WIREWATCH_POLLER_METRICS_PORT=str(free_port()),
+        WIREWATCH_ALLOWED_NETWORKS="127.0.0.1/32",
+        WIREWATCH_FEEDS=feed_url,
+        WIREWATCH_POLL_INTERVAL_SECONDS="1",
+        WIREWATCH_MIN_POLL_INTERVAL_SECONDS="1",
+        WIREWATCH_MAX_POLL_INTERVAL_SECONDS="1",
+        WIREWATCH_BACKOFF_BASE_SECONDS="1",
+        WIREWATCH_BACKOFF_MAX_SECONDS="2",
+    )
+    return env
+
+
+def get(port: str, path: str) -> tuple[int | None, str]:
+    """Status and body; None when nothing answers (the server is not up yet)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
+            return int(response.status), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return int(error.code), error.read().decode()
+    except OSError:
+        return None, ""
+
+
+def sample_value(port: str, name: str) -> float | None:
+    _status, text = get(port, "/metrics")
+    for line in text.splitlines():
+        if line.startswith(f"{name} ") or line.startswith(f"{name}{{"):
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+def sample_total(port: str, name: str) -> float:
+    """The sum of a counter's series over all its labels; 0 when it has none yet."""
+    _status, text = get(port, "/metrics")
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith(f"{name} ") or line.startswith(f"{name}{{")
+    )
+
+
+def wait_until(condition: Callable[[], bool], timeout_seconds: float, what: str, log: Any) -> None:
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(POLL_SECONDS)
+    pytest.fail(f"not within {timeout_seconds} s: {what}\n--- poller log ---\n{log()}")
+
+
+def test_poller_turns_unready_and_quiet_while_broker_is_dead_then_recovers(
+    private_broker: LocalBroker,
+    tmp_path: Path,
+    feed_server: FeedServer,
+    spawn: Callable[..., Any],
+) -> None:
+    (feed_server.directory / "health.xml").write_bytes(FEED)
+    env = poller_env(private_broker, tmp_path, feed_server.url("health.xml"))
+    port = env["WIREWATCH_POLLER_METRICS_PORT"]
+    poller = spawn(["poll"], env)
+
+    wait_until(lambda: get(port, "/healthz")[0] == 200, READY_TIMEOUT_SECONDS, "/healthz 200",
+               poller.output)  # fmt: skip
+    wait_until(
+        lambda: get(port, "/readyz") == (200, "ready") and sample_value(port, GAUGE) == 1.0,
+        READY_TIMEOUT_SECONDS, f"/readyz 200 and {GAUGE} 1", poller.output,
+    )  # fmt: skip
+    # Polling, not only probing: the broker dies under a poller that is doing its work.
+    wait_until(
+        lambda: sample_total(port, EMITTED) >= 2 and sample_total(port, FETCHES) >= 2,
+        READY_TIMEOUT_SECONDS, "the feed's entries emitted and the feed polled again",
+        poller.output,
+    )  # fmt: skip
+    assert (sample_value(port, LAST_CONTACT) or 0) > 0
+
+    lines_before = len(poller.log_path.read_text(errors="replace").splitlines())
+    fetches_before = sample_total(port, FETCHES)
+    pid = int((private_broker.data_dir / "broker.pid").read_text())
+    os.kill(pid, signal.SIGKILL)
+    killed_at = time.monotonic()
+
+    wait_until(lambda: sample_value(port, GAUGE) == 0.0, BROKER_DOWN_TIMEOUT_SECONDS,
+               f"{GAUGE} 0", poller.output)  # fmt: skip
+    wait_until(lambda: get(port, "/readyz")[0] == 503, BROKER_DOWN_TIMEOUT_SECONDS,
+               "/readyz 503", poller.output)  # fmt: skip
+    assert get(port, "/readyz") == (503, "broker not reachable")
+    assert get(port, "/healthz")[0] == 200  # alive: the event loop still answers
+
+    time.sleep(max(0.0, OUTAGE_LOG_WINDOW_SECONDS - (time.monotonic() - killed_at)))
+    window_lines = poller.log_path.read_text(errors="replace").splitlines()[lines_before:]
+    outage_lines = [line for line in window_lines if not any(p in line for p in PER_POLL_LINES)]
+    print(
+        f"poller log lines in {OUTAGE_LOG_WINDOW_SECONDS} s of outage: {len(window_lines)}, "
+        f"of which {len(window_lines) - len(outage_lines)} per-poll INFO lines and "
+        f"{len(outage_lines)} others (bound {MAX_OUTAGE_LOG_LINES})"
+    )
+    assert len(outage_lines) < MAX_OUTAGE_LOG_LINES, "\n".join(outage_lines)
+    assert any("suppressed" in line for line in outage_lines), "\n".join(outage_lines)
+    assert poller.popen.poll() is None, poller.output()
+    # The feed kept being fetched: quiet because rate-limited, not because stuck.
+    assert sample_total(port, FETCHES) > fetches_before, poller.output()
+
+    restarted = start_local_broker(
+        private_broker.port, private_broker.controller_port, private_broker.data_dir
+    )
+    assert restarted.address == private_broker.address
+    wait_until(
+        lambda: sample_value(port, GAUGE) == 1.0 and get(port, "/readyz") == (200, "ready"),
+        RECOVER_TIMEOUT_SECONDS, f"{GAUGE} 1 and /readyz 200 after the restart", poller.output,
+    )  # fmt: skip
+    (feed_server.directory / "health.xml").write_bytes(
+        FEED.replace(b"</channel>", LATE_ENTRY + b"</channel>")
+    )
+    wait_until(lambda: sample_total(port, EMITTED) >= 3, RECOVER_TIMEOUT_SECONDS,
+               "a new entry emitted after the restart", poller.output)  # fmt: skip
+    assert poller.popen.poll() is None, poller.output()
+    assert poller.stop() == 0, poller.output()  # before the broker fixture stops the broker
