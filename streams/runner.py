@@ -128,6 +128,10 @@ def configure_logging(settings: Settings) -> None:
     limiter = RateLimitFilter(POLLER_LOG_REPEAT_SECONDS)
     for handler in logging.getLogger().handlers:
         handler.addFilter(limiter)
+    # httpx logs every request at INFO: with thousands of feeds that was most of the log, and
+    # each fetch's outcome is already in the feed's status and the fetch metrics.
+    if logging.getLogger().level <= logging.INFO:
+        logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def run_poller(settings: Settings) -> None:
