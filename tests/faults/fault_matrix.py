@@ -172,7 +172,10 @@ async def broker_kill(run: Run) -> None:
     assert isinstance(run.broker, LocalBroker)
     run.cluster.start("w1")
     run.cluster.start("w2")
-    await asyncio.sleep(6.0)
+    # Killed before a worker first connects, the worker would exit ("unable to bootstrap") and
+    # the scenario would test start-up, not an outage.
+    await run.cluster.wait_ready(READY_TIMEOUT_SECONDS * 4)
+    await asyncio.sleep(2.0)
     pid = int((run.broker.data_dir / "broker.pid").read_text())
     os.kill(pid, signal.SIGKILL)
     while Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text()[:60]:
@@ -188,7 +191,8 @@ async def cluster_node_kill(run: Run) -> None:
     assert isinstance(run.broker, LocalCluster)
     run.cluster.start("w1")
     run.cluster.start("w2")
-    await asyncio.sleep(8.0)
+    await run.cluster.wait_ready(READY_TIMEOUT_SECONDS * 4)
+    await asyncio.sleep(2.0)
     kill_node(run.broker, 1)
     await asyncio.sleep(5.0)
     started = time.monotonic()

@@ -200,6 +200,12 @@ class Cluster:
     def dead_workers(self) -> list[Worker]:
         return [worker for worker in self.workers.values() if not worker.alive()]
 
+    async def wait_ready(self, timeout_seconds: float) -> None:
+        """Wait until every worker's /readyz says 200 (joined, tables restored, processing)."""
+        failing = await self.not_ready(timeout_seconds)
+        if failing:
+            raise TimeoutError(f"workers not ready after {timeout_seconds:.0f} s: {failing}")
+
     async def not_ready(self, timeout_seconds: float) -> list[str]:
         """Workers whose /readyz is not 200 within `timeout_seconds` (a rebalance may be ending)."""
         deadline = time.monotonic() + timeout_seconds
