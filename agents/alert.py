@@ -12,11 +12,11 @@ from datetime import datetime
 import faust
 from faust.types import StreamT
 
+from streams.alerts.story import decide_story_alerts
 from streams.app import Wiring
 from streams.codec import decode_article, decode_story_alerts, encode_record
 from streams.records import StoryAlerts
 from streams.routing import Outbound, alert_outputs
-from streams.tagging.story_alerts import decide_story_alerts
 from streams.topics import ALERT_STATE_CHANGELOG, STORY_ARTICLES
 
 

@@ -38,6 +38,8 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from streams.alerts.rule_file import load_configured_rules
+from streams.alerts.story import decide_story_alerts
 from streams.codec import decode_article, encode_record
 from streams.feeds.identity import derive_item_id
 from streams.feeds.parse import FeedSource, parse_feed
@@ -47,8 +49,6 @@ from streams.pipeline import build_enricher, enrich_payload
 from streams.records import RawItem
 from streams.runner import stop_process
 from streams.settings import Settings, load_settings
-from streams.tagging.rules import load_configured_rules
-from streams.tagging.story_alerts import decide_story_alerts
 
 ROOT = Path(__file__).resolve().parents[1]
 FEED_SUFFIXES = (".xml", ".json", ".rdf", ".atom")

@@ -64,7 +64,7 @@ def cmd_topics_check(args: argparse.Namespace) -> int:
 
 
 def cmd_rules_check(args: argparse.Namespace) -> int:
-    from streams.tagging.rules import BUNDLED_RULES, check_rules
+    from streams.alerts.rule_file import BUNDLED_RULES, check_rules
     from streams.tagging.taxonomy import load_taxonomy
 
     settings = _load(args)

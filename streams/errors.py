@@ -7,7 +7,7 @@
         ├── DecodeError           bytes that are not a valid record
         ├── ContentError          an item with nothing to classify once cleaned
         ├── TaxonomyError         a topic file that does not load (streams/tagging/taxonomy.py)
-        └── RulesError            an alert rule file that does not load (streams/tagging/rules.py)
+        └── RulesError            a rule file that does not load (streams/alerts/rule_file.py)
 
 The CLI prints a WirewatchError as one line and exits non-zero; any other exception is a bug and
 may show as a traceback. Agents never let one escape: `guarded` turns it into a DeadLetter, and

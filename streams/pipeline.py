@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from streams.alerts.rule_file import load_configured_rules
+from streams.alerts.rules import RuleSet
+from streams.alerts.spikes import SpikeConfig
 from streams.codec import decode_raw_item
 from streams.errors import ContentError, SettingsError
 from streams.records import Article, RawItem
 from streams.settings import Settings
 from streams.stories.cluster import StoryConfig
 from streams.tagging.match import match_topics
-from streams.tagging.rules import RuleSet, load_configured_rules
-from streams.tagging.spikes import SpikeConfig
 from streams.tagging.taxonomy import CompiledTaxonomy, compile_taxonomy, load_taxonomy
 from streams.text.clean import canonicalize_link, clean_summary, clean_text
 from streams.text.language import Detector, detect_language, load_detector

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from streams.alerts.spikes import SpikeConfig, topic_events
 from streams.codec import Record
 from streams.records import Alert, Article
 from streams.stories.cluster import script_group
-from streams.tagging.spikes import SpikeConfig, topic_events
 from streams.topics import ALERTS, ARTICLES, STORY_ARTICLES, STORY_ROUTE, TOPIC_EVENTS
 
 

@@ -95,7 +95,7 @@ class Settings:
     min_language_confidence: float = 0.5
     taxonomy_path: str = ""  # empty: the bundled taxonomy
     # Alert rules file (TOML or YAML); empty: the bundled rules. `watch` (topic = severity) is
-    # the older, simpler form, still read (see streams.tagging.rules.load_configured_rules).
+    # the older, simpler form, still read (see streams.alerts.rule_file.load_configured_rules).
     alert_rules_path: str = ""
     alert_max_items: int = 200  # items listed per alert (links for the analyst); item_count exact
     watch: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_WATCH))

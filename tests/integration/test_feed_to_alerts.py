@@ -17,10 +17,11 @@ import pytest
 from conftest import FIXTURES, FeedServer
 from kafka_io import consume, validate
 
+from streams.alerts.rule_file import load_configured_rules
+from streams.alerts.rules import match_rules
 from streams.codec import decode_article
 from streams.feeds.parse import FeedSource, parse_feed
 from streams.settings import load_settings
-from streams.tagging.rules import load_configured_rules, match_rules
 
 pytestmark = pytest.mark.integration
 

@@ -13,6 +13,9 @@ import jsonschema
 import orjson
 import pytest
 
+from streams.alerts.rules import Rule, build_rule_set
+from streams.alerts.spikes import SpikeConfig, detect_spike, topic_events
+from streams.alerts.story import decide_story_alerts
 from streams.codec import (
     DECODERS,
     Record,
@@ -52,9 +55,6 @@ from streams.records import (
     WindowCounts,
 )
 from streams.stories.cluster import StoryConfig, assign_story
-from streams.tagging.rules import Rule, build_rule_set
-from streams.tagging.spikes import SpikeConfig, detect_spike, topic_events
-from streams.tagging.story_alerts import decide_story_alerts
 from streams.topics import ALL_TOPICS
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "streams" / "schemas"

@@ -8,19 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from streams.records import Article, Language, TopicTag
-from streams.settings import DEFAULT_WATCH
-from streams.tagging.rules import (
-    SEVERITY_RANK,
-    Rule,
-    RulesError,
-    build_rule_set,
+from streams.alerts.rule_file import (
     check_rules,
     load_configured_rules,
     load_rules,
-    match_rules,
     rules_from_watch,
 )
+from streams.alerts.rules import SEVERITY_RANK, Rule, RulesError, build_rule_set, match_rules
+from streams.records import Article, Language, TopicTag
+from streams.settings import DEFAULT_WATCH
 from streams.tagging.taxonomy import Taxonomy, load_taxonomy
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)

@@ -10,9 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streams.codec import decode_window_counts, encode_record
-from streams.records import Alert, Article, Language, TopicEvent, TopicTag, WindowCounts
-from streams.tagging.spikes import (
+from streams.alerts.spikes import (
     CountOutcome,
     SpikeConfig,
     count_event,
@@ -20,6 +18,8 @@ from streams.tagging.spikes import (
     topic_events,
     window_start,
 )
+from streams.codec import decode_window_counts, encode_record
+from streams.records import Alert, Article, Language, TopicEvent, TopicTag, WindowCounts
 
 CONFIG = SpikeConfig()  # 10 min windows, 12 baseline windows, ×3, at least 5 items, floor 1
 T0 = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)  # the start of a 10 min window

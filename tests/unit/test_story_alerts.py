@@ -7,15 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from streams.records import Alert, Article, Language, TermMatch, TopicTag
-from streams.tagging.rules import Rule, RuleSet, build_rule_set, match_rules
-from streams.tagging.story_alerts import (
+from streams.alerts.rules import Rule, RuleSet, build_rule_set, match_rules
+from streams.alerts.story import (
     MAX_UNLISTED_ITEM_IDS,
     StoryAlerts,
     decide_story_alerts,
     derive_alert_id,
     update_story_alert,
 )
+from streams.records import Alert, Article, Language, TermMatch, TopicTag
 
 T0 = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 STORY = "s-ukrposhta-outage"

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from streams.alerts.rules import RuleMatch, RuleSet, describe_match, match_rules, merge_evidence
 from streams.records import Alert, AlertItem, Article, StoryAlerts, StoryAlertState, TopicTag
-from streams.tagging.rules import RuleMatch, RuleSet, describe_match, match_rules, merge_evidence
 
 DEFAULT_MAX_ITEMS = 200
 STORY_KIND = "story"
