@@ -26,14 +26,28 @@ FIXTURES = ROOT / "tests" / "fixtures"
 SEED_DIR = ROOT.parent / "shared" / "seed"
 
 
+def start_broker_or_fail(data_dir: Path) -> LocalBroker:
+    """Start a real Apache Kafka 4.x broker on free loopback ports, storing its data in
+    `data_dir`; fail the test with the broker's log when it does not start."""
+    try:
+        return start_local_broker(free_port(), free_port(), data_dir)
+    except RuntimeError as exc:
+        pytest.fail(f"Kafka broker did not start: {exc}\n{broker_log_tail(data_dir)}")
+
+
 @pytest.fixture(scope="session")
 def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBroker]:
     """A real Apache Kafka 4.x broker on a free loopback port, for this test session only."""
-    data_dir = tmp_path_factory.mktemp("kafka")
-    try:
-        broker = start_local_broker(free_port(), free_port(), data_dir)
-    except RuntimeError as exc:
-        pytest.fail(f"Kafka broker did not start: {exc}\n{broker_log_tail(data_dir)}")
+    broker = start_broker_or_fail(tmp_path_factory.mktemp("kafka"))
+    yield broker
+    stop_local_broker(broker)
+
+
+@pytest.fixture
+def private_broker(tmp_path: Path) -> Iterator[LocalBroker]:
+    """A broker of this test's own, which it may kill: the session broker is shared with other
+    tests."""
+    broker = start_broker_or_fail(tmp_path / "kafka")
     yield broker
     stop_local_broker(broker)
 
@@ -82,16 +96,31 @@ class Process:
         return stop_process(self.popen, PROCESS_STOP_TIMEOUT_SECONDS)
 
 
-@pytest.fixture
-def wirewatch_env(kafka_broker: LocalBroker, topic_prefix: str, tmp_path: Path) -> dict[str, str]:
-    """Environment for wirewatch child processes: the test broker, unique topics, free ports."""
+def child_env(
+    broker: LocalBroker, topic_prefix: str, tmp_path: Path, **settings: str
+) -> dict[str, str]:
+    """Environment for a wirewatch child process: this process's environment without any
+    WIREWATCH_ setting, then `broker`, topics and app id under `topic_prefix`, two partitions,
+    data under `tmp_path`, and `settings` (WIREWATCH_ names) on top."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
     env.update(
-        WIREWATCH_BROKER=kafka_broker.address,
+        WIREWATCH_BROKER=broker.address,
         WIREWATCH_TOPIC_PREFIX=topic_prefix,
         WIREWATCH_APP_ID=f"wirewatch-{topic_prefix.rstrip('.')}",
         WIREWATCH_PARTITIONS="2",
         WIREWATCH_DATA_DIR=str(tmp_path / "var"),
+    )
+    env.update(settings)
+    return env
+
+
+@pytest.fixture
+def wirewatch_env(kafka_broker: LocalBroker, topic_prefix: str, tmp_path: Path) -> dict[str, str]:
+    """Environment for wirewatch child processes: the test broker, unique topics, free ports."""
+    return child_env(
+        kafka_broker,
+        topic_prefix,
+        tmp_path,
         WIREWATCH_WORKER_METRICS_PORT=str(free_port()),
         WIREWATCH_POLLER_METRICS_PORT=str(free_port()),
         WIREWATCH_RUN_METRICS_PORT=str(free_port()),
@@ -101,7 +130,6 @@ def wirewatch_env(kafka_broker: LocalBroker, topic_prefix: str, tmp_path: Path) 
         WIREWATCH_BACKOFF_BASE_SECONDS="1",
         WIREWATCH_BACKOFF_MAX_SECONDS="5",
     )
-    return env
 
 
 @pytest.fixture

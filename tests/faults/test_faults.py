@@ -15,7 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import start_broker_or_fail
 from fault_matrix import (
+    Fault,
     Row,
     broker_kill,
     no_fault,
@@ -25,13 +27,7 @@ from fault_matrix import (
 )
 from harness import build_items
 
-from streams.localbroker import (
-    LocalBroker,
-    broker_log_tail,
-    free_port,
-    start_local_broker,
-    stop_local_broker,
-)
+from streams.localbroker import LocalBroker, stop_local_broker
 
 pytestmark = pytest.mark.integration
 
@@ -44,11 +40,7 @@ SEED = 20261206
 @pytest.fixture(scope="module")
 def fault_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBroker]:
     """A broker of this module's own: the broker test kills it."""
-    data_dir = tmp_path_factory.mktemp("fault-kafka")
-    try:
-        broker = start_local_broker(free_port(), free_port(), data_dir)
-    except RuntimeError as exc:
-        pytest.fail(f"Kafka broker did not start: {exc}\n{broker_log_tail(data_dir)}")
+    broker = start_broker_or_fail(tmp_path_factory.mktemp("fault-kafka"))
     yield broker
     stop_local_broker(broker)
 
@@ -99,37 +91,22 @@ def _assert_nothing_lost(row: Row) -> None:
     assert row.not_ready == 0, f"a caught-up worker answered not ready: {row.cells()}"
 
 
-def test_workers_killed_and_restarted_lose_no_item(
+# In the order the three tests had before; the broker kill, of the broker they share, last.
+SCENARIOS: dict[str, Fault] = {
+    "worker-kill": worker_kills,  # workers killed (SIGKILL) and restarted
+    "scale-1-3-1": scale_up_down,  # workers added, then removed
+    "broker-kill": broker_kill,  # the broker killed (SIGKILL) and restarted on its data
+}
+
+
+@pytest.mark.parametrize(("name", "fault"), SCENARIOS.items(), ids=list(SCENARIOS))
+def test_fault_loses_no_item(
+    name: str,
+    fault: Fault,
     fault_broker: LocalBroker,
     items: list[tuple[str, bytes]],
     baseline: dict[str, tuple[object, ...]],
     tmp_path: Path,
 ) -> None:
-    row, _ = asyncio.run(
-        run_fault("worker-kill", worker_kills, fault_broker, items, _args(), tmp_path, baseline)
-    )
-    _assert_nothing_lost(row)
-
-
-def test_workers_added_and_removed_lose_no_item(
-    fault_broker: LocalBroker,
-    items: list[tuple[str, bytes]],
-    baseline: dict[str, tuple[object, ...]],
-    tmp_path: Path,
-) -> None:
-    row, _ = asyncio.run(
-        run_fault("scale-1-3-1", scale_up_down, fault_broker, items, _args(), tmp_path, baseline)
-    )
-    _assert_nothing_lost(row)
-
-
-def test_broker_killed_and_restarted_loses_no_item(
-    fault_broker: LocalBroker,
-    items: list[tuple[str, bytes]],
-    baseline: dict[str, tuple[object, ...]],
-    tmp_path: Path,
-) -> None:
-    row, _ = asyncio.run(
-        run_fault("broker-kill", broker_kill, fault_broker, items, _args(), tmp_path, baseline)
-    )
+    row, _ = asyncio.run(run_fault(name, fault, fault_broker, items, _args(), tmp_path, baseline))
     _assert_nothing_lost(row)

@@ -9,22 +9,15 @@ from __future__ import annotations
 import os
 import signal
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FeedServer
+from conftest import FeedServer, child_env
+from http_probe import get, sample_total, sample_value, wait_until
 
-from streams.localbroker import (
-    LocalBroker,
-    broker_log_tail,
-    free_port,
-    start_local_broker,
-    stop_local_broker,
-)
+from streams.localbroker import LocalBroker, free_port, start_local_broker
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +33,6 @@ MAX_OUTAGE_LOG_LINES = 40
 # the bound above is on the lines the outage adds.
 PER_POLL_LINES = ("httpx: HTTP Request:", "streams.feeds.service: poll round done:")
 RECOVER_TIMEOUT_SECONDS = 120
-POLL_SECONDS = 1.0
 GAUGE = "wirewatch_broker_connected"
 FETCHES = "wirewatch_feed_fetches_total"
 EMITTED = "wirewatch_feed_items_emitted_total"
@@ -59,29 +51,14 @@ LATE_ENTRY = b"""<item><title>Ferry services resume</title><link>https://site.ex
 """
 
 
-@pytest.fixture
-def private_broker(tmp_path: Path) -> Iterator[LocalBroker]:
-    """A broker this test may kill: the session broker is shared with other tests."""
-    data_dir = tmp_path / "kafka"
-    try:
-        broker = start_local_broker(free_port(), free_port(), data_dir)
-    except RuntimeError as exc:
-        pytest.fail(f"Kafka broker did not start: {exc}\n{broker_log_tail(data_dir)}")
-    yield broker
-    stop_local_broker(broker)
-
-
 def poller_env(broker: LocalBroker, tmp_path: Path, feed_url: str) -> dict[str, str]:
     """Like the `wirewatch_env` fixture, but on this test's own broker, with one feed polled
     every second so the poller keeps working (and failing) through the outage."""
     prefix = f"p{os.getpid()}x{int(time.time())}."
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
-    env.update(
-        WIREWATCH_BROKER=broker.address,
-        WIREWATCH_TOPIC_PREFIX=prefix,
-        WIREWATCH_APP_ID=f"wirewatch-{prefix.rstrip('.')}",
-        WIREWATCH_PARTITIONS="2",
-        WIREWATCH_DATA_DIR=str(tmp_path / "var"),
+    return child_env(
+        broker,
+        prefix,
+        tmp_path,
         WIREWATCH_POLLER_METRICS_PORT=str(free_port()),
         WIREWATCH_ALLOWED_NETWORKS="127.0.0.1/32",
         WIREWATCH_FEEDS=feed_url,
@@ -91,45 +68,6 @@ def poller_env(broker: LocalBroker, tmp_path: Path, feed_url: str) -> dict[str, 
         WIREWATCH_BACKOFF_BASE_SECONDS="1",
         WIREWATCH_BACKOFF_MAX_SECONDS="2",
     )
-    return env
-
-
-def get(port: str, path: str) -> tuple[int | None, str]:
-    """Status and body; None when nothing answers (the server is not up yet)."""
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
-            return int(response.status), response.read().decode()
-    except urllib.error.HTTPError as error:
-        return int(error.code), error.read().decode()
-    except OSError:
-        return None, ""
-
-
-def sample_value(port: str, name: str) -> float | None:
-    _status, text = get(port, "/metrics")
-    for line in text.splitlines():
-        if line.startswith(f"{name} ") or line.startswith(f"{name}{{"):
-            return float(line.rsplit(" ", 1)[1])
-    return None
-
-
-def sample_total(port: str, name: str) -> float:
-    """The sum of a counter's series over all its labels; 0 when it has none yet."""
-    _status, text = get(port, "/metrics")
-    return sum(
-        float(line.rsplit(" ", 1)[1])
-        for line in text.splitlines()
-        if line.startswith(f"{name} ") or line.startswith(f"{name}{{")
-    )
-
-
-def wait_until(condition: Callable[[], bool], timeout_seconds: float, what: str, log: Any) -> None:
-    deadline = time.monotonic() + timeout_seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(POLL_SECONDS)
-    pytest.fail(f"not within {timeout_seconds} s: {what}\n--- poller log ---\n{log()}")
 
 
 def test_poller_turns_unready_and_quiet_while_broker_is_dead_then_recovers(

@@ -8,24 +8,18 @@ import json
 import os
 import signal
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import child_env
+from http_probe import get, sample_value, wait_until
 from kafka_io import produce
 from test_pipeline import ITEMS, raw_item
 
 from streams.codec import encode_record
-from streams.localbroker import (
-    LocalBroker,
-    broker_log_tail,
-    free_port,
-    start_local_broker,
-    stop_local_broker,
-)
+from streams.localbroker import LocalBroker, free_port, start_local_broker
 
 pytestmark = pytest.mark.integration
 
@@ -37,52 +31,11 @@ OUTAGE_LOG_WINDOW_SECONDS = 15
 # the outage, 15 s stay near 20 lines.
 MAX_OUTAGE_LOG_LINES = 30
 RECOVER_TIMEOUT_SECONDS = 180
-POLL_SECONDS = 1.0
-
-
-@pytest.fixture
-def private_broker(tmp_path: Path) -> Iterator[LocalBroker]:
-    """A broker this test may kill: the session broker is shared with other tests."""
-    data_dir = tmp_path / "kafka"
-    try:
-        broker = start_local_broker(free_port(), free_port(), data_dir)
-    except RuntimeError as exc:
-        pytest.fail(f"Kafka broker did not start: {exc}\n{broker_log_tail(data_dir)}")
-    yield broker
-    stop_local_broker(broker)
 
 
 def worker_env(broker: LocalBroker, tmp_path: Path) -> dict[str, str]:
     prefix = f"h{os.getpid()}x{int(time.time())}."
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
-    env.update(
-        WIREWATCH_BROKER=broker.address,
-        WIREWATCH_TOPIC_PREFIX=prefix,
-        WIREWATCH_APP_ID=f"wirewatch-{prefix.rstrip('.')}",
-        WIREWATCH_PARTITIONS="2",
-        WIREWATCH_DATA_DIR=str(tmp_path / "var"),
-        WIREWATCH_WORKER_METRICS_PORT=str(free_port()),
-    )
-    return env
-
-
-def get(port: str, path: str) -> tuple[int | None, str]:
-    """Status and body; None when nothing answers (the server is not up yet)."""
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
-            return int(response.status), response.read().decode()
-    except urllib.error.HTTPError as error:
-        return int(error.code), error.read().decode()
-    except OSError:
-        return None, ""
-
-
-def sample_value(port: str, name: str) -> float | None:
-    _status, text = get(port, "/metrics")
-    for line in text.splitlines():
-        if line.startswith(f"{name} ") or line.startswith(f"{name}{{"):
-            return float(line.rsplit(" ", 1)[1])
-    return None
+    return child_env(broker, prefix, tmp_path, WIREWATCH_WORKER_METRICS_PORT=str(free_port()))
 
 
 def enriched(port: str) -> float:
@@ -90,15 +43,6 @@ def enriched(port: str) -> float:
     prefix = 'wirewatch_items_processed_total{outcome="ok",stage="enrich"} '
     values = [float(line[len(prefix) :]) for line in text.splitlines() if line.startswith(prefix)]
     return values[0] if values else 0.0
-
-
-def wait_until(condition: Callable[[], bool], timeout_seconds: float, what: str, log: Any) -> None:
-    deadline = time.monotonic() + timeout_seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(POLL_SECONDS)
-    pytest.fail(f"not within {timeout_seconds} s: {what}\n--- worker log ---\n{log()}")
 
 
 def test_worker_turns_unready_and_quiet_while_broker_is_dead_then_recovers(
