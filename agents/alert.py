@@ -15,9 +15,9 @@ from faust.types import StreamT
 from streams.alerts.story import decide_story_alerts
 from streams.app import Wiring
 from streams.codec import decode_article, decode_story_alerts, encode_record
+from streams.kafka.topics import ALERT_STATE_CHANGELOG, STORY_ARTICLES
 from streams.records import StoryAlerts
 from streams.routing import Outbound, alert_outputs
-from streams.topics import ALERT_STATE_CHANGELOG, STORY_ARTICLES
 
 
 @dataclass(frozen=True, slots=True)

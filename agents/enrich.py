@@ -8,9 +8,9 @@ import faust
 from faust.types import StreamT
 
 from streams.app import Wiring
+from streams.kafka.topics import RAW_ITEMS
 from streams.pipeline import enrich_payload
 from streams.routing import Outbound, article_outputs
-from streams.topics import RAW_ITEMS
 
 
 def register(app: faust.App, wiring: Wiring) -> None:

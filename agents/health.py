@@ -32,7 +32,7 @@ from streams.health import (
     is_stalled,
     track_progress,
 )
-from streams.kafka_admin import probe_brokers
+from streams.kafka.admin import probe_brokers
 from streams.logfilters import ChangelogIdleAlarmFilter
 from streams.lograte import RateLimitFilter
 

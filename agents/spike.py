@@ -12,9 +12,9 @@ from faust.types import StreamT
 from streams.alerts.spikes import detect_spike
 from streams.app import Wiring
 from streams.codec import decode_topic_event, decode_window_counts, encode_record
+from streams.kafka.topics import SPIKE_WINDOWS_CHANGELOG, TOPIC_EVENTS
 from streams.records import WindowCounts
 from streams.routing import Outbound, alert_outputs
-from streams.topics import SPIKE_WINDOWS_CHANGELOG, TOPIC_EVENTS
 
 
 @dataclass(frozen=True, slots=True)

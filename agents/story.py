@@ -16,10 +16,10 @@ from faust.types import StreamT, TableT
 
 from streams.app import Wiring
 from streams.codec import decode_article, decode_story_bucket, decode_story_signature, encode_record
+from streams.kafka.topics import STORY_INDEX_CHANGELOG, STORY_ROUTE, STORY_SIGNATURES_CHANGELOG
 from streams.records import StoryBucket, StorySignature
 from streams.routing import Outbound, story_outputs
 from streams.stories.cluster import StoryAssignment, assign_story, expired_keys, script_group
-from streams.topics import STORY_INDEX_CHANGELOG, STORY_ROUTE, STORY_SIGNATURES_CHANGELOG
 
 # Most band keys are written once and never read again; a sweep this often (wall-clock seconds)
 # deletes what is past the horizon so the tables stay bounded.

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from streams.text.language import Detector, detect_language, load_detector, normalize_code
+from streams.text.language import Detector, detect_language, load_detector, normalise_code
 
 DATA_DIR = Path(__file__).parent / "data"
 SETS = {
@@ -130,17 +130,17 @@ def build_candidates(
 ) -> dict[str, Identify]:
     def fasttext_lite(text: str) -> tuple[str, float]:
         answers, probs = detector.fasttext_model.predict(" ".join(text.split()).lower(), k=1)
-        return normalize_code(answers[0]), float(probs[0])
+        return normalise_code(answers[0]), float(probs[0])
 
     def py3langid(text: str) -> tuple[str, float]:
         code, prob = detector.langid_model.rank(text)[0]
-        return normalize_code(code), float(prob)
+        return normalise_code(code), float(prob)
 
     def eld(text: str) -> tuple[str, float]:
         result = detector.eld_model.detect_details(text)
         if result.language is None:
             return "und", 0.0
-        return normalize_code(result.language), float(max(result.scores.values(), default=0.0))
+        return normalise_code(result.language), float(max(result.scores.values(), default=0.0))
 
     def shipped(text: str) -> tuple[str, float]:
         language = detect_language(text, detector, min_confidence=0.0)

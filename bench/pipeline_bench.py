@@ -43,8 +43,13 @@ from streams.alerts.story import decide_story_alerts
 from streams.codec import decode_article, encode_record
 from streams.feeds.identity import derive_item_id
 from streams.feeds.parse import FeedSource, parse_feed
-from streams.kafka_admin import ensure_topics
-from streams.localbroker import broker_log_tail, free_port, start_local_broker, stop_local_broker
+from streams.kafka.admin import ensure_topics
+from streams.kafka.localbroker import (
+    broker_log_tail,
+    free_port,
+    start_local_broker,
+    stop_local_broker,
+)
 from streams.pipeline import build_enricher, enrich_payload
 from streams.records import RawItem
 from streams.runner import stop_process

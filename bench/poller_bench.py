@@ -45,10 +45,15 @@ from aiokafka import AIOKafkaProducer
 from prometheus_client import CollectorRegistry
 
 from streams.feeds.http import Fetcher
+from streams.feeds.poller import PollerService, fetch_config, follow_registry, parser_pool
 from streams.feeds.registry import registration_for, write_registrations
-from streams.feeds.service import PollerService, fetch_config, follow_registry, parser_pool
-from streams.kafka_admin import ensure_topics
-from streams.localbroker import broker_log_tail, free_port, start_local_broker, stop_local_broker
+from streams.kafka.admin import ensure_topics
+from streams.kafka.localbroker import (
+    broker_log_tail,
+    free_port,
+    start_local_broker,
+    stop_local_broker,
+)
 from streams.metrics import Metrics
 from streams.runner import stop_process
 from streams.settings import FeedConfig, Settings, load_settings
@@ -521,7 +526,7 @@ def configure_logging(log_path: Path) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     handler = logging.FileHandler(log_path)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    for name in ("streams.feeds.service", "aiokafka.consumer.group_coordinator"):
+    for name in ("streams.feeds.poller", "aiokafka.consumer.group_coordinator"):
         logger = logging.getLogger(name)
         logger.setLevel(logging.INFO)
         logger.addHandler(handler)

@@ -18,12 +18,12 @@ from faust.types import EventT, TableT, TopicT
 from streams.codec import encode_record
 from streams.deadletter import SourcePosition, guarded
 from streams.health import WorkerHealth
+from streams.kafka.topics import ALL_TOPICS, ARTICLES, DEAD_LETTERS, TopicSpec
 from streams.metrics import Metrics
 from streams.pipeline import StageConfig
 from streams.records import Alert, Article, DeadLetter
 from streams.routing import Outbound
 from streams.settings import Settings
-from streams.topics import ALL_TOPICS, ARTICLES, DEAD_LETTERS, TopicSpec
 
 T = TypeVar("T")
 

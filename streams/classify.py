@@ -17,7 +17,7 @@ import orjson
 from streams.errors import DecodeError, FeedError
 from streams.feeds.http import Fetcher
 from streams.feeds.parse import FeedSource, parse_feed
-from streams.feeds.service import fetch_config
+from streams.feeds.poller import fetch_config
 from streams.pipeline import Enricher, enrich
 from streams.records import Article, RawItem
 from streams.settings import Settings

@@ -52,9 +52,11 @@ def cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_topics_check(args: argparse.Namespace) -> int:
+def cmd_taxonomy_check(args: argparse.Namespace) -> int:
     from streams.tagging.taxonomy import check_taxonomy
 
+    if args.command == "topics":
+        print("wirewatch: `topics check` moved to `taxonomy check`", file=sys.stderr)
     problems = check_taxonomy(Path(args.path))
     for problem in problems:
         print(problem, file=sys.stderr)
@@ -112,7 +114,7 @@ def _input_lines(paths: Sequence[str]) -> Iterator[tuple[str, int, str]]:
 
 
 def cmd_tail(args: argparse.Namespace) -> int:
-    from streams.tail import tail_topic
+    from streams.kafka.tail import tail_topic
 
     settings = _load(args)
     if not settings.broker:
@@ -126,7 +128,7 @@ def cmd_tail(args: argparse.Namespace) -> int:
 def cmd_feeds(args: argparse.Namespace) -> int:
     from streams.feeds import registry
     from streams.feeds.feedlist import read_feed_list, write_opml, write_toml, write_yaml
-    from streams.kafka_admin import ensure_topics
+    from streams.kafka.admin import ensure_topics
     from streams.settings import FeedConfig
 
     settings = _load(args)
@@ -210,10 +212,14 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("path")
     export = feeds_sub.add_parser("export", help="print the registry as OPML, TOML or YAML")
     export.add_argument("--format", choices=("opml", "toml", "yaml"), default="opml")
-    topics = sub.add_parser("topics", help="taxonomy tools")
-    topics_sub = topics.add_subparsers(dest="topics_command", required=True)
-    check = topics_sub.add_parser("check", help="validate a taxonomy file")
+    taxonomy = sub.add_parser("taxonomy", help="news-topic taxonomy tools")
+    taxonomy_sub = taxonomy.add_subparsers(dest="taxonomy_command", required=True)
+    check = taxonomy_sub.add_parser("check", help="validate a taxonomy file")
     check.add_argument("path")
+    # The old name, kept so scripts keep working; "topics" also means Kafka topics.
+    topics = sub.add_parser("topics", help="the old name of `taxonomy` (moved)")
+    topics_sub = topics.add_subparsers(dest="taxonomy_command", required=True)
+    topics_sub.add_parser("check", help="moved to `wirewatch taxonomy check`").add_argument("path")
     rules = sub.add_parser("rules", help="alert rule tools")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)
     rules_check = rules_sub.add_parser("check", help="validate an alert rule file (TOML or YAML)")
@@ -228,7 +234,8 @@ COMMANDS = {
     "config": cmd_config,
     "classify": cmd_classify,
     "tail": cmd_tail,
-    "topics": cmd_topics_check,
+    "taxonomy": cmd_taxonomy_check,
+    "topics": cmd_taxonomy_check,
     "rules": cmd_rules_check,
     "feeds": cmd_feeds,
 }

@@ -16,6 +16,7 @@ from streams.alerts.rules import RuleSet
 from streams.alerts.spikes import SpikeConfig
 from streams.codec import decode_raw_item
 from streams.errors import ContentError, SettingsError
+from streams.kafka.topics import STORY_HORIZON_MS
 from streams.records import Article, RawItem
 from streams.settings import Settings
 from streams.stories.cluster import StoryConfig
@@ -23,7 +24,6 @@ from streams.tagging.match import match_topics
 from streams.tagging.taxonomy import CompiledTaxonomy, compile_taxonomy, load_taxonomy
 from streams.text.clean import canonicalize_link, clean_summary, clean_text
 from streams.text.language import Detector, detect_language, load_detector
-from streams.topics import STORY_HORIZON_MS
 
 
 @dataclass(frozen=True)

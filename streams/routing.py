@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from streams.alerts.spikes import SpikeConfig, topic_events
 from streams.codec import Record
+from streams.kafka.topics import ALERTS, ARTICLES, STORY_ARTICLES, STORY_ROUTE, TOPIC_EVENTS
 from streams.records import Alert, Article
 from streams.stories.cluster import script_group
-from streams.topics import ALERTS, ARTICLES, STORY_ARTICLES, STORY_ROUTE, TOPIC_EVENTS
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,15 +30,15 @@ from prometheus_client import CollectorRegistry
 
 from streams.codec import decode_alert
 from streams.errors import DecodeError, SettingsError
+from streams.feeds.poller import BrokerWatch, run_poller_service
 from streams.feeds.registry import register_missing
-from streams.feeds.service import BrokerWatch, run_poller_service
-from streams.kafka_admin import ensure_topics
-from streams.localbroker import start_local_broker, stop_local_broker
+from streams.kafka.admin import ensure_topics
+from streams.kafka.localbroker import start_local_broker, stop_local_broker
+from streams.kafka.topics import ALERTS
 from streams.lograte import RateLimitFilter
 from streams.metrics import BrokerMetrics, Metrics, serve_metrics
 from streams.records import Alert
 from streams.settings import Settings
-from streams.topics import ALERTS
 
 log = logging.getLogger(__name__)
 

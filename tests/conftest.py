@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.localbroker import (
+from streams.kafka.localbroker import (
     LocalBroker,
     broker_log_tail,
     free_port,

@@ -1,6 +1,6 @@
 """Pure decisions of one poll: which entries to emit, and the feed's state afterwards.
 
-Kept apart from the I/O in `service.py` so that the rules that make polling correct (an entry is
+Kept apart from the I/O in `poller.py` so that the rules that make polling correct (an entry is
 emitted once, a changed entry once more as an update, the seen-set stays bounded without forgetting
 what the feed still lists) are unit-tested without HTTP or Kafka.
 """

@@ -20,9 +20,9 @@ from streams.codec import decode_feed_registration, decode_feed_state, encode_re
 from streams.errors import DecodeError, SettingsError
 from streams.feeds.identity import derive_feed_id
 from streams.feeds.polling import describe_health
+from streams.kafka.topics import FEED_STATE, FEEDS
 from streams.records import FeedRegistration, FeedState
 from streams.settings import FeedConfig, Settings
-from streams.topics import FEED_STATE, FEEDS
 
 R = TypeVar("R")
 READ_TIMEOUT_SECONDS = 60.0

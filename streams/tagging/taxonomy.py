@@ -229,7 +229,7 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
     """
     taxonomy, problems = _read_taxonomy(path)
     if problems or taxonomy is None:
-        more = f" (and {len(problems) - 1} more: run `wirewatch topics check`)"
+        more = f" (and {len(problems) - 1} more: run `wirewatch taxonomy check`)"
         raise TaxonomyError(problems[0] + (more if len(problems) > 1 else ""))
     return taxonomy
 

@@ -95,7 +95,7 @@ def _is_settled(text: str) -> bool:
 
 
 def _clean_once(text: str) -> str:
-    """One pass: markup out, entities decoded, Unicode repaired, whitespace normalized."""
+    """One pass: markup out, entities decoded, Unicode repaired, whitespace normalised."""
     if not text.isascii():
         text = _replace_lone_surrogates(text)
     if "<" in text and MARKUP_PATTERN.search(text):
@@ -111,7 +111,7 @@ def _clean_once(text: str) -> str:
         text = unicodedata.normalize("NFC", text)
     if not text.isascii():
         text = _remove_invisible(text)
-    return _normalize_whitespace(text)
+    return _normalise_whitespace(text)
 
 
 def _replace_lone_surrogates(text: str) -> str:
@@ -371,7 +371,7 @@ def _remove_invisible(text: str) -> str:
     return _EDGE_JOINERS.sub("", text)
 
 
-def _normalize_whitespace(text: str) -> str:
+def _normalise_whitespace(text: str) -> str:
     """Line breaks of every kind become one '\\n', other whitespace one space, edges trimmed."""
     # str.splitlines breaks at exactly [\n\r\v\f\x1c-\x1e\x85\u2028\u2029] and str.split at
     # exactly regex \s: the result of substituting line breaks, then space runs, then runs of

@@ -136,7 +136,7 @@ def _bundled_fasttext_model_path() -> Path:
 
 
 def _load_langid_identifier() -> _LangidModel:
-    """py3langid with normalized probabilities; 0.4 renamed the loader, so try both names."""
+    """py3langid with normalised probabilities; 0.4 renamed the loader, so try both names."""
     cls = langid.LanguageIdentifier
     loader = getattr(cls, "from_model_file", None) or cls.from_pickled_model
     identifier: _LangidModel = loader(langid.MODEL_FILE, norm_probs=True)
@@ -540,7 +540,7 @@ _DECISIVE_SCRIPTS = {
 
 # Models repeat a few hundred labels; remembering their codes saves ~5 µs an item.
 @lru_cache(maxsize=4096)
-def normalize_code(code: str) -> str:
+def normalise_code(code: str) -> str:
     """Map a model label or feed hint ('__label__pt', 'en-US', 'zh_Hant') to our language code."""
     code = code.removeprefix("__label__").strip().lower().replace("_", "-").split("-", 1)[0]
     return _FOLDED_CODES.get(code, code)
@@ -625,7 +625,7 @@ def detect_language(
         scores = _score_with_models(lowered, words, counts.letters, detector, allowed, eld_scores)
     scores = _apply_news_prior(scores)
     if hint:
-        scores = _apply_hint(scores, normalize_code(hint))
+        scores = _apply_hint(scores, normalise_code(hint))
     if not scores:
         return Language(UNDETERMINED, 0.0)
     best = max(scores, key=scores.__getitem__)
@@ -1012,7 +1012,7 @@ def _score_with_models(
     and mixed with py3langid's too when the text is short or unsure and words did not settle it.
 
     Mass a model puts on languages not written in the text's script is removed and the mixture
-    renormalized: it is P(language | model, script), and a model that guessed another script
+    renormalised: it is P(language | model, script), and a model that guessed another script
     (fastText reads short Chinese as Danish) loses its say. ELD's distribution is already
     restricted to the script.
     """
@@ -1061,7 +1061,7 @@ def _fold_scores(
     scores: dict[str, float] = {}
     excluded = 0.0
     for label, prob in pairs:
-        code = normalize_code(label)
+        code = normalise_code(label)
         code = _SCRIPT_FOLDS.get(script or "", {}).get(code, code)
         if code in _NOT_LANGUAGES or not _fits_script(code, script):
             excluded += float(prob)
@@ -1080,7 +1080,7 @@ def _fits_script(code: str, script: str | None) -> bool:
 
 def _apply_news_prior(scores: dict[str, float]) -> dict[str, float]:
     """Bayes with a prior for languages far more common in news than the ones the models confuse
-    them with, renormalized; it matters only when the models are split."""
+    them with, renormalised; it matters only when the models are split."""
     if _NEWS_PRIORS.keys().isdisjoint(scores):
         return scores
     weighted = {code: p * _NEWS_PRIORS.get(code, 1.0) for code, p in scores.items()}
@@ -1089,7 +1089,7 @@ def _apply_news_prior(scores: dict[str, float]) -> dict[str, float]:
 
 
 def _apply_hint(scores: dict[str, float], hint: str) -> dict[str, float]:
-    """Bayes with a prior of _HINT_PRIOR on the hint's language, renormalized to total mass 1."""
+    """Bayes with a prior of _HINT_PRIOR on the hint's language, renormalised to total mass 1."""
     hinted = scores.get(hint)
     if not hinted:
         return scores

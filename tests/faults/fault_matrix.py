@@ -42,7 +42,7 @@ from harness import (
     watch_resume,
 )
 
-from streams.localbroker import (
+from streams.kafka.localbroker import (
     LocalBroker,
     LocalCluster,
     free_port,
@@ -53,8 +53,8 @@ from streams.localbroker import (
     stop_local_broker,
     stop_local_cluster,
 )
+from streams.kafka.topics import RAW_ITEMS
 from streams.settings import Settings
-from streams.topics import RAW_ITEMS
 
 CATCH_UP_TIMEOUT_SECONDS = 300.0
 QUIET_SECONDS = 3.0

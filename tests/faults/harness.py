@@ -38,12 +38,9 @@ from aiokafka.admin import AIOKafkaAdminClient
 from streams.codec import decode_alert, decode_article, encode_record
 from streams.feeds.identity import derive_item_id
 from streams.feeds.parse import FeedSource, parse_feed
-from streams.kafka_admin import ensure_topics
-from streams.localbroker import free_port
-from streams.records import RawItem
-from streams.runner import stop_process
-from streams.settings import Settings, load_settings
-from streams.topics import (
+from streams.kafka.admin import ensure_topics
+from streams.kafka.localbroker import free_port
+from streams.kafka.topics import (
     ALERTS,
     ARTICLES,
     DEAD_LETTERS,
@@ -52,6 +49,9 @@ from streams.topics import (
     STORY_ROUTE,
     TOPIC_EVENTS,
 )
+from streams.records import RawItem
+from streams.runner import stop_process
+from streams.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 FEED_SUFFIXES = (".xml", ".json", ".rdf", ".atom")

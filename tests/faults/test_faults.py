@@ -27,7 +27,7 @@ from fault_matrix import (
 )
 from harness import build_items
 
-from streams.localbroker import LocalBroker, stop_local_broker
+from streams.kafka.localbroker import LocalBroker, stop_local_broker
 
 pytestmark = pytest.mark.integration
 

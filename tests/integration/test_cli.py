@@ -1,4 +1,4 @@
-"""The `wirewatch` command as users run it: classify (offline), tail, config and topics check."""
+"""The `wirewatch` command as users run it: classify (offline), tail, config and taxonomy check."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from conftest import FIXTURES, ROOT, FeedServer
 from kafka_io import produce
 
-from streams.kafka_admin import ensure_topics
+from streams.kafka.admin import ensure_topics
 from streams.settings import load_settings
 
 pytestmark = pytest.mark.integration
@@ -133,6 +133,10 @@ def test_user_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
     )
     bad = tmp_path / "bad.toml"
     bad.write_text('schema_version = 1\n[[topics]]\nid = "x"\nlabel = "X"\nthreshold = "high"\n')
-    checked = wirewatch(["topics", "check", str(bad)])
+    checked = wirewatch(["taxonomy", "check", str(bad)])
     assert checked.returncode == 1
     assert "bad.toml" in checked.stderr and "Traceback" not in checked.stderr
+    # The old name still works and says where the command went.
+    moved = wirewatch(["topics", "check", str(bad)])
+    assert moved.returncode == 1
+    assert "moved to `taxonomy check`" in moved.stderr and "bad.toml" in moved.stderr

@@ -15,7 +15,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from streams.localbroker import LocalBroker
+from streams.kafka.localbroker import LocalBroker
 
 pytestmark = pytest.mark.integration
 

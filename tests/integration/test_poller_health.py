@@ -17,7 +17,7 @@ import pytest
 from conftest import FeedServer, child_env
 from http_probe import get, sample_total, sample_value, wait_until
 
-from streams.localbroker import LocalBroker, free_port, start_local_broker
+from streams.kafka.localbroker import LocalBroker, free_port, start_local_broker
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +31,7 @@ MAX_OUTAGE_LOG_LINES = 40
 # What a healthy poller writes too, at INFO (not rate-limited), once per poll of the feed (every
 # second here): httpx's request line and the poll round's line. Counted and printed apart, so
 # the bound above is on the lines the outage adds.
-PER_POLL_LINES = ("httpx: HTTP Request:", "streams.feeds.service: poll round done:")
+PER_POLL_LINES = ("httpx: HTTP Request:", "streams.feeds.poller: poll round done:")
 RECOVER_TIMEOUT_SECONDS = 120
 GAUGE = "wirewatch_broker_connected"
 FETCHES = "wirewatch_feed_fetches_total"

@@ -23,7 +23,7 @@ from kafka_io import consume, produce, validate
 
 from streams.codec import encode_record
 from streams.feeds.identity import derive_item_id
-from streams.kafka_admin import ensure_topics
+from streams.kafka.admin import ensure_topics
 from streams.records import RawItem
 from streams.settings import Settings, load_settings
 

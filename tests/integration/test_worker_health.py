@@ -19,7 +19,7 @@ from kafka_io import produce
 from test_pipeline import ITEMS, raw_item
 
 from streams.codec import encode_record
-from streams.localbroker import LocalBroker, free_port, start_local_broker
+from streams.kafka.localbroker import LocalBroker, free_port, start_local_broker
 
 pytestmark = pytest.mark.integration
 

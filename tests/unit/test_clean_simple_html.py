@@ -18,7 +18,7 @@ from streams.text.clean import (
     _TRAILING_MORE,
     _extract_html_text,
     _extract_simple_html_text,
-    _normalize_whitespace,
+    _normalise_whitespace,
     _remove_boilerplate,
     clean_text,
 )
@@ -189,7 +189,7 @@ def test_whitespace_normalization_matches_line_break_space_and_run_substitutions
     text: str,
 ) -> None:
     expected = _NEWLINE_RUNS.sub("\n", _SPACES.sub(" ", _LINE_BREAKS.sub("\n", text))).strip()
-    assert _normalize_whitespace(text) == expected
+    assert _normalise_whitespace(text) == expected
 
 
 boilerplate_text = st.lists(

@@ -28,6 +28,7 @@ from streams.codec import (
 )
 from streams.deadletter import make_dead_letter
 from streams.errors import DecodeError
+from streams.kafka.topics import ALL_TOPICS
 from streams.records import (
     ALERT_SCHEMA_VERSION,
     ARTICLE_SCHEMA_VERSION,
@@ -55,7 +56,6 @@ from streams.records import (
     WindowCounts,
 )
 from streams.stories.cluster import StoryConfig, assign_story
-from streams.topics import ALL_TOPICS
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "streams" / "schemas"
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from streams.records import Language
-from streams.text.language import Detector, detect_language, load_detector, normalize_code
+from streams.text.language import Detector, detect_language, load_detector, normalise_code
 from streams.text.scripts import count_scripts, keep_script
 
 
@@ -186,7 +186,7 @@ def test_hint_never_overrides_a_clear_answer(detector: Detector) -> None:
     ],
 )
 def test_model_labels_and_hints_normalize_to_iso_codes(raw: str, expected: str) -> None:
-    assert normalize_code(raw) == expected
+    assert normalise_code(raw) == expected
 
 
 def test_script_counts_include_every_script_present() -> None:

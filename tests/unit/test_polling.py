@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from streams.codec import decode_raw_item
+from streams.feeds.poller import describe_entry, is_entry_error
 from streams.feeds.polling import (
     MAX_ENTRY_BYTES,
     TRUNCATION_MARKER,
@@ -28,7 +29,6 @@ from streams.feeds.polling import (
     state_for_registration,
 )
 from streams.feeds.schedule import ScheduleConfig, plan_after_backlog
-from streams.feeds.service import describe_entry, is_entry_error
 from streams.records import FeedRegistration, RawItem, SeenEntry
 
 NOW = 1_800_000_000.0

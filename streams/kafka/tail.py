@@ -12,8 +12,8 @@ from aiokafka.structs import ConsumerRecord
 
 from streams.codec import DECODERS
 from streams.errors import DecodeError, SettingsError
+from streams.kafka.topics import spec_for_name
 from streams.settings import Settings
-from streams.topics import spec_for_name
 
 
 def format_message(record: ConsumerRecord[bytes, bytes], record_kind: str | None) -> str:

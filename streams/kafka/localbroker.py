@@ -15,7 +15,7 @@ from pathlib import Path
 
 from streams.errors import SettingsError
 
-KAFKA_SCRIPT = Path(__file__).resolve().parents[1] / "deploy" / "kafka" / "kafka.sh"
+KAFKA_SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "kafka" / "kafka.sh"
 START_TIMEOUT_SECONDS = 120
 # kafka.sh cluster-start's own readiness wait; a new cluster also formats each node first.
 CLUSTER_START_WAIT_SECONDS = 90

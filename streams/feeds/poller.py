@@ -58,11 +58,11 @@ from streams.feeds.schedule import (
     plan_after_success,
 )
 from streams.health import BROKER_PROBE_INTERVAL_SECONDS, BROKER_PROBE_TIMEOUT_SECONDS
-from streams.kafka_admin import probe_brokers
+from streams.kafka.admin import probe_brokers
+from streams.kafka.topics import DEAD_LETTERS, FEED_STATE, FEEDS, RAW_ITEMS
 from streams.metrics import BrokerMetrics, Metrics, status_label
 from streams.records import DeadLetter, FeedRegistration, FeedState, RawItem, SeenEntry
 from streams.settings import Settings
-from streams.topics import DEAD_LETTERS, FEED_STATE, FEEDS, RAW_ITEMS
 
 log = logging.getLogger(__name__)
 

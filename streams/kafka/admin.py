@@ -11,8 +11,8 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
 from aiokafka.protocol.metadata import MetadataRequest
 
+from streams.kafka.topics import ALL_TOPICS, topic_configs
 from streams.settings import Settings
-from streams.topics import ALL_TOPICS, topic_configs
 
 CONNECT_ATTEMPTS = 30
 

@@ -1,0 +1,1 @@
+"""Kafka plumbing: the topic table, topic creation and probes, the local broker, tail."""
