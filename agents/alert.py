@@ -12,8 +12,8 @@ from datetime import datetime
 import faust
 from faust.types import StreamT
 
+from agents.wiring import Wiring
 from streams.alerts.story import decide_story_alerts
-from streams.app import Wiring
 from streams.codec import decode_article, decode_story_alerts, encode_record
 from streams.kafka.topics import ALERT_STATE_CHANGELOG, STORY_ARTICLES
 from streams.records import StoryAlerts

@@ -7,7 +7,7 @@ from datetime import datetime
 import faust
 from faust.types import StreamT
 
-from streams.app import Wiring
+from agents.wiring import Wiring
 from streams.kafka.topics import RAW_ITEMS
 from streams.pipeline import enrich_payload
 from streams.routing import Outbound, article_outputs

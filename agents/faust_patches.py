@@ -31,7 +31,7 @@ inside a copy of faust (facts in ../shared/notes/faults-ops-links-facts.md, conf
    instead, so the input is processed again after the restart (`_commit_offsets`).
 
 Every replacement keeps Faust's own code and order except for the lines these points change.
-`install()` is idempotent and runs before any app is built (`streams.app.create_app`).
+`install()` is idempotent and runs before any app is built (`agents.app.create_app`).
 
 To drop this module once upstream fixes the hand-over (faust-streaming issues #216/PR #217,
 #221/PR #223, #606 are the same family; 0.15.3 of 2026-08 is the newest release): delete the

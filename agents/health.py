@@ -18,7 +18,7 @@ from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 from faust.types import TP
 
-from streams.app import Wiring
+from agents.wiring import Wiring
 from streams.health import (
     BROKER_PROBE_INTERVAL_SECONDS,
     BROKER_PROBE_TIMEOUT_SECONDS,

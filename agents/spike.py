@@ -9,8 +9,8 @@ from datetime import datetime
 import faust
 from faust.types import StreamT
 
+from agents.wiring import Wiring
 from streams.alerts.spikes import detect_spike
-from streams.app import Wiring
 from streams.codec import decode_topic_event, decode_window_counts, encode_record
 from streams.kafka.topics import SPIKE_WINDOWS_CHANGELOG, TOPIC_EVENTS
 from streams.records import WindowCounts

@@ -14,7 +14,7 @@ from datetime import datetime
 import faust
 from faust.types import StreamT, TableT
 
-from streams.app import Wiring
+from agents.wiring import Wiring
 from streams.codec import decode_article, decode_story_bucket, decode_story_signature, encode_record
 from streams.kafka.topics import STORY_INDEX_CHANGELOG, STORY_ROUTE, STORY_SIGNATURES_CHANGELOG
 from streams.records import StoryBucket, StorySignature

@@ -304,7 +304,7 @@ def run_faust_passthrough(settings: Settings, source: str, sink: str) -> None:
     import faust
     from faust.types import StreamT
 
-    from streams.app import faust_config
+    from agents.app import faust_config
 
     Path(settings.data_dir, "faust").mkdir(parents=True, exist_ok=True)
     loop = asyncio.new_event_loop()

@@ -5,14 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
+from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import orjson
 
-from streams.errors import WirewatchError
+from streams.errors import SettingsError, WirewatchError
+
+if TYPE_CHECKING:
+    from streams.settings import Settings
 
 
 def _load(args: argparse.Namespace) -> Any:
@@ -28,8 +32,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _process_entry_point(name: str) -> Callable[[Settings], None]:
+    """A process that lives outside streams/ (the Faust worker is in agents/), by entry point."""
+    found = entry_points(group="wirewatch.processes", name=name)
+    if not found:
+        raise SettingsError(
+            f"no '{name}' process is installed (entry point group wirewatch.processes); "
+            "reinstall the package: pip install -e ."
+        )
+    loaded: Callable[[Settings], None] = next(iter(found)).load()
+    return loaded
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
-    from streams.runner import run_worker
+    run_worker = _process_entry_point("worker")
 
     sys.argv = [sys.argv[0], "worker"]  # Faust's Worker reads argv; give it nothing of ours
     run_worker(_load(args))

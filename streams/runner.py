@@ -68,33 +68,6 @@ def require_broker(settings: Settings, command: str) -> None:
         )
 
 
-def run_worker(settings: Settings) -> None:
-    """Run the Faust worker (enrich, story, alert and spike agents) until SIGINT/SIGTERM."""
-    from agents import health as worker_health
-    from streams.app import Wiring, create_app
-    from streams.health import WorkerHealth
-    from streams.metrics import HealthMetrics
-    from streams.pipeline import build_stages
-
-    require_broker(settings, "worker")
-    registry, metrics = create_metrics(settings)
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    # /healthz pings this loop from the server thread; /readyz reads what agents.health samples.
-    health = WorkerHealth(HealthMetrics.create(registry), loop=loop)
-    checks = {"/healthz": health.live, "/readyz": health.ready}
-    port = serve_metrics(registry, settings.metrics_host, settings.worker_metrics_port, checks)
-    print(f"worker metrics on http://{settings.metrics_host}:{port}/metrics", flush=True)
-    Path(settings.data_dir, "faust").mkdir(parents=True, exist_ok=True)
-    loop.run_until_complete(ensure_topics(settings))
-    wiring = Wiring(settings, metrics, build_stages(settings), health=health)
-    app = create_app(settings, wiring)
-    worker_health.register(app, wiring)
-    # Faust's Worker, with the log filters added once it has configured logging.
-    worker = worker_health.Worker(app, loglevel=settings.log_level, loop=loop)
-    worker.execute_from_commandline()
-
-
 async def poll_forever(settings: Settings, stop: asyncio.Event) -> None:
     """Register configured feeds, then poll this process's share of the registry until `stop`."""
     require_broker(settings, "poll")

@@ -1,7 +1,7 @@
-"""The Faust app, built from Settings by `create_app`, and the wiring its agents share.
+"""What every agent is given (`Wiring`): settings, metrics, start-up objects, topics, a clock.
 
-Nothing here runs at import: no environment is read and no socket is opened until `create_app` is
-called, so tests and the CLI build as many apps as they need with their own settings.
+`Wiring` runs a stage's pure step on an event (failures become dead letters), sends its outputs
+and counts them; the agents in this package are a loop of a few lines around it.
 """
 
 from __future__ import annotations
@@ -10,15 +10,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 import faust
 from faust.types import EventT, TableT, TopicT
 
+from agents.faust_patches import watch_delivery
 from streams.codec import encode_record
 from streams.deadletter import SourcePosition, guarded
 from streams.health import WorkerHealth
-from streams.kafka.topics import ALL_TOPICS, ARTICLES, DEAD_LETTERS, TopicSpec
+from streams.kafka.topics import ARTICLES, DEAD_LETTERS, TopicSpec
 from streams.metrics import Metrics
 from streams.pipeline import StageConfig
 from streams.records import Alert, Article, DeadLetter
@@ -93,8 +94,6 @@ class Wiring:
         delivery = await topic.send(key=key, value=value)
         # The send returns once the message is queued; a delivery that fails later must stop
         # the input offset from being committed (agents.faust_patches, point 5).
-        from agents.faust_patches import watch_delivery
-
         watch_delivery(topic.app, delivery)
 
     async def process(
@@ -151,46 +150,3 @@ class Wiring:
                 return
             for tag in record.topics:
                 metrics.alerts_raised.labels(record.kind, tag.id, record.severity).inc()
-
-
-def faust_config(settings: Settings) -> dict[str, Any]:
-    """Faust settings derived from ours."""
-    brokers = ";".join(f"kafka://{address}" for address in settings.broker.split(","))
-    return {
-        "broker": brokers,
-        "store": "memory://",
-        "topic_partitions": settings.partitions,
-        "topic_replication_factor": settings.replication_factor,
-        # Our own code creates topics with their retention; Faust would use broker defaults.
-        "topic_allow_declare": False,
-        "consumer_auto_offset_reset": "earliest",
-        # Measured: linger 5 ms batches sends about 3x faster than sending each at once.
-        "producer_linger": 0.005,
-        "producer_acks": -1,
-        # A dead worker's partitions move after this; the heartbeat must beat well inside it.
-        "broker_session_timeout": settings.session_timeout_seconds,
-        "broker_heartbeat_interval": max(1.0, settings.session_timeout_seconds / 4),
-        # Static membership: a restarted worker with the same id reclaims its partitions without
-        # waiting for its previous session to time out. None leaves it a dynamic member.
-        "consumer_group_instance_id": settings.worker_id or None,
-        "web_enabled": False,
-        "datadir": f"{settings.data_dir}/faust",
-        "key_serializer": "raw",
-        "value_serializer": "raw",
-    }
-
-
-def create_app(settings: Settings, wiring: Wiring) -> faust.App:
-    """A Faust app with every wirewatch agent registered."""
-    from agents import alert, enrich, faust_patches, spike, story  # agents import Wiring from here
-
-    # Before the app exists: its consumer, recovery and producer buffer use the fixed methods.
-    faust_patches.install()
-    app = faust.App(settings.app_id, **faust_config(settings))
-    for spec in ALL_TOPICS:
-        wiring.topics[spec.suffix] = app.topic(
-            spec.name(settings), key_serializer="raw", value_serializer="raw"
-        )
-    for agent in (enrich, story, alert, spike):
-        agent.register(app, wiring)
-    return app
