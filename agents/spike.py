@@ -3,6 +3,7 @@ alerts when a window outgrows the recent baseline."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,18 +11,39 @@ import faust
 from faust.types import StreamT
 
 from agents.wiring import Wiring
-from streams.alerts.spikes import detect_spike
+from streams.alerts.spikes import SpikeConfig, detect_spike
 from streams.codec import decode_topic_event, decode_window_counts, encode_record
 from streams.kafka.topics import SPIKE_WINDOWS_CHANGELOG, TOPIC_EVENTS
-from streams.records import WindowCounts
+from streams.records import Stage, WindowCounts
 from streams.routing import Outbound, alert_outputs
 
 
 @dataclass(frozen=True, slots=True)
-class _Counted:
+class SpikeCount:
+    """One topic event counted: the key's new window counts and a spike alert, if one is due."""
+
     key: str
     state: WindowCounts
     outputs: tuple[Outbound, ...]
+
+
+def spike_step(
+    payload: bytes,
+    now: datetime,
+    read_windows: Callable[[str], bytes | None],
+    config: SpikeConfig,
+) -> SpikeCount:
+    """A topic event's bytes → its key's counts, and a spike alert when the window outgrew them."""
+    event = decode_topic_event(payload)
+    stored = read_windows(event.key)
+    previous = decode_window_counts(stored) if stored is not None else None
+    state, alert = detect_spike(previous, event, config, now)
+    return SpikeCount(event.key, state, alert_outputs((alert,) if alert else ()))
+
+
+def keep_windows(counted: SpikeCount, write_windows: Callable[[str, bytes], None]) -> None:
+    """Store the key's new window counts."""
+    write_windows(counted.key, encode_record(counted.state))
 
 
 def register(app: faust.App, wiring: Wiring) -> None:
@@ -31,17 +53,13 @@ def register(app: faust.App, wiring: Wiring) -> None:
     # start, so a restarted worker continues the windows where they were.
     windows = wiring.table(app, "spike-windows", SPIKE_WINDOWS_CHANGELOG)
 
-    def step(payload: bytes, now: datetime) -> _Counted:
-        event = decode_topic_event(payload)
-        stored = windows.get(event.key)
-        previous = decode_window_counts(stored) if stored is not None else None
-        state, alert = detect_spike(previous, event, config, now)
-        return _Counted(event.key, state, alert_outputs((alert,) if alert else ()))
+    def step(payload: bytes, now: datetime) -> SpikeCount:
+        return spike_step(payload, now, windows.get, config)
 
-    def keep(counted: _Counted) -> None:
-        windows[counted.key] = encode_record(counted.state)
+    def keep(counted: SpikeCount) -> None:
+        keep_windows(counted, windows.__setitem__)
 
     @app.agent(wiring.topics[TOPIC_EVENTS.suffix], name="spike")
     async def spike(stream: StreamT[bytes]) -> None:
         async for event in stream.events():
-            await wiring.process("spike", event, step, keep)
+            await wiring.process(Stage.SPIKE, event, step, keep)

@@ -17,12 +17,12 @@ from faust.types import EventT, TableT, TopicT
 
 from agents.faust_patches import watch_delivery
 from streams.codec import encode_record
-from streams.deadletter import SourcePosition, guarded
+from streams.deadletter import SourcePosition, guarded, record_outcome
 from streams.health import WorkerHealth
 from streams.kafka.topics import ARTICLES, DEAD_LETTERS, TopicSpec
 from streams.metrics import Metrics
 from streams.pipeline import StageConfig
-from streams.records import Alert, Article, DeadLetter
+from streams.records import Alert, Article, DeadLetter, Stage
 from streams.routing import Outbound
 from streams.settings import Settings
 
@@ -56,7 +56,7 @@ class Wiring:
     health: WorkerHealth = field(default_factory=WorkerHealth)
 
     def run_step(
-        self, stage: str, event: EventT[bytes], step: Callable[[bytes, datetime], T]
+        self, stage: Stage, event: EventT[bytes], step: Callable[[bytes, datetime], T]
     ) -> T | DeadLetter:
         """Run a stage's pure step on an event's raw value, timed, failures as dead letters."""
         now = self.now()
@@ -74,17 +74,15 @@ class Wiring:
         return SourcePosition(message.topic, message.partition, message.offset, key)
 
     async def emit(
-        self, stage: str, key: bytes | None, outcome: tuple[Outbound, ...] | DeadLetter
+        self, stage: Stage, key: bytes | None, outcome: tuple[Outbound, ...] | DeadLetter
     ) -> None:
         """Send a stage's outputs to their topics, or its dead letter to the dead-letter topic."""
-        metrics = self.metrics
-        metrics.items_received.labels(stage).inc()
+        self.metrics.items_received.labels(stage).inc()
         if isinstance(outcome, DeadLetter):
-            metrics.items_processed.labels(stage, "dead_letter").inc()
-            metrics.stage_errors.labels(stage, outcome.error_type).inc()
+            record_outcome(self.metrics, stage, outcome)
             await self._send(DEAD_LETTERS.suffix, key, encode_record(outcome))
             return
-        metrics.items_processed.labels(stage, "ok").inc()
+        record_outcome(self.metrics, stage)
         for outbound in outcome:
             self._count(outbound)
             await self._send(outbound.topic, outbound.key.encode(), encode_record(outbound.record))
@@ -98,7 +96,7 @@ class Wiring:
 
     async def process(
         self,
-        stage: str,
+        stage: Stage,
         event: EventT[bytes],
         step: Callable[[bytes, datetime], S],
         keep: Callable[[S], None],

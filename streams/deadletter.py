@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from streams.records import DeadLetter
+from streams.metrics import Metrics
+from streams.records import DeadLetter, Outcome, Stage
 
 T = TypeVar("T")
 
@@ -77,3 +78,15 @@ def guarded(
         return step(payload)
     except Exception as exc:  # the one place a step's failure is caught: it becomes data
         return make_dead_letter(stage, payload, exc, now, position)
+
+
+def record_outcome(metrics: Metrics, stage: Stage, letter: DeadLetter | None = None) -> None:
+    """Count one item that left `stage`: ok, or with `letter` a dead letter and its error type.
+
+    The worker's agents and the poller both count through here, so the two cannot drift apart.
+    """
+    if letter is None:
+        metrics.items_processed.labels(stage, Outcome.OK).inc()
+        return
+    metrics.items_processed.labels(stage, Outcome.DEAD_LETTER).inc()
+    metrics.stage_errors.labels(stage, letter.error_type).inc()

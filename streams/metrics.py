@@ -17,9 +17,13 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
 from prometheus_client.exposition import ThreadingWSGIServer
 
-STAGES = ("poll", "enrich", "story", "alert", "spike")
-OUTCOMES = ("ok", "dead_letter")
-ALERT_KINDS = ("story", "spike")
+from streams.feeds.http import FetchErrorKind
+from streams.records import AlertKind, Outcome, Stage
+
+STAGES = tuple(stage.value for stage in Stage)
+OUTCOMES = tuple(outcome.value for outcome in Outcome)
+ALERT_KINDS = tuple(kind.value for kind in AlertKind)
+# A fetch ends with an HTTP answer (the first six) or without one: a FetchErrorKind.
 FETCH_OUTCOMES = (
     "ok",
     "not_modified",
@@ -27,13 +31,7 @@ FETCH_OUTCOMES = (
     "gone",
     "throttled",
     "parse_error",
-    # streams.feeds.http.FetchErrorKind values
-    "network",
-    "timeout",
-    "too_large",
-    "redirect",
-    "unsafe_address",
-    "scheme",
+    *(kind.value for kind in FetchErrorKind),
 )
 # Why a feed entry was left for a later poll: over max_entries_per_poll, or Kafka did not take it.
 HELD_BACK_REASONS = ("cap", "kafka")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 RAW_ITEM_SCHEMA_VERSION = 2  # v2: is_update
 ARTICLE_SCHEMA_VERSION = 3  # v2: is_update; v3: story_id, topic matches with positions
@@ -18,6 +19,32 @@ FEED_REGISTRATION_SCHEMA_VERSION = 1
 FEED_STATE_SCHEMA_VERSION = 1
 
 UNDETERMINED = "und"
+
+
+# The closed sets that label metrics and fill record fields: one spelling, iterated to pre-create
+# every metric series (the jupyterhub metrics.py pattern). StrEnum values are plain str on the wire.
+class Stage(StrEnum):
+    POLL = "poll"
+    ENRICH = "enrich"
+    STORY = "story"
+    ALERT = "alert"
+    SPIKE = "spike"
+
+
+class Outcome(StrEnum):
+    OK = "ok"
+    DEAD_LETTER = "dead_letter"
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+class AlertKind(StrEnum):
+    STORY = "story"
+    SPIKE = "spike"
 
 
 @dataclass(frozen=True, slots=True)

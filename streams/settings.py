@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from streams.errors import SettingsError
+from streams.records import Severity
 
 try:
     VERSION = importlib.metadata.version("wirewatch")
@@ -24,7 +25,7 @@ except importlib.metadata.PackageNotFoundError:  # running from a checkout witho
     VERSION = "0+unknown"
 ENV_PREFIX = "WIREWATCH_"
 CONFIG_ENV = "WIREWATCH_CONFIG"
-SEVERITIES = ("info", "warning", "critical")
+SEVERITIES = tuple(severity.value for severity in Severity)
 
 # Severity per watched topic: what an analyst should look at first.
 DEFAULT_WATCH: dict[str, str] = {

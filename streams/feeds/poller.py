@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import (
@@ -34,7 +34,7 @@ from aiokafka.errors import (
 )
 
 from streams.codec import decode_feed_registration, decode_feed_state, encode_record
-from streams.deadletter import make_dead_letter
+from streams.deadletter import make_dead_letter, record_outcome
 from streams.errors import DecodeError, FeedError
 from streams.feeds.http import FetchConfig, Fetcher, FetchError, FetchResponse, Validators
 from streams.feeds.netguard import AddressPolicy
@@ -61,7 +61,7 @@ from streams.health import BROKER_PROBE_INTERVAL_SECONDS, BROKER_PROBE_TIMEOUT_S
 from streams.kafka.admin import probe_brokers
 from streams.kafka.topics import DEAD_LETTERS, FEED_STATE, FEEDS, RAW_ITEMS
 from streams.metrics import BrokerMetrics, Metrics, status_label
-from streams.records import DeadLetter, FeedRegistration, FeedState, RawItem, SeenEntry
+from streams.records import DeadLetter, FeedRegistration, FeedState, RawItem, SeenEntry, Stage
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -451,7 +451,7 @@ class PollerService:
             parsed.items, state.seen, now, self.settings.seen_retention_seconds,
             max_emit=self.settings.max_entries_per_poll,
         )  # fmt: skip
-        self.metrics.items_received.labels("poll").inc(len(parsed.items))
+        self.metrics.items_received.labels(Stage.POLL).inc(len(parsed.items))
         self.metrics.feed_items_suppressed.inc(selection.suppressed)
         self.metrics.feed_items_held_back.labels("cap").inc(selection.held_back)
         delivery = await self._emit_entries(feed_id, state.url, selection)
@@ -509,7 +509,7 @@ class PollerService:
         for (item, truncated, _), result in zip(sent, results, strict=True):
             if not isinstance(result, BaseException):
                 delivered += 1
-                self.metrics.items_processed.labels("poll", "ok").inc()
+                record_outcome(self.metrics, Stage.POLL)
                 self.metrics.feed_items_emitted.labels("update" if item.is_update else "new").inc()
                 self.metrics.feed_items_truncated.inc(int(truncated))
             elif is_entry_error(result):
@@ -529,23 +529,24 @@ class PollerService:
     ) -> dict[str, str]:
         """Send a DeadLetter for each entry; returns the ones Kafka did not take, with why."""
         futures = []
+        made = []
         for item, exc in letters:
             payload, cut = describe_entry(item)
             extra = {"feed_url": feed_url, "feed_id": feed_id}
             if cut:
                 extra["payload_truncated"] = "true"
-            letter = make_dead_letter("poll", payload, exc, datetime.now(UTC), extra=extra)
+            letter = make_dead_letter(Stage.POLL, payload, exc, datetime.now(UTC), extra=extra)
             letter = dataclasses.replace(letter, item_id=item.item_id)
             log.warning("feed %s: entry %s dead-lettered: %s", feed_id, item.item_id, exc)
+            made.append(letter)
             futures.append(await self._send_dead_letter(letter))
         results = await asyncio.gather(*futures, return_exceptions=True)
         failed: dict[str, str] = {}
-        for (item, exc), result in zip(letters, results, strict=True):
+        for letter, result in zip(made, results, strict=True):
             if isinstance(result, BaseException):
-                failed[item.item_id] = _describe_error(result)
+                failed[cast(str, letter.item_id)] = _describe_error(result)
             else:
-                self.metrics.items_processed.labels("poll", "dead_letter").inc()
-                self.metrics.stage_errors.labels("poll", type(exc).__name__).inc()
+                record_outcome(self.metrics, Stage.POLL, letter)
         return failed
 
     async def _queue(self, topic: str, value: bytes, key: bytes | None) -> asyncio.Future[Any]:
@@ -669,7 +670,7 @@ class PollerService:
     ) -> None:
         body = (response.body or b"")[:MAX_DEAD_LETTER_BODY]
         extra = {"feed_url": response.url, "feed_id": registration.feed_id}
-        letter = make_dead_letter("poll", body, error, failed_at, extra=extra)
+        letter = make_dead_letter(Stage.POLL, body, error, failed_at, extra=extra)
         future = await self._send_dead_letter(letter)
         future.add_done_callback(
             functools.partial(_report_lost, f"feed {registration.feed_id}: document dead letter")

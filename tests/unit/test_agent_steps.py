@@ -1,0 +1,168 @@
+"""The agents' steps without a broker: tables are dicts, the outputs are checked as sent.
+
+Each agent's step and keep are module-level functions that take the table readers and writers
+(as `stories.cluster.assign_story` takes its lookups), so what a stateful stage sends and stores
+is tested here; `tests/integration` runs the same functions inside Faust against a real broker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from agents.alert import alert_step, keep_alert_state
+from agents.enrich import enrich_step
+from agents.spike import keep_windows, spike_step
+from agents.story import expired_story_keys, keep_story_tables, story_step
+from streams.alerts.rules import Rule, build_rule_set
+from streams.alerts.spikes import SpikeConfig
+from streams.codec import decode_alert, decode_story_alerts, encode_record
+from streams.kafka.topics import ALERTS, ARTICLES, STORY_ARTICLES, STORY_ROUTE, TOPIC_EVENTS
+from streams.pipeline import build_stages
+from streams.records import Alert, Article, Language, RawItem, TopicEvent, TopicTag
+from streams.settings import load_settings
+from streams.stories.cluster import StoryConfig
+
+T0 = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+CYBER = build_rule_set([Rule(id="cyber", severity="critical", topics=(("cyberattack", 2.0),))], "t")
+
+
+def article(number: int, story_id: str | None = None, source: str = "Reuters") -> Article:
+    at = T0 + timedelta(minutes=number)
+    return Article(
+        item_id=f"i-{number:04d}",
+        feed_id=f"f-{number:016x}",
+        source=source,
+        link=f"https://news{number}.example/port",
+        title="Ransomware attack shuts down port systems in Rotterdam",
+        summary="Hackers encrypted the terminal systems of the port overnight, officials said.",
+        language=Language("en", 0.99),
+        topics=(TopicTag("cyberattack", 4.0, ("Ransomware", "Hackers")),),
+        published_at=at - timedelta(minutes=1),
+        fetched_at=at,
+        enriched_at=at,
+        story_id=story_id,
+    )
+
+
+def test_alert_step_raises_then_revises_one_alert_through_its_table() -> None:
+    table: dict[str, bytes] = {}
+    sent: list[Alert] = []
+    for number, source in enumerate(("Reuters", "AP")):
+        payload = encode_record(article(number, story_id="s-port", source=source))
+        decision = alert_step(payload, T0, table.get, CYBER, max_items=200)
+        keep_alert_state(decision, table.__setitem__)
+        assert all(out.topic == ALERTS.suffix for out in decision.outputs)
+        sent.extend(decode_alert(encode_record(out.record)) for out in decision.outputs)
+    assert [(a.rule_id, a.revision, a.source_count) for a in sent] == [("cyber", 1, 1),
+                                                                       ("cyber", 2, 2)]  # fmt: skip
+    assert len({a.alert_id for a in sent}) == 1
+    state = decode_story_alerts(table["s-port"])
+    assert state is not None
+
+
+def test_alert_step_of_a_redelivered_article_sends_nothing_and_stores_nothing() -> None:
+    table: dict[str, bytes] = {}
+    payload = encode_record(article(0, story_id="s-port"))
+    keep_alert_state(alert_step(payload, T0, table.get, CYBER, 200), table.__setitem__)
+    stored = dict(table)
+    again = alert_step(payload, T0 + timedelta(minutes=5), table.get, CYBER, 200)
+    keep_alert_state(again, table.__setitem__)
+    assert again.outputs == ()
+    assert table == stored
+
+
+def test_alert_step_refuses_an_article_without_a_story() -> None:
+    with pytest.raises(ValueError, match="without a story"):
+        alert_step(encode_record(article(0)), T0, {}.get, CYBER, 200)
+
+
+def test_story_step_joins_a_near_duplicate_to_the_first_item_s_story() -> None:
+    index: dict[str, bytes | None] = {}
+    signatures: dict[str, bytes | None] = {}
+    placed = []
+    for number in range(2):
+        placement = story_step(
+            encode_record(article(number)), index.get, signatures.get, StoryConfig()
+        )
+        keep_story_tables(placement, index.__setitem__, signatures.__setitem__)
+        placed.append(placement)
+    first, second = placed
+    assert first.assignment.match == "new"
+    assert second.assignment.story_id == first.assignment.story_id
+    (out,) = second.outputs
+    assert out.topic == STORY_ARTICLES.suffix and out.key == first.assignment.story_id
+    assert all(key.startswith(f"{first.group}|") for key in signatures)
+
+
+def test_story_tables_expire_only_their_own_group_past_the_horizon() -> None:
+    index: dict[str, bytes | None] = {}
+    signatures: dict[str, bytes | None] = {}
+    config = StoryConfig(horizon_seconds=3600)
+    placement = story_step(encode_record(article(0)), index.get, signatures.get, config)
+    keep_story_tables(placement, index.__setitem__, signatures.__setitem__)
+    stored_index = [(k, v) for k, v in index.items() if v is not None]
+    stored_signatures = [(k, v) for k, v in signatures.items() if v is not None]
+    soon = (T0 + timedelta(minutes=30)).timestamp()
+    late = (T0 + timedelta(hours=2)).timestamp()
+    assert expired_story_keys(stored_index, stored_signatures, placement.group, soon, config) == (
+        [],
+        [],
+    )
+    old_index, old_signatures = expired_story_keys(
+        stored_index, stored_signatures, placement.group, late, config
+    )
+    assert set(old_index) == {k for k, _ in stored_index}
+    assert set(old_signatures) == {k for k, _ in stored_signatures}
+    assert expired_story_keys(stored_index, stored_signatures, "Arabic", late, config) == ([], [])
+
+
+def test_spike_step_alerts_once_when_a_window_outgrows_its_baseline() -> None:
+    table: dict[str, bytes] = {}
+    config = SpikeConfig()
+    alerts = []
+    for number in range(8):
+        event = TopicEvent("cyberattack", "cyberattack", None, f"i-{number}", T0)
+        counted = spike_step(encode_record(event), T0, table.get, config)
+        keep_windows(counted, table.__setitem__)
+        alerts.extend(counted.outputs)
+    assert len(alerts) == 1
+    assert alerts[0].topic == ALERTS.suffix
+    assert "cyberattack" in table
+
+
+def test_enrich_step_routes_an_item_to_articles_the_story_stage_and_the_spike_stage() -> None:
+    stages = build_stages(load_settings(environ={}))
+    raw = RawItem(
+        item_id="i-raw-1",
+        feed_id="f-0000000000000001",
+        feed_url="https://example.org/rss",
+        source="Example",
+        guid="g1",
+        link="https://example.org/1",
+        title="Ransomware attack shuts down port systems",
+        summary="<p>Hackers encrypted the <b>terminal</b> systems overnight.</p>",
+        language_hint="en",
+        published_at=T0,
+        fetched_at=T0,
+    )
+    outputs = enrich_step(encode_record(raw), T0, stages)
+    topics = [out.topic for out in outputs]
+    assert topics[:2] == [ARTICLES.suffix, STORY_ROUTE.suffix]
+    assert TOPIC_EVENTS.suffix in topics
+    enriched = outputs[0].record
+    assert isinstance(enriched, Article)
+    assert enriched.item_id == "i-raw-1" and "<" not in enriched.summary
+    assert "cyberattack" in {tag.id for tag in enriched.topics}
+
+
+def test_story_step_keeps_a_known_item_in_its_story_when_it_is_updated() -> None:
+    index: dict[str, bytes | None] = {}
+    signatures: dict[str, bytes | None] = {}
+    first = story_step(encode_record(article(0)), index.get, signatures.get, StoryConfig())
+    keep_story_tables(first, index.__setitem__, signatures.__setitem__)
+    updated = replace(article(0), title="Port systems back online after ransomware attack")
+    again = story_step(encode_record(updated), index.get, signatures.get, StoryConfig())
+    assert again.assignment.story_id == first.assignment.story_id
