@@ -27,7 +27,7 @@ from streams.records import RawItem
 from streams.settings import load_settings
 from streams.tagging.match import match_topics
 from streams.text.clean import canonicalize_link, clean_summary, clean_text
-from streams.text.language import detect_language
+from streams.text.language.detect import detect_language
 
 
 def sample_payloads() -> list[bytes]:

@@ -38,7 +38,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from streams.text.language import Detector, detect_language, load_detector, normalise_code
+from streams.text.language.detect import detect_language
+from streams.text.language.models import Detector, load_detector, normalise_code
 
 DATA_DIR = Path(__file__).parent / "data"
 SETS = {

@@ -23,7 +23,8 @@ from streams.stories.cluster import StoryConfig
 from streams.tagging.match import match_topics
 from streams.tagging.taxonomy import CompiledTaxonomy, compile_taxonomy, load_taxonomy
 from streams.text.clean import canonicalize_link, clean_summary, clean_text
-from streams.text.language import Detector, detect_language, load_detector
+from streams.text.language.detect import detect_language
+from streams.text.language.models import Detector, load_detector
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,10 @@ import dataclasses
 
 import pytest
 
-from streams.text.han import HanShapes, han_standard, han_words_standard, load_han_shapes
-from streams.text.language import detect_language, load_detector
-from streams.text.lexicon import Lexicon, load_lexicon
+from streams.text.language.detect import detect_language
+from streams.text.language.han import HanShapes, han_standard, han_words_standard, load_han_shapes
+from streams.text.language.lexicon import Lexicon, load_lexicon
+from streams.text.language.models import load_detector
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from streams.records import Language
-from streams.text.language import Detector, detect_language, load_detector, normalise_code
+from streams.text.language.detect import detect_language
+from streams.text.language.models import Detector, load_detector, normalise_code
 from streams.text.scripts import count_scripts, keep_script
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from streams.text.lexicon import (
+from streams.text.language.lexicon import (
     UNKNOWN_WORD_LOG10,
     Lexicon,
     count_yat_reflexes,

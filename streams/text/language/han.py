@@ -17,7 +17,7 @@ from typing import Protocol
 
 import opencc
 
-from streams.text.lexicon import Lexicon
+from streams.text.language.lexicon import Lexicon
 
 
 class _Converter(Protocol):
