@@ -37,7 +37,7 @@ from streams.kafka.localbroker import start_local_broker, stop_local_broker
 from streams.kafka.topics import ALERTS
 from streams.lograte import RateLimitFilter
 from streams.metrics import BrokerMetrics, Metrics, serve_metrics
-from streams.records import Alert
+from streams.records import Alert, AlertKind
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ def format_alert_line(alert: Alert) -> str:
     """One readable line: time, severity, rule, topics, language, title, sources or the spike."""
     when = alert.raised_at.strftime("%Y-%m-%d %H:%M:%SZ")
     topics = ",".join(tag.id for tag in alert.topics)
-    if alert.kind == "spike":
+    if alert.kind == AlertKind.SPIKE:
         detail = alert.reason
     else:
         update = f" (update {alert.revision})" if alert.revision > 1 else ""

@@ -19,6 +19,7 @@ from enum import StrEnum
 from streams.records import (
     UNDETERMINED,
     Alert,
+    AlertKind,
     Article,
     Language,
     SpikeWindow,
@@ -29,7 +30,7 @@ from streams.records import (
 from streams.settings import SEVERITIES
 
 SPIKE_RULE_ID = "spike"
-SPIKE_KIND = "spike"
+SPIKE_KIND = AlertKind.SPIKE.value
 KEY_SEPARATOR = "|"  # taxonomy ids are lower_snake_case, so "|" never occurs in a topic id
 # ISO 639-2/3 "mul" (multiple languages): the language of a spike counted over every language;
 # "und" would say the language could not be told, which is not the case.

@@ -14,10 +14,18 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from streams.alerts.rules import RuleMatch, RuleSet, describe_match, match_rules, merge_evidence
-from streams.records import Alert, AlertItem, Article, StoryAlerts, StoryAlertState, TopicTag
+from streams.records import (
+    Alert,
+    AlertItem,
+    AlertKind,
+    Article,
+    StoryAlerts,
+    StoryAlertState,
+    TopicTag,
+)
 
 DEFAULT_MAX_ITEMS = 200
-STORY_KIND = "story"
+STORY_KIND = AlertKind.STORY.value
 # Ids of the items beyond the listed ones, newest kept, so a redelivered or updated item is not
 # counted twice. Redelivery after a crash replays only the messages since the last commit (a few
 # seconds), so 500 covers it while a big story's state stays small (~20 kB of ids).
