@@ -32,7 +32,6 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -42,7 +41,6 @@ from streams.alerts.rule_file import load_configured_rules
 from streams.alerts.story import decide_story_alerts
 from streams.codec import decode_article, encode_record
 from streams.feeds.identity import derive_item_id
-from streams.feeds.parse import FeedSource, parse_feed
 from streams.kafka.admin import ensure_topics
 from streams.kafka.localbroker import (
     broker_log_tail,
@@ -51,12 +49,10 @@ from streams.kafka.localbroker import (
     stop_local_broker,
 )
 from streams.pipeline import build_enricher, enrich_payload
-from streams.records import RawItem
-from streams.runner import stop_process
+from streams.runner import sample_feed_items, stop_process
 from streams.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
-FEED_SUFFIXES = (".xml", ".json", ".rdf", ".atom")
 FIRST_OUTPUT_TIMEOUT_SECONDS = 120.0  # child start-up, group join, first message out
 ALERT_DRAIN_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 20.0
@@ -122,22 +118,9 @@ def read_cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-def sample_items() -> list[RawItem]:
-    """The bundled sample feeds' entries, as the poller would see them from a local server."""
-    now = datetime.now(UTC)
-    items: list[RawItem] = []
-    folder = resources.files("streams") / "data" / "feeds"
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
-        if not entry.name.endswith(FEED_SUFFIXES):
-            continue
-        source = FeedSource.from_url(f"http://127.0.0.1:8765/{entry.name}")
-        items.extend(parse_feed(entry.read_bytes(), source, now).items)
-    return items
-
-
 def build_messages(count: int) -> list[tuple[bytes, bytes]]:
     """`count` (key, value) RawItem messages: the samples repeated, each with its own guid/id."""
-    samples = sample_items()
+    samples = sample_feed_items(datetime.now(UTC))
     messages = []
     for index in range(count):
         item = samples[index % len(samples)]

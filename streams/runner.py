@@ -37,7 +37,7 @@ from streams.kafka.localbroker import start_local_broker, stop_local_broker
 from streams.kafka.topics import ALERTS
 from streams.lograte import RateLimitFilter
 from streams.metrics import BrokerMetrics, Metrics, serve_metrics
-from streams.records import Alert, AlertKind
+from streams.records import Alert, AlertKind, RawItem
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -198,6 +198,20 @@ def serve_sample_feeds(host: str, port: int) -> Iterator[list[str]]:
             p.name for p in Path(directory).iterdir() if p.suffix in SAMPLE_FEED_SUFFIXES
         )
         yield [f"http://{host}:{bound}/{name}" for name in names]
+
+
+def sample_feed_items(now: datetime, base_url: str = "http://127.0.0.1:8765") -> list[RawItem]:
+    """The bundled sample feeds' entries, as a poller would see them served from `base_url`:
+    what benchmarks and fault runs load, in the same order every time."""
+    from streams.feeds.parse import FeedSource, parse_feed
+
+    items: list[RawItem] = []
+    folder = resources.files("streams") / "data" / "feeds"
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if Path(entry.name).suffix in SAMPLE_FEED_SUFFIXES:
+            source = FeedSource.from_url(f"{base_url}/{entry.name}")
+            items.extend(parse_feed(entry.read_bytes(), source, now).items)
+    return items
 
 
 def _spawn(command: str, env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:

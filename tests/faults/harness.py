@@ -29,7 +29,6 @@ import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -37,7 +36,6 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from streams.codec import decode_alert, decode_article, encode_record
 from streams.feeds.identity import derive_item_id
-from streams.feeds.parse import FeedSource, parse_feed
 from streams.kafka.admin import ensure_topics
 from streams.kafka.localbroker import free_port
 from streams.kafka.topics import (
@@ -49,28 +47,14 @@ from streams.kafka.topics import (
     STORY_ROUTE,
     TOPIC_EVENTS,
 )
-from streams.records import RawItem
-from streams.runner import stop_process
+from streams.runner import sample_feed_items, stop_process
 from streams.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-FEED_SUFFIXES = (".xml", ".json", ".rdf", ".atom")
 # The worker's input topics: a group is done when it has committed the end of each of these.
 INPUT_TOPICS = (RAW_ITEMS, STORY_ROUTE, STORY_ARTICLES, TOPIC_EVENTS)
 WORKER_STOP_TIMEOUT_SECONDS = 20.0
 SETTLE_POLL_SECONDS = 0.5
-
-
-def sample_items() -> list[RawItem]:
-    """The bundled sample feeds' entries, as the poller would see them from a local server."""
-    now = datetime.now(UTC)
-    items: list[RawItem] = []
-    folder = resources.files("streams") / "data" / "feeds"
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
-        if entry.name.endswith(FEED_SUFFIXES):
-            source = FeedSource.from_url(f"http://127.0.0.1:8765/{entry.name}")
-            items.extend(parse_feed(entry.read_bytes(), source, now).items)
-    return items
 
 
 def build_items(count: int) -> list[tuple[str, bytes]]:
@@ -80,7 +64,7 @@ def build_items(count: int) -> list[tuple[str, bytes]]:
     revises one alert per rule and story: a lost item shows as a missing article and as an alert
     whose final revision lacks it.
     """
-    samples = sample_items()
+    samples = sample_feed_items(datetime.now(UTC))
     fetched_at = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
     out = []
     for index in range(count):
