@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 import orjson
 
-from streams.errors import DecodeError, FeedError
+from streams.errors import ContentError, DecodeError, FeedError
 from streams.feeds.http import Fetcher
 from streams.feeds.parse import FeedSource, parse_feed
 from streams.feeds.poller import fetch_config
@@ -88,7 +88,7 @@ def classify_lines(
             data = orjson.loads(line.encode("utf-8", "surrogateescape"))
             item = item_from_json(data, now)
             article = enrich(item, enricher, now)
-        except (orjson.JSONDecodeError, DecodeError) as exc:
+        except (orjson.JSONDecodeError, DecodeError, ContentError) as exc:
             print(f"{name}:{number}: skipped: {exc}", file=errors)
             continue
         yield orjson.dumps(classification_of(article, item.item_id))
@@ -125,6 +125,13 @@ def classify_feeds(
             print(f"{target}: skipped: {exc}", file=errors)
             continue
         for item in parsed.items:
-            result = classification_of(enrich(item, enricher, now), item.item_id)
+            try:
+                article = enrich(item, enricher, now)
+            except ContentError as exc:
+                # One entry with nothing to classify (an empty title and summary) must not hide
+                # the rest of the feed: it is reported and the next entry is classified.
+                print(f"{target}: entry {item.link or item.item_id}: skipped: {exc}", file=errors)
+                continue
+            result = classification_of(article, item.item_id)
             result["title"], result["link"] = item.title, item.link
             yield orjson.dumps(result)

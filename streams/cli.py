@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import orjson
 
 from streams.errors import SettingsError, WirewatchError
+from streams.settings import VERSION
 
 if TYPE_CHECKING:
     from streams.settings import Settings
@@ -199,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="wirewatch",
         description="Live news feeds → Kafka → clean, language, topics → alerts.",
     )
+    parser.add_argument("--version", action="version", version=f"wirewatch {VERSION}")
     parser.add_argument("--config", help="TOML config file (default: $WIREWATCH_CONFIG)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="everything on the embedded default: broker, feeds, worker, poller")

@@ -270,11 +270,66 @@ def _check(settings: Settings) -> None:
         raise SettingsError("setting 'poll_interval_seconds': must be positive, e.g. 300")
     if settings.max_entries_per_poll < 1:
         raise SettingsError("setting 'max_entries_per_poll': must be 1 or more, e.g. 500")
+    problems = _range_problems(settings)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise SettingsError(problems[0] + more)
     if not 6 <= settings.session_timeout_seconds <= 300:
         raise SettingsError(
             "setting 'session_timeout_seconds': must be between 6 and 300 (the broker's "
             "group.min.session.timeout.ms and group.max.session.timeout.ms), e.g. 10"
         )
+
+
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+MAX_PORT = 65535
+
+
+def _range_problems(settings: Settings) -> list[str]:
+    """Values a process would only refuse later (after connecting, in a stage's own terms)."""
+    positive = ("story_horizon_seconds", "spike_factor", "http_timeout_seconds",
+                "backoff_base_seconds", "seen_retention_seconds")  # fmt: skip
+    at_least_one = ("replication_factor", "spike_window_seconds", "spike_baseline_windows",
+                    "spike_min_count", "alert_max_items", "max_concurrent_fetches",
+                    "max_fetches_per_host", "max_feed_bytes")  # fmt: skip
+    problems = [
+        f"setting '{name}': got {getattr(settings, name)!r}; accepted: a positive number"
+        for name in positive
+        if not getattr(settings, name) > 0
+    ]
+    problems += [
+        f"setting '{name}': got {getattr(settings, name)!r}; accepted: a whole number, 1 or more"
+        for name in at_least_one
+        if not getattr(settings, name) >= 1
+    ]
+    if not 0.0 < settings.story_similarity <= 1.0:
+        problems.append(
+            f"setting 'story_similarity': got {settings.story_similarity!r}; accepted: more "
+            "than 0 and at most 1 (the estimated Jaccard similarity that joins a story), e.g. 0.5"
+        )
+    if settings.spike_severity not in SEVERITIES:
+        problems.append(
+            f"setting 'spike_severity': got {settings.spike_severity!r}; accepted: one of "
+            f"{', '.join(SEVERITIES)}"
+        )
+    if settings.log_level.lower() not in LOG_LEVELS:
+        problems.append(
+            f"setting 'log_level': got {settings.log_level!r}; accepted: one of "
+            f"{', '.join(LOG_LEVELS)}"
+        )
+    if settings.backoff_base_seconds > settings.backoff_max_seconds:
+        problems.append(
+            "settings 'backoff_base_seconds' and 'backoff_max_seconds': need base <= max, "
+            "e.g. 60 and 21600"
+        )
+    ports = ("worker_metrics_port", "poller_metrics_port", "run_metrics_port",
+             "local_broker_port", "local_controller_port", "sample_feeds_port")  # fmt: skip
+    problems += [
+        f"setting '{name}': got {getattr(settings, name)!r}; accepted: a port, 0 to {MAX_PORT}"
+        for name in ports
+        if not 0 <= getattr(settings, name) <= MAX_PORT
+    ]
+    return problems
 
 
 def describe_settings(settings: Settings) -> dict[str, Any]:

@@ -57,3 +57,36 @@ def test_feeds_from_environment_are_comma_separated() -> None:
 def test_describe_masks_secrets_and_lists_every_setting() -> None:
     described = describe_settings(load_settings(environ={}))
     assert "broker" in described and "watch" in described
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [
+        ("WIREWATCH_SPIKE_FACTOR", "-3", "'spike_factor': got -3.0; accepted: a positive number"),
+        ("WIREWATCH_STORY_SIMILARITY", "7", "'story_similarity': got 7.0; accepted: more than 0"),
+        ("WIREWATCH_LOG_LEVEL", "verbose", "'log_level': got 'verbose'; accepted: one of debug"),
+        ("WIREWATCH_SPIKE_MIN_COUNT", "0", "'spike_min_count': got 0; accepted: a whole number"),
+        ("WIREWATCH_SPIKE_SEVERITY", "loud", "'spike_severity': got 'loud'"),
+        ("WIREWATCH_WORKER_METRICS_PORT", "70000", "'worker_metrics_port': got 70000"),
+        ("WIREWATCH_SESSION_TIMEOUT_SECONDS", "2", "'session_timeout_seconds': must be between"),
+    ],
+)
+def test_values_a_stage_would_refuse_later_are_refused_at_load(
+    variable: str, value: str, named: str
+) -> None:
+    with pytest.raises(SettingsError, match=named.replace("(", r"\(").replace(".", r"\.")):
+        load_settings(environ={variable: value})
+
+
+def test_several_bad_values_are_counted_in_the_one_line() -> None:
+    with pytest.raises(SettingsError, match=r"\(and 1 more\)$"):
+        load_settings(environ={"WIREWATCH_SPIKE_FACTOR": "0", "WIREWATCH_LOG_LEVEL": "loud"})
+
+
+def test_version_is_printed_without_loading_settings(capsys: pytest.CaptureFixture[str]) -> None:
+    from streams.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.startswith("wirewatch ")
