@@ -52,8 +52,9 @@ async def tail_topic(
                 "or a full topic name"
             ) from None
         name, kind = topic, None
+    # No topic at construction: subscribing asks for the topic's metadata, which a broker with
+    # auto.create.topics.enable answers by creating it, and a typo would tail an empty new topic.
     consumer = AIOKafkaConsumer(
-        name,
         bootstrap_servers=settings.broker,
         group_id=None,
         auto_offset_reset="earliest" if from_beginning else "latest",
@@ -62,8 +63,16 @@ async def tail_topic(
     await consumer.start()
     printed, last_message = 0, time.monotonic()
     try:
+        if name not in await consumer.topics():
+            raise SettingsError(
+                f"topic {name!r} does not exist on {settings.broker}; "
+                "check `topic_prefix` (see `wirewatch config`)"
+            )
+        consumer.subscribe([name])
         while max_messages is None or printed < max_messages:
-            batches = await consumer.getmany(timeout_ms=500)
+            # A fetch returns up to a whole batch per partition: ask for no more than are wanted.
+            wanted = None if max_messages is None else max_messages - printed
+            batches = await consumer.getmany(timeout_ms=500, max_records=wanted)
             for records in batches.values():
                 for record in records:
                     print(format_message(record, kind), file=out, flush=True)

@@ -119,6 +119,27 @@ def test_tail_prints_topic_messages_readably(
     assert "key=i-2 INVALID" in second
 
 
+def test_tail_stops_at_exactly_max_messages_and_refuses_a_missing_topic(
+    kafka_broker: object, wirewatch_env: dict[str, str]
+) -> None:
+    settings = load_settings(environ=wirewatch_env)
+    asyncio.run(ensure_topics(settings))
+    alert = (FIXTURES / "alert_example.json").read_bytes()
+    asyncio.run(
+        produce(settings.broker, settings.topic("alerts"),
+                [(f"i-{n}".encode(), alert) for n in range(10)])
+    )  # fmt: skip
+    done = wirewatch(
+        ["tail", "alerts", "--from-beginning", "--max-messages", "3", "--timeout", "30"],
+        env=wirewatch_env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 3
+    missing = wirewatch(["tail", "no.such.topic", "--timeout", "5"], env=wirewatch_env)
+    assert missing.returncode == 2
+    assert "'no.such.topic' does not exist" in missing.stderr and "Traceback" not in missing.stderr
+
+
 def test_config_prints_effective_settings_from_environment() -> None:
     done = wirewatch(["config"], env={"WIREWATCH_TOPIC_PREFIX": "news."})
     assert done.returncode == 0, done.stderr
