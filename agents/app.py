@@ -12,6 +12,7 @@ import faust
 
 from agents import alert, enrich, faust_patches, spike, story
 from agents.wiring import Wiring
+from streams.kafka.security import FileTokenProvider, ssl_context
 from streams.kafka.topics import ALL_TOPICS
 from streams.settings import Settings
 
@@ -21,6 +22,8 @@ def faust_config(settings: Settings) -> dict[str, Any]:
     brokers = ";".join(f"kafka://{address}" for address in settings.broker.split(","))
     return {
         "broker": brokers,
+        # The same TLS context and SASL login the poller and CLI use (streams/kafka/security.py).
+        "broker_credentials": broker_credentials(settings),
         "store": "memory://",
         "topic_partitions": settings.partitions,
         "topic_replication_factor": settings.replication_factor,
@@ -41,6 +44,26 @@ def faust_config(settings: Settings) -> dict[str, Any]:
         "key_serializer": "raw",
         "value_serializer": "raw",
     }
+
+
+def broker_credentials(settings: Settings) -> faust.types.auth.CredentialsT | None:
+    """Faust's form of our security settings: None for PLAINTEXT."""
+    context = ssl_context(settings)
+    if settings.security_protocol == "SSL":
+        return faust.SSLCredentials(context)
+    if not settings.security_protocol.startswith("SASL_"):
+        return None
+    # Faust derives SASL_SSL from a context being given and SASL_PLAINTEXT from its absence.
+    if settings.sasl_mechanism == "OAUTHBEARER":
+        return faust.OAuthCredentials(
+            oauth_cb=FileTokenProvider(settings.sasl_oauth_token_file), ssl_context=context
+        )
+    return faust.SASLCredentials(
+        username=settings.sasl_username,
+        password=settings.sasl_password,
+        ssl_context=context,
+        mechanism=settings.sasl_mechanism,
+    )
 
 
 def create_app(settings: Settings, wiring: Wiring) -> faust.App:

@@ -14,6 +14,8 @@ from agents.app import create_app
 from agents.wiring import Wiring
 from streams.health import WorkerHealth
 from streams.kafka.admin import ensure_topics
+from streams.kafka.connect import check_broker
+from streams.kafka.security import describe_security
 from streams.metrics import HealthMetrics, serve_metrics
 from streams.pipeline import build_stages
 from streams.runner import create_metrics, require_broker
@@ -32,6 +34,10 @@ def run_worker(settings: Settings) -> None:
     port = serve_metrics(registry, settings.metrics_host, settings.worker_metrics_port, checks)
     print(f"worker metrics on http://{settings.metrics_host}:{port}/metrics", flush=True)
     Path(settings.data_dir, "faust").mkdir(parents=True, exist_ok=True)
+    # One clear line (BrokerError) for an unreachable broker or a refused login, before Faust
+    # starts retrying forever in its own logs.
+    loop.run_until_complete(check_broker(settings))
+    print(f"worker connecting to {settings.broker} ({describe_security(settings)})", flush=True)
     loop.run_until_complete(ensure_topics(settings))
     wiring = Wiring(settings, metrics, build_stages(settings), health=health)
     app = create_app(settings, wiring)

@@ -130,12 +130,21 @@ def _input_lines(paths: Sequence[str]) -> Iterator[tuple[str, int, str]]:
             print(f"{path}: cannot read ({exc.strerror})", file=sys.stderr)
 
 
+def _connected(args: argparse.Namespace, command: str) -> Settings:
+    """Settings for a command that talks to Kafka, once the broker accepted our connection."""
+    from streams.kafka.connect import check_broker
+
+    settings: Settings = _load(args)
+    if not settings.broker:
+        raise _user_error(f"`wirewatch {command}` needs WIREWATCH_BROKER=host:port")
+    asyncio.run(check_broker(settings))
+    return settings
+
+
 def cmd_tail(args: argparse.Namespace) -> int:
     from streams.kafka.tail import tail_topic
 
-    settings = _load(args)
-    if not settings.broker:
-        raise _user_error("`wirewatch tail` needs WIREWATCH_BROKER=host:port")
+    settings = _connected(args, "tail")
     return asyncio.run(
         tail_topic(settings, args.topic, args.from_beginning, args.max_messages, args.timeout,
                    sys.stdout)
@@ -148,9 +157,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     from streams.kafka.admin import ensure_topics
     from streams.settings import FeedConfig
 
-    settings = _load(args)
-    if not settings.broker:
-        raise _user_error("`wirewatch feeds` needs WIREWATCH_BROKER=host:port")
+    settings = _connected(args, "feeds")
     now = datetime.now(UTC)
     asyncio.run(ensure_topics(settings))
     action = args.feeds_command

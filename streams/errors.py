@@ -3,6 +3,7 @@
     Exception
     └── WirewatchError            anything wirewatch raises on purpose
         ├── SettingsError         bad configuration: names the setting and the form it accepts
+        ├── BrokerError           Kafka unreachable or refusing our login: why, and what to check
         ├── FeedError             a feed that cannot be fetched or parsed: names the feed
         ├── DecodeError           bytes that are not a valid record
         ├── ContentError          an item with nothing to classify once cleaned
@@ -23,6 +24,10 @@ class WirewatchError(Exception):
 
 class SettingsError(WirewatchError):
     """Bad configuration; the message names the setting and the form it accepts."""
+
+
+class BrokerError(WirewatchError):
+    """The broker cannot be reached, or refuses our TLS or SASL login; says which and why."""
 
 
 class FeedError(WirewatchError):

@@ -33,7 +33,9 @@ from streams.errors import DecodeError, SettingsError
 from streams.feeds.poller import BrokerWatch, run_poller_service
 from streams.feeds.registry import register_missing
 from streams.kafka.admin import ensure_topics
+from streams.kafka.connect import check_broker
 from streams.kafka.localbroker import start_local_broker, stop_local_broker
+from streams.kafka.security import client_options, describe_security
 from streams.kafka.topics import ALERTS
 from streams.lograte import RateLimitFilter
 from streams.metrics import BrokerMetrics, Metrics, serve_metrics
@@ -71,6 +73,8 @@ def require_broker(settings: Settings, command: str) -> None:
 async def poll_forever(settings: Settings, stop: asyncio.Event) -> None:
     """Register configured feeds, then poll this process's share of the registry until `stop`."""
     require_broker(settings, "poll")
+    await check_broker(settings)
+    log.info("poller connecting to %s (%s)", settings.broker, describe_security(settings))
     registry, metrics = create_metrics(settings)
     broker_watch = BrokerWatch(BrokerMetrics.create(registry))
 
@@ -149,6 +153,7 @@ async def print_alerts(settings: Settings, stop: asyncio.Event, out: TextIO) -> 
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        **client_options(settings),
     )
     await consumer.start()
     try:

@@ -66,8 +66,32 @@ class Settings:
     # lost host). Faust's default 60 s stalled every restart by a minute; the broker accepts
     # 6-300 s (group.min/max.session.timeout.ms).
     session_timeout_seconds: float = 30.0
+    # How every wirewatch client (worker, poller, CLI, admin) talks to Kafka: PLAINTEXT, SSL,
+    # SASL_PLAINTEXT or SASL_SSL. Managed clusters (Confluent Cloud, MSK, Aiven) want SASL_SSL.
+    security_protocol: str = "PLAINTEXT"
+    # TLS: the CA bundle that signed the brokers' certificates (empty: the system's CAs), and a
+    # client certificate and key when the brokers ask for one (mutual TLS). PEM files.
+    ssl_ca_file: str = ""
+    ssl_cert_file: str = ""
+    ssl_key_file: str = ""
+    # Secret: or `ssl_key_password_file` / WIREWATCH_SSL_KEY_PASSWORD_FILE. repr=False keeps it out
+    # of any log line or traceback that prints the settings.
+    ssl_key_password: str = field(default="", repr=False)
+    # Off only for a broker reached by an address its certificate does not name: it lets any
+    # holder of a certificate from the CA pose as the broker.
+    ssl_check_hostname: bool = True
+    # SASL: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (username + password) or OAUTHBEARER (a token
+    # file, re-read on every login so a sidecar can refresh it).
+    sasl_mechanism: str = ""
+    sasl_username: str = ""
+    sasl_password: str = field(default="", repr=False)  # secret: or sasl_password_file, *_FILE env
+    sasl_oauth_token_file: str = ""
+    # How long a command waits for the broker before it says it cannot reach it.
+    connect_timeout_seconds: float = 10.0
     data_dir: str = "var"
     log_level: str = "info"
+    # "text" for people, "json" (one object per line) for log pipelines such as Loki or ELK.
+    log_format: str = "text"
     # Feeds: empty means the bundled sample feeds, served over local HTTP by `wirewatch run`.
     feeds: tuple[FeedConfig, ...] = ()
     poll_interval_seconds: float = 300.0  # a new feed's first interval; it then adapts
@@ -219,6 +243,27 @@ def _coerce_watch(value: Any) -> dict[str, str]:
     return dict(value)
 
 
+# Settings that may also come from a file named by `<name>_file` (TOML) or WIREWATCH_<NAME>_FILE:
+# Kubernetes and Compose mount secrets as files, and a file keeps them out of `ps` and the
+# environment of child processes.
+FILE_BACKED = ("sasl_username", "sasl_password", "ssl_key_password")
+UPPER_CASE_VALUES = ("security_protocol", "sasl_mechanism")
+
+
+def _file_backed(name: str) -> bool:
+    return name.endswith("_file") and name.removesuffix("_file") in FILE_BACKED
+
+
+def _read_secret_file(key: str, path: Any) -> str:
+    if not isinstance(path, str) or not path:
+        raise SettingsError(f"setting {key!r}: the path of a file holding the value")
+    try:
+        # A trailing newline is how editors and `echo` write the file, never part of a secret.
+        return Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+    except OSError as exc:
+        raise SettingsError(f"setting {key!r}: cannot read {path} ({exc.strerror})") from None
+
+
 def load_settings(
     config_path: str | Path | None = None,
     environ: Mapping[str, str] | None = None,
@@ -239,6 +284,9 @@ def load_settings(
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError(f"config file {path}: not valid TOML ({exc})") from None
         for key, value in raw.items():
+            if _file_backed(key):
+                values[key.removesuffix("_file")] = _read_secret_file(key, value)
+                continue
             if key not in _FIELDS:
                 raise SettingsError(f"{path}: unknown setting {key!r}; see `wirewatch config`")
             values[key] = _coerce(key, value)
@@ -246,9 +294,15 @@ def load_settings(
         if not key.startswith(ENV_PREFIX) or key == CONFIG_ENV:
             continue
         name = key[len(ENV_PREFIX) :].lower()
+        if _file_backed(name):
+            values[name.removesuffix("_file")] = _read_secret_file(key, value)
+            continue
         if name not in _FIELDS:
             raise SettingsError(f"environment: unknown variable {key}; see `wirewatch config`")
         values[name] = _coerce(name, value)
+    for name in UPPER_CASE_VALUES:
+        if isinstance(values.get(name), str):
+            values[name] = values[name].strip().upper()
     for key, value in (overrides or {}).items():
         values[key] = _coerce(key, value) if isinstance(value, str) else value
     settings = Settings(**values)
@@ -282,6 +336,7 @@ def _check(settings: Settings) -> None:
 
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+LOG_FORMATS = ("text", "json")
 MAX_PORT = 65535
 
 
@@ -317,6 +372,17 @@ def _range_problems(settings: Settings) -> list[str]:
             f"setting 'log_level': got {settings.log_level!r}; accepted: one of "
             f"{', '.join(LOG_LEVELS)}"
         )
+    if settings.log_format not in LOG_FORMATS:
+        problems.append(
+            f"setting 'log_format': got {settings.log_format!r}; accepted: one of "
+            f"{', '.join(LOG_FORMATS)}"
+        )
+    if not settings.connect_timeout_seconds > 0:
+        problems.append(
+            f"setting 'connect_timeout_seconds': got {settings.connect_timeout_seconds!r}; "
+            "accepted: a positive number, e.g. 10"
+        )
+    problems += _security_problems(settings)
     if settings.backoff_base_seconds > settings.backoff_max_seconds:
         problems.append(
             "settings 'backoff_base_seconds' and 'backoff_max_seconds': need base <= max, "
@@ -329,6 +395,70 @@ def _range_problems(settings: Settings) -> list[str]:
         for name in ports
         if not 0 <= getattr(settings, name) <= MAX_PORT
     ]
+    return problems
+
+
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER")
+
+
+def _security_problems(settings: Settings) -> list[str]:
+    """Kafka TLS/SASL settings that cannot work together, said before any connection is tried."""
+    protocol = settings.security_protocol
+    if protocol not in SECURITY_PROTOCOLS:
+        return [
+            f"setting 'security_protocol': got {protocol!r}; accepted: one of "
+            f"{', '.join(SECURITY_PROTOCOLS)}"
+        ]
+    problems: list[str] = []
+    uses_tls = protocol in ("SSL", "SASL_SSL")
+    uses_sasl = protocol.startswith("SASL_")
+    tls_files = ("ssl_ca_file", "ssl_cert_file", "ssl_key_file")
+    if not uses_tls:
+        problems += [
+            f"setting '{name}' is set but security_protocol is {protocol}; "
+            "use SSL or SASL_SSL for TLS"
+            for name in (*tls_files, "ssl_key_password")
+            if getattr(settings, name)
+        ]
+    else:
+        for name in tls_files:
+            path = getattr(settings, name)
+            if path and not Path(path).is_file():
+                problems.append(f"setting '{name}': no readable file at {path}")
+        if bool(settings.ssl_cert_file) != bool(settings.ssl_key_file):
+            problems.append(
+                "settings 'ssl_cert_file' and 'ssl_key_file': a client certificate needs its key "
+                "(set both, or neither)"
+            )
+    sasl_values = ("sasl_mechanism", "sasl_username", "sasl_password", "sasl_oauth_token_file")
+    if not uses_sasl:
+        problems += [
+            f"setting '{name}' is set but security_protocol is {protocol}; "
+            "use SASL_SSL (or SASL_PLAINTEXT) for SASL"
+            for name in sasl_values
+            if getattr(settings, name)
+        ]
+        return problems
+    mechanism = settings.sasl_mechanism
+    if mechanism not in SASL_MECHANISMS:
+        problems.append(
+            f"setting 'sasl_mechanism': got {mechanism!r}; accepted with security_protocol "
+            f"{protocol}: one of {', '.join(SASL_MECHANISMS)}"
+        )
+    elif mechanism == "OAUTHBEARER":
+        token = settings.sasl_oauth_token_file
+        if not token or not Path(token).is_file():
+            problems.append(
+                "setting 'sasl_oauth_token_file': OAUTHBEARER needs the path of a file holding "
+                f"the token (got {token!r})"
+            )
+    else:
+        problems += [
+            f"setting '{name}': {mechanism} needs it (or {name}_file)"
+            for name in ("sasl_username", "sasl_password")
+            if not getattr(settings, name)
+        ]
     return problems
 
 

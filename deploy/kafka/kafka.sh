@@ -8,6 +8,11 @@
 #   kafka.sh stop   --data-dir D [--timeout 20]
 #   kafka.sh status --data-dir D
 #
+#   start/run also take --extra-properties FILE (appended to the broker's server.properties:
+#   extra listeners such as SASL_SSL, TLS stores, JAAS logins) and --add-scram
+#   'SCRAM-SHA-256=[name=U,password=P]' (repeatable: SCRAM users created when the storage is
+#   formatted, as KRaft needs them before the broker starts).
+#
 #   kafka.sh cluster-start  --data-dir D [--nodes 3] [--base-port P] [--wait-seconds 90]
 #   kafka.sh cluster-start  --data-dir D --ports P1,P2,P3 --controller-ports C1,C2,C3
 #   kafka.sh cluster-stop   --data-dir D [--timeout 20]
@@ -48,7 +53,7 @@ die() {
 }
 
 usage() {
-  sed -n '2,24s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+  sed -n '2,28s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
   exit 64
 }
 
@@ -164,13 +169,27 @@ render_template() { # $1 template, $2 output file, rest: NAME=VALUE, replacing @
   } >"$out"
 }
 
+EXTRA_PROPERTIES=""
+SCRAM_SPECS=()
+
 write_properties() { # $1 port, $2 controller port, $3 data dir
   render_template "$TEMPLATE_FILE" "$3/server.properties" \
     PORT="$1" CONTROLLER_PORT="$2" LOG_DIRS="$3/kraft"
+  if [[ -n "$EXTRA_PROPERTIES" ]]; then
+    # Java's Properties keeps the last value of a repeated key, so these override the template.
+    {
+      echo "# --- from $EXTRA_PROPERTIES"
+      cat "$EXTRA_PROPERTIES"
+    } >>"$3/server.properties"
+  fi
 }
 
 run_format() { # $1 data dir, $2 cluster id; formats the log dirs of DATA_DIR/server.properties
-  run_java kafka.tools.StorageTool format -t "$2" -c "$1/server.properties" >>"$1/format.log" 2>&1
+  local -a scram=()
+  local spec
+  for spec in "${SCRAM_SPECS[@]}"; do scram+=(--add-scram "$spec"); done
+  run_java kafka.tools.StorageTool format -t "$2" -c "$1/server.properties" "${scram[@]}" \
+    >>"$1/format.log" 2>&1
 }
 
 format_storage() { # $1 data dir
@@ -601,6 +620,11 @@ main() {
       --ports) ports="$2" ;;
       --controller-ports) controller_ports="$2" ;;
       --node) node="$2" ;;
+      --extra-properties)
+        [[ -f "$2" ]] || die "--extra-properties: no file $2"
+        EXTRA_PROPERTIES="$(realpath "$2")"
+        ;;
+      --add-scram) SCRAM_SPECS+=("$2") ;;
       *) die "unknown option $1" ;;
     esac
     shift 2

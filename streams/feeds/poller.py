@@ -59,6 +59,7 @@ from streams.feeds.schedule import (
 )
 from streams.health import BROKER_PROBE_INTERVAL_SECONDS, BROKER_PROBE_TIMEOUT_SECONDS
 from streams.kafka.admin import probe_brokers
+from streams.kafka.security import client_options
 from streams.kafka.topics import DEAD_LETTERS, FEED_STATE, FEEDS, RAW_ITEMS
 from streams.metrics import BrokerMetrics, Metrics, status_label
 from streams.records import DeadLetter, FeedRegistration, FeedState, RawItem, SeenEntry, Stage
@@ -139,7 +140,11 @@ async def run_poller_service(
 ) -> None:
     """Follow the registry and poll owned feeds until `stop`; flush everything on the way out."""
     producer = AIOKafkaProducer(
-        bootstrap_servers=settings.broker, acks="all", enable_idempotence=True, linger_ms=5
+        bootstrap_servers=settings.broker,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        **client_options(settings),
     )
     await producer.start()
     fetcher = Fetcher(fetch_config(settings))
@@ -245,7 +250,7 @@ class PollerService:
         state_partitions = [
             TopicPartition(FEED_STATE.name(self.settings), number) for number in numbers
         ]
-        loaded = await read_partitions(self.settings.broker, state_partitions, decode_feed_state)
+        loaded = await read_partitions(self.settings, state_partitions, decode_feed_state)
         self.states.update(loaded)
         for number in numbers:
             self.loaded[number].set()
@@ -717,6 +722,7 @@ async def follow_registry(service: PollerService, stop: asyncio.Event) -> None:
         group_id=f"{settings.app_id}-pollers",
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        **client_options(settings),
     )
     consumer.subscribe([FEEDS.name(settings)], listener=_Rebalance(service, consumer))
     await consumer.start()

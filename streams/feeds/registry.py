@@ -20,6 +20,7 @@ from streams.codec import decode_feed_registration, decode_feed_state, encode_re
 from streams.errors import DecodeError, SettingsError
 from streams.feeds.identity import derive_feed_id
 from streams.feeds.polling import describe_health
+from streams.kafka.security import client_options
 from streams.kafka.topics import FEED_STATE, FEEDS
 from streams.records import FeedRegistration, FeedState
 from streams.settings import FeedConfig, Settings
@@ -60,7 +61,7 @@ def same_feed(a: FeedRegistration, b: FeedRegistration) -> bool:
 
 
 async def read_partitions(
-    broker: str,
+    settings: Settings,
     partitions: Sequence[TopicPartition],
     decode: Callable[[bytes], R],
     timeout_seconds: float = READ_TIMEOUT_SECONDS,
@@ -72,7 +73,12 @@ async def read_partitions(
     latest: dict[str, R] = {}
     if not partitions:
         return latest
-    consumer = AIOKafkaConsumer(bootstrap_servers=broker, enable_auto_commit=False, group_id=None)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.broker,
+        enable_auto_commit=False,
+        group_id=None,
+        **client_options(settings),
+    )
     await consumer.start()
     try:
         consumer.assign(list(partitions))
@@ -106,9 +112,11 @@ async def read_partitions(
     return latest
 
 
-async def all_partitions(broker: str, topic: str) -> list[TopicPartition]:
+async def all_partitions(settings: Settings, topic: str) -> list[TopicPartition]:
     """Every partition of `topic`."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=broker, group_id=None)
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=settings.broker, group_id=None, **client_options(settings)
+    )
     await consumer.start()
     try:
         return sorted(consumer.assignment(), key=lambda tp: tp.partition)
@@ -119,22 +127,24 @@ async def all_partitions(broker: str, topic: str) -> list[TopicPartition]:
 async def read_registry(settings: Settings) -> dict[str, FeedRegistration]:
     """Every registered feed, by feed id."""
     topic = FEEDS.name(settings)
-    parts = await all_partitions(settings.broker, topic)
-    return await read_partitions(settings.broker, parts, decode_feed_registration)
+    parts = await all_partitions(settings, topic)
+    return await read_partitions(settings, parts, decode_feed_registration)
 
 
 async def read_states(settings: Settings) -> dict[str, FeedState]:
     """Every feed's latest state, by feed id."""
     topic = FEED_STATE.name(settings)
-    parts = await all_partitions(settings.broker, topic)
-    return await read_partitions(settings.broker, parts, decode_feed_state)
+    parts = await all_partitions(settings, topic)
+    return await read_partitions(settings, parts, decode_feed_state)
 
 
 async def write_registrations(
     settings: Settings, registrations: Sequence[FeedRegistration]
 ) -> None:
     """Produce registrations to the feeds topic and wait until the broker has them."""
-    producer = AIOKafkaProducer(bootstrap_servers=settings.broker, acks="all")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.broker, acks="all", **client_options(settings)
+    )
     await producer.start()
     try:
         for registration in registrations:
@@ -148,7 +158,9 @@ async def write_registrations(
 
 async def remove_feeds(settings: Settings, feed_ids: Sequence[str]) -> None:
     """Tombstone feeds in the registry and their state: pollers stop polling them."""
-    producer = AIOKafkaProducer(bootstrap_servers=settings.broker, acks="all")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.broker, acks="all", **client_options(settings)
+    )
     await producer.start()
     try:
         for feed_id in feed_ids:

@@ -11,6 +11,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
 from aiokafka.protocol.metadata import MetadataRequest
 
+from streams.kafka.security import client_options
 from streams.kafka.topics import ALL_TOPICS, topic_configs
 from streams.settings import Settings
 
@@ -19,7 +20,7 @@ CONNECT_ATTEMPTS = 30
 
 async def ensure_topics(settings: Settings) -> list[str]:
     """Create any missing wirewatch topic; return the names created. Existing ones are kept."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.broker)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.broker, **client_options(settings))
     for attempt in range(CONNECT_ATTEMPTS):
         try:
             await admin.start()

@@ -12,6 +12,7 @@ from aiokafka.structs import ConsumerRecord
 
 from streams.codec import DECODERS
 from streams.errors import DecodeError, SettingsError
+from streams.kafka.security import client_options
 from streams.kafka.topics import spec_for_name
 from streams.settings import Settings
 
@@ -59,6 +60,7 @@ async def tail_topic(
         group_id=None,
         auto_offset_reset="earliest" if from_beginning else "latest",
         enable_auto_commit=False,
+        **client_options(settings),
     )
     await consumer.start()
     printed, last_message = 0, time.monotonic()
