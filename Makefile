@@ -22,6 +22,7 @@ run: $(STAMP)  ## everything on the embedded default: local Kafka, sample feeds,
 
 test: $(STAMP)  ## unit and integration tests (starts its own Kafka broker)
 	bash deploy/kafka/kafka.sh fetch
+	bash deploy/prometheus/fetch.sh
 	$(PY) -m pytest -v
 
 lint: $(STAMP)  ## ruff check, ruff format --check, mypy
