@@ -16,7 +16,7 @@ import faust
 from faust.types import EventT, TableT, TopicT
 
 from agents.faust_patches import watch_delivery
-from streams.codec import encode_record
+from streams.codec import Headers, encode_record, message_headers
 from streams.deadletter import SourcePosition, guarded, record_outcome
 from streams.health import WorkerHealth
 from streams.kafka.topics import ARTICLES, DEAD_LETTERS, TopicSpec
@@ -80,16 +80,22 @@ class Wiring:
         self.metrics.items_received.labels(stage).inc()
         if isinstance(outcome, DeadLetter):
             record_outcome(self.metrics, stage, outcome)
-            await self._send(DEAD_LETTERS.suffix, key, encode_record(outcome))
+            await self._send(
+                DEAD_LETTERS.suffix, key, encode_record(outcome), message_headers(outcome)
+            )
             return
         record_outcome(self.metrics, stage)
         for outbound in outcome:
             self._count(outbound)
-            await self._send(outbound.topic, outbound.key.encode(), encode_record(outbound.record))
+            record = outbound.record
+            await self._send(
+                outbound.topic, outbound.key.encode(), encode_record(record),
+                message_headers(record),
+            )  # fmt: skip
 
-    async def _send(self, suffix: str, key: bytes | None, value: bytes) -> None:
+    async def _send(self, suffix: str, key: bytes | None, value: bytes, headers: Headers) -> None:
         topic = self.topics[suffix]
-        delivery = await topic.send(key=key, value=value)
+        delivery = await topic.send(key=key, value=value, headers=headers)
         # The send returns once the message is queued; a delivery that fails later must stop
         # the input offset from being committed (agents.faust_patches, point 5).
         watch_delivery(topic.app, delivery)

@@ -1,12 +1,17 @@
 """orjson encoding and decoding: the only place where bytes become records and records bytes.
 
 Decoders are strict: a missing field, a wrong type or an unknown schema version raises DecodeError,
-so a malformed message becomes a dead letter instead of a half-built record.
+so a malformed message becomes a dead letter instead of a half-built record. They ignore fields
+they do not know: a newer minor version of a record only adds fields (docs/topics.md,
+Compatibility), and a worker of the previous release must keep reading it during an upgrade.
+
+`message_headers` gives the Kafka headers every message of ours carries, from `RECORD_TYPES`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -40,6 +45,7 @@ from streams.records import (
     TopicTag,
     WindowCounts,
 )
+from streams.settings import VERSION
 
 Record = (
     RawItem
@@ -55,6 +61,78 @@ Record = (
     | StoryAlerts
 )
 R = TypeVar("R")
+
+# Internal records (table values, re-keyed inputs) carry no schema_version field: only wirewatch's
+# own stages read them, and their schema files are v1 until one of them changes shape.
+INTERNAL_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class RecordType:
+    """How one record is named on the wire: its header, its schema file and the version written."""
+
+    name: str  # the record class's name: the `wirewatch-record` header
+    schema: str  # streams/schemas/<schema>.v<version>.json; the key of DECODERS
+    version: int  # the major version written now (docs/topics.md, Compatibility)
+
+    @property
+    def schema_file(self) -> str:
+        return f"{self.schema}.v{self.version}.json"
+
+
+def _record_type(record: type[Record], schema: str, version: int) -> tuple[type, RecordType]:
+    return record, RecordType(record.__name__, schema, version)
+
+
+# The one table of record names and versions: headers, tests and docs take them from here.
+RECORD_TYPES: dict[type, RecordType] = dict(
+    [
+        _record_type(RawItem, "raw_item", RAW_ITEM_SCHEMA_VERSION),
+        _record_type(Article, "article", ARTICLE_SCHEMA_VERSION),
+        _record_type(Alert, "alert", ALERT_SCHEMA_VERSION),
+        _record_type(DeadLetter, "dead_letter", DEAD_LETTER_SCHEMA_VERSION),
+        _record_type(FeedRegistration, "feed_registration", FEED_REGISTRATION_SCHEMA_VERSION),
+        _record_type(FeedState, "feed_state", FEED_STATE_SCHEMA_VERSION),
+        _record_type(TopicEvent, "topic_event", INTERNAL_SCHEMA_VERSION),
+        _record_type(WindowCounts, "window_counts", INTERNAL_SCHEMA_VERSION),
+        _record_type(StoryBucket, "story_bucket", INTERNAL_SCHEMA_VERSION),
+        _record_type(StorySignature, "story_signature", INTERNAL_SCHEMA_VERSION),
+        _record_type(StoryAlerts, "story_alert_state", INTERNAL_SCHEMA_VERSION),
+    ]
+)
+
+CONTENT_TYPE_HEADER = "content-type"
+RECORD_HEADER = "wirewatch-record"
+SCHEMA_VERSION_HEADER = "wirewatch-schema-version"
+PRODUCER_HEADER = "wirewatch-version"
+CONTENT_TYPE = "application/json"
+
+Headers = list[tuple[str, bytes]]  # Kafka headers as aiokafka and Faust take them
+
+
+def message_headers(record: Record) -> Headers:
+    """The headers of a message whose value is `record`: content type, record, schema version
+    and the wirewatch release that wrote it. A consumer can route or skip a message without
+    parsing it; the values match the record's own `schema_version` (docs/topics.md)."""
+    kind = RECORD_TYPES[type(record)]
+    return [
+        (CONTENT_TYPE_HEADER, CONTENT_TYPE.encode()),
+        (RECORD_HEADER, kind.name.encode()),
+        (SCHEMA_VERSION_HEADER, str(kind.version).encode()),
+        (PRODUCER_HEADER, VERSION.encode()),
+    ]
+
+
+def tombstone_headers(record: type[Record]) -> Headers:
+    """The headers of a tombstone (a null value) that removes a `record` kept under its key: no
+    content type, as there is no content."""
+    kind = RECORD_TYPES[record]
+    return [
+        (RECORD_HEADER, kind.name.encode()),
+        (SCHEMA_VERSION_HEADER, str(kind.version).encode()),
+        (PRODUCER_HEADER, VERSION.encode()),
+    ]
+
 
 # UTC datetimes are written "2026-11-26T03:30:00+00:00"; naive ones never reach here.
 _ENCODE_OPTIONS = orjson.OPT_NON_STR_KEYS

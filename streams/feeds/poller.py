@@ -33,7 +33,13 @@ from aiokafka.errors import (
     RecordListTooLargeError,
 )
 
-from streams.codec import decode_feed_registration, decode_feed_state, encode_record
+from streams.codec import (
+    Headers,
+    decode_feed_registration,
+    decode_feed_state,
+    encode_record,
+    message_headers,
+)
 from streams.deadletter import make_dead_letter, record_outcome
 from streams.errors import DecodeError, FeedError
 from streams.feeds.http import FetchConfig, Fetcher, FetchError, FetchResponse, Validators
@@ -504,7 +510,9 @@ class PollerService:
             except ValueError as exc:
                 letters.append((item, exc))
                 continue
-            future = await self._queue(topic, fitted.value, item.item_id.encode())
+            future = await self._queue(
+                topic, fitted.value, item.item_id.encode(), message_headers(fitted.item)
+            )
             refusal = future.exception() if future.done() else None
             if refusal is not None and not is_entry_error(refusal):
                 error = _describe_error(refusal)
@@ -554,10 +562,14 @@ class PollerService:
                 record_outcome(self.metrics, Stage.POLL, letter)
         return failed
 
-    async def _queue(self, topic: str, value: bytes, key: bytes | None) -> asyncio.Future[Any]:
+    async def _queue(
+        self, topic: str, value: bytes, key: bytes | None, headers: Headers
+    ) -> asyncio.Future[Any]:
         """Hand one message to the producer; the future holds Kafka's answer, or the refusal."""
         try:
-            future: asyncio.Future[Any] = await self.producer.send(topic, value, key=key)
+            future: asyncio.Future[Any] = await self.producer.send(
+                topic, value, key=key, headers=headers
+            )
         except KafkaError as exc:
             # Refused before it was queued (over the producer's max_request_size, or no topic
             # metadata): the same outcome as a failed delivery, decided in one place.
@@ -661,8 +673,9 @@ class PollerService:
             return
         self.states[feed_id] = state
         future = await self._queue(
-            FEED_STATE.name(self.settings), encode_record(state), feed_id.encode()
-        )
+            FEED_STATE.name(self.settings), encode_record(state), feed_id.encode(),
+            message_headers(state),
+        )  # fmt: skip
         # Not awaited: the poll is done, and the next poll's state supersedes a lost one.
         future.add_done_callback(functools.partial(_report_lost, f"feed {feed_id}: state"))
 
@@ -684,7 +697,9 @@ class PollerService:
     async def _send_dead_letter(self, letter: DeadLetter) -> asyncio.Future[Any]:
         """Queue a dead letter; the future holds Kafka's answer."""
         key = letter.item_id.encode() if letter.item_id else None
-        return await self._queue(DEAD_LETTERS.name(self.settings), encode_record(letter), key)
+        return await self._queue(
+            DEAD_LETTERS.name(self.settings), encode_record(letter), key, message_headers(letter)
+        )
 
 
 def _describe_error(error: BaseException) -> str:

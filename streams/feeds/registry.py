@@ -16,7 +16,13 @@ from typing import TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from streams.codec import decode_feed_registration, decode_feed_state, encode_record
+from streams.codec import (
+    decode_feed_registration,
+    decode_feed_state,
+    encode_record,
+    message_headers,
+    tombstone_headers,
+)
 from streams.errors import DecodeError, SettingsError
 from streams.feeds.identity import derive_feed_id
 from streams.feeds.polling import describe_health
@@ -149,7 +155,10 @@ async def write_registrations(
     try:
         for registration in registrations:
             await producer.send(
-                FEEDS.name(settings), encode_record(registration), key=registration.feed_id.encode()
+                FEEDS.name(settings),
+                encode_record(registration),
+                key=registration.feed_id.encode(),
+                headers=message_headers(registration),
             )
         await producer.flush()
     finally:
@@ -164,8 +173,13 @@ async def remove_feeds(settings: Settings, feed_ids: Sequence[str]) -> None:
     await producer.start()
     try:
         for feed_id in feed_ids:
-            await producer.send(FEEDS.name(settings), None, key=feed_id.encode())
-            await producer.send(FEED_STATE.name(settings), None, key=feed_id.encode())
+            key = feed_id.encode()
+            await producer.send(
+                FEEDS.name(settings), None, key=key, headers=tombstone_headers(FeedRegistration)
+            )
+            await producer.send(
+                FEED_STATE.name(settings), None, key=key, headers=tombstone_headers(FeedState)
+            )
         await producer.flush()
     finally:
         await producer.stop()

@@ -14,6 +14,8 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 
+from streams.contract import closed
+
 
 async def produce(broker: str, topic: str, messages: Iterable[tuple[bytes | None, bytes]]) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=broker, acks="all")
@@ -73,8 +75,9 @@ def load_schema(record: str) -> dict[str, Any]:
 
 
 def validate(records: Iterable[ConsumerRecord[bytes, bytes]], record: str) -> list[dict[str, Any]]:
-    """Decode each message value and validate it against the record's JSON Schema."""
-    schema = load_schema(record)
+    """Decode each message value and validate it against the record's JSON Schema, closed: the
+    published schemas accept unknown fields (for consumers), wirewatch must write none."""
+    schema = closed(load_schema(record))
     values = []
     for message in records:
         value = orjson.loads(message.value or b"")

@@ -26,6 +26,7 @@ from streams.codec import (
     decode_window_counts,
     encode_record,
 )
+from streams.contract import closed
 from streams.deadletter import make_dead_letter
 from streams.errors import DecodeError
 from streams.kafka.topics import ALL_TOPICS
@@ -100,9 +101,10 @@ FORMATS.checks("date-time", raises=ValueError)(_is_rfc3339_date_time)
 
 
 def check_schema(record: Record | dict[str, Any], name: str) -> None:
-    """Validate a record (or its decoded JSON) against the record's current schema."""
+    """Validate a record (or its decoded JSON) against the record's current schema, closed: the
+    published schemas accept unknown fields (for consumers), wirewatch must write none."""
     value = orjson.loads(encode_record(record)) if not isinstance(record, dict) else record
-    jsonschema.validate(value, schema(name), format_checker=FORMATS)
+    jsonschema.validate(value, closed(schema(name)), format_checker=FORMATS)
 
 
 def replaced(record: Record, path: tuple[str | int, ...], value: object) -> bytes:

@@ -7,6 +7,7 @@ Wiring's bookkeeping; `tests/integration` sends the same way through a real brok
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -31,7 +32,7 @@ from streams.kafka.topics import (
 from streams.metrics import Metrics
 from streams.records import Article, Language, Stage, TopicTag
 from streams.routing import Outbound, alert_outputs, article_outputs, story_outputs
-from streams.settings import load_settings
+from streams.settings import VERSION, load_settings
 from streams.stories.cluster import script_group
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
@@ -43,14 +44,19 @@ class AppStandIn:
 
 @dataclass
 class RecordingTopic:
-    """Faust's `topic.send(key=, value=)`: returns the delivery future; here already delivered."""
+    """Faust's `topic.send(key=, value=, headers=)`: returns the delivery future; here already
+    delivered."""
 
     app: AppStandIn = field(default_factory=AppStandIn)
     sent: list[tuple[bytes | None, bytes]] = field(default_factory=list)
+    headers: list[dict[str, bytes]] = field(default_factory=list)
     fail: bool = False
 
-    async def send(self, key: bytes | None, value: bytes) -> asyncio.Future[None]:
+    async def send(
+        self, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]]
+    ) -> asyncio.Future[None]:
         self.sent.append((key, value))
+        self.headers.append(dict(headers))
         delivery: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if self.fail:
             delivery.set_exception(RuntimeError("broker gone"))
@@ -118,6 +124,28 @@ def test_emit_sends_a_dead_letter_with_its_reason_and_counts_the_error() -> None
     assert not topics[ARTICLES.suffix].sent
     assert sample(registry, "wirewatch_items_processed_total", stage="enrich",
                   outcome="dead_letter") == 1  # fmt: skip
+
+
+def test_every_message_sent_carries_the_headers_of_its_record() -> None:
+    wired, topics, _ = wiring()
+    asyncio.run(wired.emit(Stage.ENRICH, b"i-1", article_outputs(article(), SpikeConfig())))
+    letter = guarded(Stage.ENRICH, b"{", json.loads, NOW, SourcePosition("raw", 0, 7, "k"))
+    asyncio.run(wired.emit(Stage.ENRICH, b"k", letter))
+    expected = {
+        ARTICLES.suffix: (b"Article", b"3"),
+        STORY_ROUTE.suffix: (b"Article", b"3"),
+        TOPIC_EVENTS.suffix: (b"TopicEvent", b"1"),
+        DEAD_LETTERS.suffix: (b"DeadLetter", b"1"),
+    }
+    for suffix, (record, version) in expected.items():
+        assert topics[suffix].headers, suffix
+        for headers in topics[suffix].headers:
+            assert headers["content-type"] == b"application/json", suffix
+            assert (headers["wirewatch-record"], headers["wirewatch-schema-version"]) == (
+                record,
+                version,
+            ), suffix
+            assert headers["wirewatch-version"] == VERSION.encode()
 
 
 def test_a_failed_delivery_is_remembered_so_no_commit_passes_it() -> None:
