@@ -109,8 +109,9 @@ def explain_failure(exc: BaseException, host: str, port: int, settings: Settings
         )
     if "expected bytes" in str(cause):  # aiokafka read a frame length that is not Kafka's
         return (
-            f"{where} answered, but not as a Kafka broker (an HTTP server or proxy?); "
-            "check the broker address and port"
+            f"{where} answered, but not as a {settings.security_protocol} Kafka listener (a TLS "
+            "listener, or an HTTP server or proxy?); check the address, port and "
+            "security_protocol"
         )
     if isinstance(cause, ConnectionRefusedError):
         return f"nothing listens at {where} (connection refused); is the broker up?"

@@ -53,9 +53,18 @@ def kafka_script() -> Path:
     return KAFKA_SCRIPT
 
 
-def start_local_broker(port: int, controller_port: int, data_dir: Path) -> LocalBroker:
+def start_local_broker(
+    port: int,
+    controller_port: int,
+    data_dir: Path,
+    extra_properties: Path | None = None,
+    scram_users: Sequence[str] = (),
+) -> LocalBroker:
     """Fetch (first time only), format and start a broker; return once it answers.
 
+    `extra_properties` is appended to the broker's server.properties (more listeners, TLS
+    stores, SASL logins); `scram_users` are kafka-storage `--add-scram` specs such as
+    "SCRAM-SHA-512=[name=alice,password=...]", created when the storage is first formatted.
     Raises RuntimeError with the script's output when the broker does not come up.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -63,6 +72,10 @@ def start_local_broker(port: int, controller_port: int, data_dir: Path) -> Local
         "bash", str(kafka_script()), "start", "--port", str(port),
         "--controller-port", str(controller_port), "--data-dir", str(data_dir),
     ]  # fmt: skip
+    if extra_properties is not None:
+        command += ["--extra-properties", str(extra_properties)]
+    for spec in scram_users:
+        command += ["--add-scram", spec]
     done = subprocess.run(
         command, capture_output=True, text=True, timeout=START_TIMEOUT_SECONDS + 600
     )
