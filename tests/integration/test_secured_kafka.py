@@ -133,9 +133,7 @@ def broker_error(environ: dict[str, str]) -> str:
 
 
 @pytest.mark.parametrize("mechanism", ["PLAIN", "SCRAM-SHA-512"])
-def test_wrong_password_is_one_line_naming_the_login(
-    secure: SecureBroker, mechanism: str
-) -> None:
+def test_wrong_password_is_one_line_naming_the_login(secure: SecureBroker, mechanism: str) -> None:
     message = broker_error(sasl_env(secure, mechanism, WIREWATCH_SASL_PASSWORD="not-the-password"))
     assert f"SASL {mechanism} login as {USER} refused" in message
     assert "not-the-password" not in message
