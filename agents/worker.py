@@ -36,10 +36,11 @@ def run_worker(settings: Settings) -> None:
     Path(settings.data_dir, "faust").mkdir(parents=True, exist_ok=True)
     # One clear line (BrokerError) for an unreachable broker or a refused login, before Faust
     # starts retrying forever in its own logs.
+    stages = build_stages(settings)  # a bad taxonomy or rule file fails before connecting
     loop.run_until_complete(check_broker(settings))
     print(f"worker connecting to {settings.broker} ({describe_security(settings)})", flush=True)
     loop.run_until_complete(ensure_topics(settings))
-    wiring = Wiring(settings, metrics, build_stages(settings), health=health)
+    wiring = Wiring(settings, metrics, stages, health=health)
     app = create_app(settings, wiring)
     worker_health.register(app, wiring)
     # Faust's Worker, with the log filters added once it has configured logging.

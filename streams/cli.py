@@ -29,8 +29,7 @@ def _load(args: argparse.Namespace) -> Any:
 def cmd_run(args: argparse.Namespace) -> int:
     from streams.runner import run_all
 
-    run_all(_load(args))
-    return 0
+    return run_all(_load(args))
 
 
 def _process_entry_point(name: str) -> Callable[[Settings], None]:
@@ -61,10 +60,14 @@ def cmd_poll(args: argparse.Namespace) -> int:
 
 
 def cmd_config(args: argparse.Namespace) -> int:
+    from streams.pipeline import check_stage_settings
     from streams.settings import describe_settings
 
+    settings = _load(args)
+    # The taxonomy and rule files too: what a worker would refuse at start-up is refused here.
+    check_stage_settings(settings)
     sys.stdout.write(
-        orjson.dumps(describe_settings(_load(args)), option=orjson.OPT_INDENT_2).decode() + "\n"
+        orjson.dumps(describe_settings(settings), option=orjson.OPT_INDENT_2).decode() + "\n"
     )
     return 0
 
@@ -209,45 +212,69 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"wirewatch {VERSION}")
     parser.add_argument("--config", help="TOML config file (default: $WIREWATCH_CONFIG)")
+    # `--config` is also taken after the subcommand (`wirewatch worker --config x.toml`); SUPPRESS
+    # keeps a subcommand that was not given it from overwriting the one given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", default=argparse.SUPPRESS, help="TOML config file")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="everything on the embedded default: broker, feeds, worker, poller")
-    sub.add_parser("worker", help="the Faust worker (enrich, story, alert and spike agents)")
-    sub.add_parser("poll", help="the feed poller")
-    sub.add_parser("config", help="print the effective settings, secrets masked")
-    classify = sub.add_parser("classify", help="the pipeline's steps without Kafka, as JSON lines")
+    sub.add_parser(
+        "run",
+        parents=[common],
+        help="everything on the embedded default: broker, feeds, worker, poller",
+    )
+    sub.add_parser(
+        "worker", parents=[common], help="the Faust worker (enrich, story, alert and spike agents)"
+    )
+    sub.add_parser("poll", parents=[common], help="the feed poller")
+    sub.add_parser("config", parents=[common], help="print the effective settings, secrets masked")
+    classify = sub.add_parser(
+        "classify", parents=[common], help="the pipeline's steps without Kafka, as JSON lines"
+    )
     classify.add_argument("inputs", nargs="*", help="JSON Lines files (default: standard input)")
     classify.add_argument("--feed", nargs="+", metavar="PATH_OR_URL", help="feed documents")
-    tail = sub.add_parser("tail", help="print a topic's messages readably")
+    tail = sub.add_parser("tail", parents=[common], help="print a topic's messages readably")
     tail.add_argument("topic", help="raw-items, articles, alerts, dead-letters or a full name")
     tail.add_argument("--from-beginning", action="store_true")
     tail.add_argument("--max-messages", type=int, default=None)
     tail.add_argument("--timeout", type=float, default=None, help="stop after this many idle s")
-    feeds = sub.add_parser("feeds", help="the feed registry (a compacted Kafka topic)")
+    feeds = sub.add_parser(
+        "feeds", parents=[common], help="the feed registry (a compacted Kafka topic)"
+    )
     feeds_sub = feeds.add_subparsers(dest="feeds_command", required=True)
-    add = feeds_sub.add_parser("add", help="register a feed; running pollers pick it up")
+    add = feeds_sub.add_parser(
+        "add", parents=[common], help="register a feed; running pollers pick it up"
+    )
     add.add_argument("url")
     add.add_argument("--name")
     add.add_argument("--language", help="the feed's language, a prior for detection")
     add.add_argument("--interval", type=float, help="pinned poll interval in seconds")
-    remove = feeds_sub.add_parser("remove", help="unregister feeds by id or URL")
+    remove = feeds_sub.add_parser("remove", parents=[common], help="unregister feeds by id or URL")
     remove.add_argument("targets", nargs="+")
-    listing = feeds_sub.add_parser("list", help="every feed with its health")
+    listing = feeds_sub.add_parser("list", parents=[common], help="every feed with its health")
     listing.add_argument("--json", action="store_true", help="one JSON object per feed")
-    importing = feeds_sub.add_parser("import", help="register feeds from OPML, TOML or YAML")
+    importing = feeds_sub.add_parser(
+        "import", parents=[common], help="register feeds from OPML, TOML or YAML"
+    )
     importing.add_argument("path")
-    export = feeds_sub.add_parser("export", help="print the registry as OPML, TOML or YAML")
+    export = feeds_sub.add_parser(
+        "export", parents=[common], help="print the registry as OPML, TOML or YAML"
+    )
     export.add_argument("--format", choices=("opml", "toml", "yaml"), default="opml")
-    taxonomy = sub.add_parser("taxonomy", help="news-topic taxonomy tools")
+    taxonomy = sub.add_parser("taxonomy", parents=[common], help="news-topic taxonomy tools")
     taxonomy_sub = taxonomy.add_subparsers(dest="taxonomy_command", required=True)
-    check = taxonomy_sub.add_parser("check", help="validate a taxonomy file")
+    check = taxonomy_sub.add_parser("check", parents=[common], help="validate a taxonomy file")
     check.add_argument("path")
     # The old name, kept so scripts keep working; "topics" also means Kafka topics.
-    topics = sub.add_parser("topics", help="the old name of `taxonomy` (moved)")
+    topics = sub.add_parser("topics", parents=[common], help="the old name of `taxonomy` (moved)")
     topics_sub = topics.add_subparsers(dest="taxonomy_command", required=True)
-    topics_sub.add_parser("check", help="moved to `wirewatch taxonomy check`").add_argument("path")
-    rules = sub.add_parser("rules", help="alert rule tools")
+    topics_sub.add_parser(
+        "check", parents=[common], help="moved to `wirewatch taxonomy check`"
+    ).add_argument("path")
+    rules = sub.add_parser("rules", parents=[common], help="alert rule tools")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)
-    rules_check = rules_sub.add_parser("check", help="validate an alert rule file (TOML or YAML)")
+    rules_check = rules_sub.add_parser(
+        "check", parents=[common], help="validate an alert rule file (TOML or YAML)"
+    )
     rules_check.add_argument("path", nargs="?", help="default: the configured or bundled rules")
     return parser
 

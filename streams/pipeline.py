@@ -46,9 +46,25 @@ class StageConfig:
     spikes: SpikeConfig
 
 
+def check_stage_settings(settings: Settings) -> None:
+    """Everything `build_stages` would refuse, without loading the language models: the story
+    and spike settings, the taxonomy file and the alert rules. `wirewatch config` runs it, so a
+    bad file is found before any process starts."""
+    path = Path(settings.taxonomy_path) if settings.taxonomy_path else None
+    taxonomy = load_taxonomy(path)
+    _story_and_spike_configs(settings)
+    load_configured_rules(settings.alert_rules_path, settings.watch, taxonomy)
+
+
 def build_stages(settings: Settings) -> StageConfig:
     """Load models, taxonomy and alert rules, and check the story and spike settings."""
     enricher = build_enricher(settings)
+    stories, spikes = _story_and_spike_configs(settings)
+    rules = load_configured_rules(settings.alert_rules_path, settings.watch, enricher.taxonomy)
+    return StageConfig(enricher=enricher, stories=stories, rules=rules, spikes=spikes)
+
+
+def _story_and_spike_configs(settings: Settings) -> tuple[StoryConfig, SpikeConfig]:
     if settings.story_horizon_seconds * 1000 > STORY_HORIZON_MS:
         # The story tables' changelogs keep this long; a longer horizon would lose state on restart.
         raise SettingsError(
@@ -69,8 +85,7 @@ def build_stages(settings: Settings) -> StageConfig:
         )
     except ValueError as exc:
         raise SettingsError(f"story or spike settings: {exc}") from None
-    rules = load_configured_rules(settings.alert_rules_path, settings.watch, enricher.taxonomy)
-    return StageConfig(enricher=enricher, stories=stories, rules=rules, spikes=spikes)
+    return stories, spikes
 
 
 def build_enricher(settings: Settings) -> Enricher:

@@ -243,10 +243,16 @@ def stop_process(
     return int(child.returncode)
 
 
-def run_all(settings: Settings, out: TextIO = sys.stdout) -> None:
-    """The main job: broker (if none configured), sample feeds (if none), worker, poller, alerts."""
+def run_all(settings: Settings, out: TextIO = sys.stdout) -> int:
+    """The main job: broker (if none configured), sample feeds (if none), worker, poller, alerts.
+
+    Returns the exit status: 0 when stopped by Ctrl-C or SIGTERM, 1 when the worker or the poller
+    died (a supervisor must see that the job failed; its log names the cause).
+    """
     with contextlib.ExitStack() as stack:
-        if not settings.broker:
+        if settings.broker:
+            asyncio.run(check_broker(settings))
+        else:
             data_dir = Path(settings.data_dir) / "kafka"
             print(f"starting local Kafka broker (data in {data_dir}) ...", file=out, flush=True)
             broker = start_local_broker(
@@ -283,29 +289,38 @@ def run_all(settings: Settings, out: TextIO = sys.stdout) -> None:
             file=out,
             flush=True,
         )
-        asyncio.run(_print_until_signal(settings, out, (worker, poller)))
+        children = {
+            "worker": (worker, logs / "worker.log"),
+            "poller": (poller, logs / "poller.log"),
+        }
+        died = asyncio.run(_print_until_signal(settings, out, children))
         print("stopping ...", file=out, flush=True)
+    return 0 if died is None else 1
 
 
 async def _print_until_signal(
-    settings: Settings, out: TextIO, children: tuple[subprocess.Popen[bytes], ...]
-) -> None:
+    settings: Settings, out: TextIO, children: dict[str, tuple[subprocess.Popen[bytes], Path]]
+) -> str | None:
+    """Print alerts until a signal (returns None) or until a child exits (returns its name)."""
     stop = asyncio.Event()
+    died: list[str] = []
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
 
     async def watch_children() -> None:
         while not stop.is_set():
-            for child in children:
+            for name, (child, log_path) in children.items():
                 if child.poll() is not None:
                     print(
-                        f"wirewatch child process {child.pid} exited with {child.returncode};"
-                        " see its log",
-                        file=out,
+                        f"wirewatch: the {name} (pid {child.pid}) exited with status "
+                        f"{child.returncode}; its log: {log_path}",
+                        file=sys.stderr,
                         flush=True,
                     )
+                    died.append(name)
                     stop.set()
             await asyncio.sleep(1.0)
 
     await asyncio.gather(print_alerts(settings, stop, out), watch_children())
+    return died[0] if died else None
