@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -161,3 +162,50 @@ def test_user_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
     moved = wirewatch(["topics", "check", str(bad)])
     assert moved.returncode == 1
     assert "moved to `taxonomy check`" in moved.stderr and "bad.toml" in moved.stderr
+
+
+def test_config_option_is_taken_before_or_after_the_subcommand(tmp_path: Path) -> None:
+    config = tmp_path / "wirewatch.toml"
+    config.write_text("spike_factor = 2.5\n")
+    for args in (["--config", str(config), "config"], ["config", "--config", str(config)]):
+        done = wirewatch(args)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["spike_factor"] == 2.5
+
+
+def test_config_refuses_what_a_worker_would_refuse_later(tmp_path: Path) -> None:
+    cases = {
+        "WIREWATCH_TAXONOMY_PATH": (str(tmp_path / "missing.toml"), "missing.toml"),
+        "WIREWATCH_STORY_HORIZON_SECONDS": ("99999999", "story_horizon_seconds"),
+        "WIREWATCH_SECURITY_PROTOCOL": ("TLS", "security_protocol"),
+        "WIREWATCH_LOG_FORMAT": ("yaml", "log_format"),
+    }
+    for name, (value, named) in cases.items():
+        done = wirewatch(["config"], env={name: value})
+        assert done.returncode == 2, (name, done.stdout)
+        assert named in done.stderr and done.stderr.count("\n") == 1, done.stderr
+
+
+def test_an_unreachable_broker_is_one_line_within_the_connect_timeout() -> None:
+    env = {"WIREWATCH_BROKER": "127.0.0.1:1", "WIREWATCH_CONNECT_TIMEOUT_SECONDS": "3"}
+    for args in (["feeds", "list"], ["tail", "alerts"]):
+        done = wirewatch(args, env=env)
+        assert done.returncode == 2
+        assert done.stderr == (
+            "wirewatch: cannot use the Kafka broker at 127.0.0.1:1: nothing listens at "
+            "127.0.0.1:1 (connection refused); is the broker up?\n"
+        )
+
+
+def test_run_exits_non_zero_naming_the_process_that_died(
+    wirewatch_env: dict[str, str], tmp_path: Path
+) -> None:
+    # The worker cannot serve its metrics on a port that is taken, so it exits at start-up.
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        env = {**wirewatch_env, "WIREWATCH_WORKER_METRICS_PORT": str(taken.getsockname()[1])}
+        env["WIREWATCH_FEEDS"] = "http://127.0.0.1:9/none.xml"  # no sample feed server needed
+        done = wirewatch(["run"], env=env)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "the worker" in done.stderr and "worker.log" in done.stderr
