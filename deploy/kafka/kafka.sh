@@ -21,6 +21,10 @@
 #   kafka.sh node-stop  --data-dir D --node N [--timeout 20]
 #   kafka.sh node-kill  --data-dir D --node N     (SIGKILL, as kill -9)
 #
+#   kafka.sh console-consumer --bootstrap-server B --topic T [Kafka's own options...]
+#   kafka.sh consumer-groups  --bootstrap-server B --list | --describe --group G [...]
+#   (Kafka's kafka-console-consumer and kafka-consumer-groups tools, from the same jars, offline)
+#
 # --base-port P puts node N's listener on P+N-1 and its controller on P+nodes+N-1. A cluster
 # restarted with no port option keeps the ports in D/cluster.conf.
 #
@@ -52,8 +56,8 @@ die() {
   exit 1
 }
 
-usage() {
-  sed -n '2,28s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+usage() { # the comment block at the top of this file
+  awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}" >&2
   exit 64
 }
 
@@ -599,12 +603,32 @@ cmd_node_signal() { # $1 data dir, $2 node id, $3 signal (TERM or KILL), $4 time
   kill_nodes "$3" "$4" "$(node_dir "$1" "$2")"
 }
 
+# --- Kafka's command-line tools ------------------------------------------------------------------
+# The classes behind Kafka's kafka-console-consumer.sh and kafka-consumer-groups.sh, from
+# org.apache.kafka:kafka-tools (pom.xml). Their arguments are Kafka's own, passed through.
+
+TOOLS_LOG4J_FILE="$SCRIPT_DIR/tools-log4j2.xml"
+# A tool runs for seconds: a small heap, and the C1 compiler only.
+TOOL_JAVA_OPTS=(-Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true)
+
+cmd_tool() { # $1 main class, rest: the tool's arguments; replaces this shell with the tool
+  local class="$1"
+  shift
+  cmd_fetch
+  exec java "${TOOL_JAVA_OPTS[@]}" -Dlog4j2.configurationFile="$TOOLS_LOG4J_FILE" \
+    -cp "$LIB_DIR/*" "$class" "$@"
+}
+
 # --- arguments ---------------------------------------------------------------------------------
 
 main() {
   [[ $# -ge 1 ]] || usage
   local command="$1"
   shift
+  case "$command" in # the tools take Kafka's options, not ours
+    console-consumer) cmd_tool org.apache.kafka.tools.consumer.ConsoleConsumer "$@" ;;
+    consumer-groups) cmd_tool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand "$@" ;;
+  esac
   local port="" controller_port="" data_dir="" wait_seconds="" timeout=20
   local nodes="" base_port="" ports="" controller_ports="" node=""
   while [[ $# -gt 0 ]]; do
@@ -676,7 +700,8 @@ main() {
       ;;
     -h | --help | help) usage ;;
     *) die "unknown command '$command' (fetch, start, run, stop, status, cluster-start," \
-      "cluster-stop, cluster-status, node-start, node-stop, node-kill)" ;;
+      "cluster-stop, cluster-status, node-start, node-stop, node-kill, console-consumer," \
+      "consumer-groups)" ;;
   esac
 }
 
