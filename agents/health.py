@@ -1,5 +1,6 @@
 """The worker's health, Faust side: probe the broker, sample each input partition's progress,
-publish the readiness that streams/health.py decides, and install the worker's log filters.
+publish the readiness that streams/health.py decides, read the group's lag, put Faust's own
+Prometheus sensor on the worker's registry, and install the worker's log filters and format.
 
 Faust offers no public view of what it has processed per partition, nor a broker check, so this
 module reads a few of Faust's and aiokafka's attributes (named where used) and keeps the rest in
@@ -16,7 +17,9 @@ from typing import Any, cast
 import faust
 from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
+from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
 from faust.types import TP
+from prometheus_client import CollectorRegistry
 
 from agents.wiring import Wiring
 from streams.health import (
@@ -33,8 +36,11 @@ from streams.health import (
     track_progress,
 )
 from streams.kafka.admin import probe_brokers
+from streams.kafka.lag import watch_group_lag
 from streams.logfilters import ChangelogIdleAlarmFilter
+from streams.logjson import apply_log_format
 from streams.lograte import RateLimitFilter
+from streams.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +49,8 @@ FAUST_CONSUMER_LOGGER = "faust.transport.drivers.aiokafka"
 # One warning or error line of a kind per this many seconds: against a stopped broker aiokafka
 # logged ~75 ERROR lines a second (1,660 in 23 s), four kinds repeated every ~0.1 s.
 LOG_REPEAT_SECONDS = 5.0
+# The name prefix of Faust's own metric families on the worker's page.
+FAUST_METRICS_PREFIX = "wirewatch_faust"
 
 
 def register(app: faust.App, wiring: Wiring) -> None:
@@ -57,6 +65,20 @@ def register(app: faust.App, wiring: Wiring) -> None:
             app.add_future(monitor.run())
 
     app.on_partitions_assigned.connect(on_assigned)  # type: ignore[arg-type]  # mode's mypy_extensions type
+
+
+def install_faust_sensor(app: faust.App, registry: CollectorRegistry) -> None:
+    """Faust's Prometheus sensor (messages in and out, commits, rebalances, assignment and send
+    latencies, per-partition end and committed offsets), on the worker's registry.
+
+    What faust.sensors.prometheus.setup_prometheus_sensors does, without the page it adds to
+    Faust's web server (off here: /metrics is ours) and without the two web families, which
+    would stay at zero.
+    """
+    metrics = FaustMetrics.create(registry, FAUST_METRICS_PREFIX)
+    registry.unregister(metrics.http_status_codes)
+    registry.unregister(metrics.http_latency)
+    app.monitor = PrometheusMonitor(metrics=metrics)
 
 
 async def probe_broker(app: faust.App, timeout_seconds: float) -> bool:
@@ -77,6 +99,7 @@ class _Monitor:
     def __init__(self, app: faust.App, wiring: Wiring) -> None:
         self.app = app
         self.health: WorkerHealth = wiring.health
+        self.settings = wiring.settings
         self.prefix = wiring.settings.topic_prefix
         self.started = False
         self.broker_connected = False
@@ -85,7 +108,10 @@ class _Monitor:
 
     async def run(self) -> None:
         await self.probe()
-        await asyncio.gather(self._probe_forever(), self._sample_forever())
+        lag = watch_group_lag(
+            self.settings, self.app.conf.id, self._input_topics, self.health.metrics.group_lag
+        )
+        await asyncio.gather(self._probe_forever(), self._sample_forever(), lag)
 
     async def probe(self) -> None:
         try:
@@ -208,17 +234,28 @@ class _Monitor:
 
 
 class Worker(faust.Worker):
-    """faust.Worker with wirewatch's log filters, added once Faust has configured logging
-    (it replaces the root handlers at start, so filters added earlier would be lost)."""
+    """faust.Worker with wirewatch's log filters and log format, added once Faust has configured
+    logging (it replaces the root handlers at start, so filters added earlier would be lost)."""
 
     def __init__(
-        self, app: faust.App, *, repeat_seconds: float = LOG_REPEAT_SECONDS, **kwargs: Any
+        self,
+        app: faust.App,
+        settings: Settings,
+        *,
+        repeat_seconds: float = LOG_REPEAT_SECONDS,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(app, **kwargs)
+        # JSON logs: nothing but log records on the console (no spinner, no "OK ^").
+        quiet = settings.log_format == "json"
+        super().__init__(app, quiet=quiet, **kwargs)
+        self.settings = settings
         self.repeat_seconds = repeat_seconds
 
     def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
+        if self.settings.log_format == "json":
+            self.spinner = None  # its handler would write spinner frames between the lines
         super().on_setup_root_logger(logger, level)
+        apply_log_format(logger.handlers, self.settings, "worker")
         # On each handler, not a logger: aiokafka logs from a dozen modules and a logger's
         # filter misses its children's records. One filter per handler: each keeps its counts.
         for handler in logger.handlers:

@@ -20,7 +20,8 @@ from streams.codec import Headers, encode_record, message_headers
 from streams.deadletter import SourcePosition, guarded, record_outcome
 from streams.health import WorkerHealth
 from streams.kafka.topics import ARTICLES, DEAD_LETTERS, TopicSpec
-from streams.metrics import Metrics
+from streams.latency import input_fetched_at, latency_seconds, latency_start
+from streams.metrics import WorkerMetrics
 from streams.pipeline import StageConfig
 from streams.records import Alert, Article, DeadLetter, Stage
 from streams.routing import Outbound
@@ -48,7 +49,7 @@ class Wiring:
     """What agents are given: settings, metrics, start-up objects, topics and a clock."""
 
     settings: Settings
-    metrics: Metrics
+    metrics: WorkerMetrics
     stages: StageConfig
     now: Callable[[], datetime] = utc_now
     topics: dict[str, TopicT] = field(default_factory=dict)
@@ -74,9 +75,16 @@ class Wiring:
         return SourcePosition(message.topic, message.partition, message.offset, key)
 
     async def emit(
-        self, stage: Stage, key: bytes | None, outcome: tuple[Outbound, ...] | DeadLetter
+        self,
+        stage: Stage,
+        key: bytes | None,
+        outcome: tuple[Outbound, ...] | DeadLetter,
+        fetched_at: datetime | None = None,
     ) -> None:
-        """Send a stage's outputs to their topics, or its dead letter to the dead-letter topic."""
+        """Send a stage's outputs to their topics, or its dead letter to the dead-letter topic.
+
+        `fetched_at` (when the input's item was fetched) starts the end-to-end latency of the
+        alerts among the outputs; an article carries its own."""
         self.metrics.items_received.labels(stage).inc()
         if isinstance(outcome, DeadLetter):
             record_outcome(self.metrics, stage, outcome)
@@ -92,6 +100,7 @@ class Wiring:
                 outbound.topic, outbound.key.encode(), encode_record(record),
                 message_headers(record),
             )  # fmt: skip
+            self._observe_latency(outbound, fetched_at)
 
     async def _send(self, suffix: str, key: bytes | None, value: bytes, headers: Headers) -> None:
         topic = self.topics[suffix]
@@ -116,7 +125,11 @@ class Wiring:
         if isinstance(outcome, DeadLetter):
             await self.emit(stage, event.key, outcome)
             return
-        await self.emit(stage, event.key, outcome.outputs)
+        outputs = outcome.outputs
+        # Decoded again only for the latency, and only when an alert goes out (rarely).
+        alerting = any(isinstance(outbound.record, Alert) for outbound in outputs)
+        fetched_at = input_fetched_at(stage, event.value) if alerting else None
+        await self.emit(stage, event.key, outputs, fetched_at)
         keep(outcome)
 
     def table(self, app: faust.App, name: str, changelog: TopicSpec) -> TableT[str, bytes]:
@@ -141,6 +154,13 @@ class Wiring:
             key_type=str,
             value_type=bytes,
         )
+
+    def _observe_latency(self, outbound: Outbound, fetched_at: datetime | None) -> None:
+        start = latency_start(outbound.topic, outbound.record, fetched_at)
+        if start is not None:
+            output, since = start
+            seconds = latency_seconds(since, self.now())
+            self.metrics.end_to_end_latency.labels(output).observe(seconds)
 
     def _count(self, outbound: Outbound) -> None:
         record, metrics = outbound.record, self.metrics

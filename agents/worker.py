@@ -7,6 +7,7 @@ function through the `wirewatch.processes` entry point declared in pyproject.tom
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 from agents import health as worker_health
@@ -16,33 +17,52 @@ from streams.health import WorkerHealth
 from streams.kafka.admin import ensure_topics
 from streams.kafka.connect import check_broker
 from streams.kafka.security import describe_security
-from streams.metrics import HealthMetrics, serve_metrics
-from streams.pipeline import build_stages
-from streams.runner import create_metrics, require_broker
+from streams.metrics import HealthMetrics, WorkerMetrics, expected_alert_series, serve_metrics
+from streams.pipeline import StageConfig, build_stages
+from streams.runner import configure_logging, process_registry, require_broker
 from streams.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def run_worker(settings: Settings) -> None:
     """Run the Faust worker (enrich, story, alert and spike agents) until SIGINT/SIGTERM."""
     require_broker(settings, "worker")
-    registry, metrics = create_metrics(settings)
+    # Until Faust sets up its own logging (agents.health.Worker keeps the format), the start-up
+    # lines go to stderr in the format the settings ask for.
+    configure_logging(settings, "worker")
+    registry = process_registry()
+    metrics = WorkerMetrics.create(registry)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    # /healthz pings this loop from the server thread; /readyz reads what agents.health samples.
+    # /livez pings this loop from the server thread; /readyz reads what agents.health samples.
     health = WorkerHealth(HealthMetrics.create(registry), loop=loop)
-    checks = {"/healthz": health.live, "/readyz": health.ready}
+    # /healthz is the older name of /livez, kept for probes configured with it.
+    checks = {"/livez": health.live, "/healthz": health.live, "/readyz": health.ready}
     port = serve_metrics(registry, settings.metrics_host, settings.worker_metrics_port, checks)
-    print(f"worker metrics on http://{settings.metrics_host}:{port}/metrics", flush=True)
+    log.info("worker metrics on http://%s:%d/metrics", settings.metrics_host, port)
     Path(settings.data_dir, "faust").mkdir(parents=True, exist_ok=True)
     # One clear line (BrokerError) for an unreachable broker or a refused login, before Faust
     # starts retrying forever in its own logs.
-    stages = build_stages(settings)  # a bad taxonomy or rule file fails before connecting
     loop.run_until_complete(check_broker(settings))
-    print(f"worker connecting to {settings.broker} ({describe_security(settings)})", flush=True)
+    log.info("worker connecting to %s (%s)", settings.broker, describe_security(settings))
     loop.run_until_complete(ensure_topics(settings))
+    stages = build_stages(settings)
+    expect_series(metrics, stages)
     wiring = Wiring(settings, metrics, stages, health=health)
     app = create_app(settings, wiring)
+    worker_health.install_faust_sensor(app, registry)
     worker_health.register(app, wiring)
-    # Faust's Worker, with the log filters added once it has configured logging.
-    worker = worker_health.Worker(app, loglevel=settings.log_level, loop=loop)
+    # Faust's Worker, with the log filters and format added once it has configured logging.
+    worker = worker_health.Worker(app, settings, loglevel=settings.log_level, loop=loop)
     worker.execute_from_commandline()
+
+
+def expect_series(metrics: WorkerMetrics, stages: StageConfig) -> None:
+    """Create at zero the topic and alert series this worker's taxonomy and rules can produce."""
+    topic_ids = [topic.id for topic in stages.enricher.taxonomy.topics]
+    for topic in topic_ids:
+        metrics.topics_tagged.labels(topic)
+    rules = [(rule.severity, [topic for topic, _ in rule.topics]) for rule in stages.rules.rules]
+    series, update_severities = expected_alert_series(rules, topic_ids, stages.spikes.severity)
+    metrics.expect_alerts(series, update_severities)

@@ -54,7 +54,7 @@ from streams.kafka.localbroker import (
     start_local_broker,
     stop_local_broker,
 )
-from streams.metrics import Metrics
+from streams.metrics import PollerMetrics
 from streams.runner import stop_process
 from streams.settings import FeedConfig, Settings, load_settings
 
@@ -434,7 +434,7 @@ async def run_rounds(
     ]
     await write_registrations(settings, registrations)
     registry = CollectorRegistry()
-    metrics = Metrics.create(registry)
+    metrics = PollerMetrics.create(registry)
     # What run_poller_service does, with the service kept in hand so the bench can watch it.
     producer = AIOKafkaProducer(
         bootstrap_servers=settings.broker, acks="all", enable_idempotence=True, linger_ms=5

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from streams.metrics import Metrics
+from streams.metrics import StageMetrics
 from streams.records import DeadLetter, Outcome, Stage
 
 T = TypeVar("T")
@@ -80,7 +80,9 @@ def guarded(
         return make_dead_letter(stage, payload, exc, now, position)
 
 
-def record_outcome(metrics: Metrics, stage: Stage, letter: DeadLetter | None = None) -> None:
+def record_outcome(
+    metrics: StageMetrics, stage: Stage, letter: DeadLetter | None = None
+) -> None:
     """Count one item that left `stage`: ok, or with `letter` a dead letter and its error type.
 
     The worker's agents and the poller both count through here, so the two cannot drift apart.

@@ -1,10 +1,13 @@
-"""Whether a worker can make progress: the readiness decision and the state it is made from.
+"""Whether a worker or a poller can make progress: the readiness decisions and the state they
+are made from, and what `/livez` and `/readyz` answer.
 
-The decision is pure (`decide_readiness`, `track_progress`): it is given each assigned input
-partition's highwater, the position its agent has processed up to and when that position last
-moved, plus the broker's reachability and the worker's phase, and it returns a ready flag with
-the reasons against. `agents/health.py` samples Faust for these values; the metrics server thread
-answers `/readyz` from the last `Readiness` published in `WorkerHealth`.
+The worker's decision is pure (`decide_readiness`, `track_progress`): it is given each assigned
+input partition's highwater, the position its agent has processed up to and when that position
+last moved, plus the broker's reachability and the worker's phase, and it returns a ready flag
+with the reasons against. `agents/health.py` samples Faust for these values; the metrics server
+thread answers `/readyz` from the last `Readiness` published in `WorkerHealth`. The poller's
+(`decide_poller_readiness`) needs the broker and its place in the pollers' group; its
+`PollerHealth` is updated by the poller's broker probe and rebalance listener.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from enum import StrEnum
 
 from prometheus_client import CollectorRegistry
 
-from streams.metrics import HealthMetrics
+from streams.metrics import HealthMetrics, PollerHealthMetrics
 
 # A partition with lag whose processed position has not moved for this long is stalled. A
 # healthy agent takes milliseconds per item; Faust's own livelock warning waits 300 s
@@ -179,7 +182,8 @@ class WorkerHealth:
         self.processed[(topic, partition)] = offset + 1
 
     def live(self) -> tuple[int, bytes]:
-        """The HTTP status and body `/healthz` answers: does the event loop still run?"""
+        """The HTTP status and body `/livez` (and `/healthz`) answers: does the event loop
+        still run?"""
         loop = self.loop
         if loop is not None and not loop.is_running() and not loop.is_closed():
             # Start-up work before the worker runs the loop (loading the language models) is
@@ -191,3 +195,61 @@ class WorkerHealth:
 
     def ready(self) -> tuple[int, bytes]:
         return render_readiness(self.readiness, time.monotonic())
+
+
+def decide_poller_readiness(*, broker_connected: bool, joined: bool, now: float) -> Readiness:
+    """Ready when the broker answers and the poller holds its place in the pollers' group (it has
+    been given its share of the feed partitions, maybe none when pollers outnumber them)."""
+    reasons: list[str] = []
+    if not broker_connected:
+        reasons.append("broker unreachable")
+    if not joined:
+        reasons.append("not in the pollers' consumer group (joining or rebalancing)")
+    return Readiness(not reasons, tuple(reasons), (), now)
+
+
+@dataclass
+class PollerHealth:
+    """A poller's health: written by its broker probe and its rebalance listener on the event
+    loop, read by the metrics server thread."""
+
+    metrics: PollerHealthMetrics = field(
+        default_factory=lambda: PollerHealthMetrics.create(CollectorRegistry())
+    )
+    loop: asyncio.AbstractEventLoop | None = None
+    broker_connected: bool = False
+    joined: bool = False
+    probed_at: float | None = None  # monotonic time of the last probe; None before the first
+
+    def record_probe(self, connected: bool, now: float) -> None:
+        self.broker_connected, self.probed_at = connected, now
+        self.metrics.broker.record_probe(connected)
+        self._publish(now)
+
+    def record_membership(self, joined: bool, now: float) -> None:
+        """Partitions assigned (joined, maybe with none) or revoked (a rebalance began)."""
+        self.joined = joined
+        self._publish(now)
+
+    def readiness(self) -> Readiness:
+        """The verdict as of the last probe: a probe loop that stopped makes it stale."""
+        decided = decide_poller_readiness(
+            broker_connected=self.broker_connected, joined=self.joined, now=0.0
+        )
+        return Readiness(decided.ready, decided.reasons, (), self.probed_at)
+
+    def _publish(self, now: float) -> None:
+        status, _ = render_readiness(self.readiness(), now)
+        self.metrics.poller_ready.set(1 if status == 200 else 0)
+
+    def live(self) -> tuple[int, bytes]:
+        """`/livez` (and `/healthz`): does the poller's event loop still run a callback?"""
+        if loop_answers(self.loop, LIVENESS_TIMEOUT_SECONDS):
+            return 200, b"ok\n"
+        return 503, b"event loop not answering\n"
+
+    def ready(self) -> tuple[int, bytes]:
+        now = time.monotonic()
+        status, body = render_readiness(self.readiness(), now)
+        self.metrics.poller_ready.set(1 if status == 200 else 0)
+        return status, body

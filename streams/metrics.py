@@ -1,12 +1,18 @@
 """Every Prometheus metric wirewatch exposes, created on a registry the caller gives.
 
-Label values come from closed sets (stages, outcomes, topic ids, severities) and are created at zero
-so dashboards and rate() see a series before the first event; no label holds a URL, feed, title
-or id, which keeps cardinality bounded.
+Each process creates only what it can move: the worker `WorkerMetrics` (the enrich, story, alert
+and spike stages) and `HealthMetrics`, the poller `PollerMetrics` (the poll stage and the feed
+metrics) and `PollerHealthMetrics`, and every process `register_process_metrics` (build info,
+process and platform collectors). Label values come from closed sets (stages, outcomes, topic
+ids, severities), and the series a process can produce are created at zero so dashboards and
+rate() see them before the first event; no label holds a URL, feed, title or id, which keeps
+cardinality bounded.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
+import platform
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -14,13 +20,23 @@ from dataclasses import dataclass
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    make_wsgi_app,
+)
 from prometheus_client.exposition import ThreadingWSGIServer
 
 from streams.feeds.http import FetchErrorKind
 from streams.records import AlertKind, Outcome, Stage
 
 STAGES = tuple(stage.value for stage in Stage)
+WORKER_STAGES = (Stage.ENRICH, Stage.STORY, Stage.ALERT, Stage.SPIKE)
+POLLER_STAGES = (Stage.POLL,)
 OUTCOMES = tuple(outcome.value for outcome in Outcome)
 ALERT_KINDS = tuple(kind.value for kind in AlertKind)
 # A fetch ends with an HTTP answer (the first six) or without one: a FetchErrorKind.
@@ -38,6 +54,13 @@ HELD_BACK_REASONS = ("cap", "kafka")
 # Status codes a feed operator acts on get their own label value; the rest are counted by class.
 KNOWN_STATUSES = frozenset({200, 301, 302, 304, 307, 308, 400, 401, 403, 404, 410, 429, 500,
                             502, 503, 504})  # fmt: skip
+# What the end-to-end latency is measured to: an article on `articles`, an alert revision on
+# `alerts`. From a feed fetch to an article takes milliseconds when the worker keeps up and
+# minutes behind a backlog; an alert waits for its story's sources, so the buckets reach 10 min.
+LATENCY_OUTPUTS = ("article", "alert")
+LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
+
+AlertSeries = tuple[str, str, str]  # (kind, topic, severity): wirewatch_alerts_raised_total
 
 
 def status_label(status: int) -> str:
@@ -46,55 +69,61 @@ def status_label(status: int) -> str:
 
 
 @dataclass(frozen=True)
-class Metrics:
+class StageMetrics:
+    """What a stage took in and what left it: every process that runs a stage has these, with
+    series only for its own stages (`streams.deadletter.record_outcome` counts through them)."""
+
     items_received: Counter
     items_processed: Counter
     stage_errors: Counter
+
+
+def _stage_metrics(registry: CollectorRegistry, stages: Iterable[Stage]) -> dict[str, Counter]:
+    metrics = {
+        "items_received": Counter(
+            "wirewatch_items_received_total",
+            "Items a stage took in (messages consumed; for poll, feed entries parsed).",
+            ["stage"],
+            registry=registry,
+        ),
+        "items_processed": Counter(
+            "wirewatch_items_processed_total",
+            "Items that left a stage, by stage and outcome.",
+            ["stage", "outcome"],
+            registry=registry,
+        ),
+        "stage_errors": Counter(
+            "wirewatch_stage_errors_total",
+            "Items a stage sent to the dead-letter topic, by stage and exception type.",
+            ["stage", "error_type"],
+            registry=registry,
+        ),
+    }
+    for stage in stages:
+        metrics["items_received"].labels(stage)
+        for outcome in OUTCOMES:
+            metrics["items_processed"].labels(stage, outcome)
+    return metrics
+
+
+@dataclass(frozen=True)
+class WorkerMetrics(StageMetrics):
+    """The worker's stages: enrich, story, alert, spike."""
+
     stage_duration: Histogram
     alerts_raised: Counter
     alert_updates: Counter
     stories_assigned: Counter
     topics_tagged: Counter
     languages_detected: Counter
-    feed_fetches: Counter
-    feed_fetch_duration: Histogram
-    feed_items_emitted: Counter
-    feed_items_suppressed: Counter
-    feed_items_held_back: Counter
-    feed_items_truncated: Counter
-    feed_items_over_limit: Counter
-    feed_bytes: Counter
-    feeds_owned: Gauge
-    feeds_in_backoff: Gauge
-    poll_round_duration: Histogram
+    end_to_end_latency: Histogram
 
     @classmethod
-    def create(
-        cls,
-        registry: CollectorRegistry,
-        topic_ids: Iterable[str] = (),
-        severities: Iterable[str] = ("info", "warning", "critical"),
-    ) -> Metrics:
-        """Create and pre-initialise every metric on `registry`."""
+    def create(cls, registry: CollectorRegistry, topic_ids: Iterable[str] = ()) -> WorkerMetrics:
+        """Create the worker's metrics on `registry`, with zero series for its stages and for
+        `topic_ids` (articles tagged); the alert series follow with `expect_alerts`."""
         metrics = cls(
-            items_received=Counter(
-                "wirewatch_items_received_total",
-                "Items a stage took in (messages consumed; for poll, feed entries parsed).",
-                ["stage"],
-                registry=registry,
-            ),
-            items_processed=Counter(
-                "wirewatch_items_processed_total",
-                "Items that left a stage, by stage and outcome.",
-                ["stage", "outcome"],
-                registry=registry,
-            ),
-            stage_errors=Counter(
-                "wirewatch_stage_errors_total",
-                "Items a stage sent to the dead-letter topic, by stage and exception type.",
-                ["stage", "error_type"],
-                registry=registry,
-            ),
+            **_stage_metrics(registry, WORKER_STAGES),
             stage_duration=Histogram(
                 "wirewatch_stage_duration_seconds",
                 "Time spent in a stage's pure step per item.",
@@ -132,6 +161,74 @@ class Metrics:
                 ["language"],
                 registry=registry,
             ),
+            end_to_end_latency=Histogram(
+                "wirewatch_end_to_end_latency_seconds",
+                "From an item's fetch by the poller (fetched_at) to the moment the worker sends "
+                "its article (output=article) or an alert revision it caused (output=alert).",
+                ["output"],
+                buckets=LATENCY_BUCKETS,
+                registry=registry,
+            ),
+        )
+        for stage in WORKER_STAGES:
+            metrics.stage_duration.labels(stage)
+        for outcome in ("new", "joined"):
+            metrics.stories_assigned.labels(outcome)
+        for output in LATENCY_OUTPUTS:
+            metrics.end_to_end_latency.labels(output)
+        for topic in topic_ids:
+            metrics.topics_tagged.labels(topic)
+        return metrics
+
+    def expect_alerts(
+        self, series: Iterable[AlertSeries], update_severities: Iterable[str]
+    ) -> None:
+        """Create at zero the alert series the configured rules and spikes can produce."""
+        for kind, topic, severity in series:
+            self.alerts_raised.labels(kind, topic, severity)
+        for severity in update_severities:
+            self.alert_updates.labels(severity)
+
+
+# The worker's metrics under their earlier name, for callers that still use it.
+Metrics = WorkerMetrics
+
+
+def expected_alert_series(
+    rules: Iterable[tuple[str, Iterable[str]]], spike_topics: Iterable[str], spike_severity: str
+) -> tuple[set[AlertSeries], set[str]]:
+    """The (kind, topic, severity) series alerts can be counted under, and the severities of
+    alert updates: a story alert counts the topics of the rule that raised it at the rule's
+    severity (`rules`: each rule's severity and topic ids), a spike alert a taxonomy topic at the
+    spike severity; only story alerts are revised."""
+    rules = [(severity, tuple(topics)) for severity, topics in rules]
+    series = {(AlertKind.STORY.value, topic, severity) for severity, topics in rules
+              for topic in topics}  # fmt: skip
+    series |= {(AlertKind.SPIKE.value, topic, spike_severity) for topic in spike_topics}
+    return series, {severity for severity, _ in rules}
+
+
+@dataclass(frozen=True)
+class PollerMetrics(StageMetrics):
+    """The poller's stage (poll) and its feeds."""
+
+    feed_fetches: Counter
+    feed_fetch_duration: Histogram
+    feed_items_emitted: Counter
+    feed_items_suppressed: Counter
+    feed_items_held_back: Counter
+    feed_items_truncated: Counter
+    feed_items_over_limit: Counter
+    feed_bytes: Counter
+    feeds_owned: Gauge
+    feeds_in_backoff: Gauge
+    poll_round_duration: Histogram
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry) -> PollerMetrics:
+        """Create the poller's metrics on `registry`, with zero series for what it can count."""
+        metrics = cls(
+            **_stage_metrics(registry, POLLER_STAGES),
             feed_fetches=Counter(
                 "wirewatch_feed_fetches_total",
                 "Feed fetches by outcome and HTTP status ('none' when no response came).",
@@ -194,26 +291,12 @@ class Metrics:
                 registry=registry,
             ),
         )
-        for stage in STAGES:
-            metrics.items_received.labels(stage)
-            metrics.stage_duration.labels(stage)
-            for outcome in OUTCOMES:
-                metrics.items_processed.labels(stage, outcome)
         for outcome in FETCH_OUTCOMES:
             metrics.feed_fetch_duration.labels(outcome)
         for kind in ("new", "update"):
             metrics.feed_items_emitted.labels(kind)
         for reason in HELD_BACK_REASONS:
             metrics.feed_items_held_back.labels(reason)
-        for outcome in ("new", "joined"):
-            metrics.stories_assigned.labels(outcome)
-        for severity in severities:
-            metrics.alert_updates.labels(severity)
-        for topic in topic_ids:
-            metrics.topics_tagged.labels(topic)
-            for severity in severities:
-                for kind in ALERT_KINDS:
-                    metrics.alerts_raised.labels(kind, topic, severity)
         return metrics
 
 
@@ -246,19 +329,31 @@ class BrokerMetrics:
             self.broker_last_contact.set(time.time())
 
 
+def consumer_group_lag_gauge(registry: CollectorRegistry) -> Gauge:
+    return Gauge(
+        "wirewatch_consumer_group_lag",
+        "Messages of a partition our consumer group reads that are past the group's committed "
+        "offset (log end - committed; from the log start when nothing is committed), read "
+        "from the broker every 15 s.",
+        ["group", "topic", "partition"],
+        registry=registry,
+    )
+
+
 @dataclass(frozen=True)
 class HealthMetrics:
-    """The worker's health: broker reachability, readiness, and per input partition lag and stall.
+    """The worker's health: broker reachability, readiness, per input partition lag and stall,
+    and its consumer group's lag as the broker sees it.
 
-    Only the worker creates these; the poller creates only `BrokerMetrics`. The
-    partition series are labelled by topic suffix and partition number, bounded by the topics'
-    partition counts, and removed when a partition is revoked.
+    The partition series are labelled by topic suffix and partition number, bounded by the
+    topics' partition counts, and removed when a partition is revoked.
     """
 
     broker: BrokerMetrics
     worker_ready: Gauge
     partition_lag: Gauge
     partition_stalled: Gauge
+    group_lag: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> HealthMetrics:
@@ -282,10 +377,66 @@ class HealthMetrics:
                 ["topic", "partition"],
                 registry=registry,
             ),
+            group_lag=consumer_group_lag_gauge(registry),
         )
 
 
+@dataclass(frozen=True)
+class PollerHealthMetrics:
+    """The poller's health: broker reachability, readiness and its consumer group's lag."""
+
+    broker: BrokerMetrics
+    poller_ready: Gauge
+    group_lag: Gauge
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry) -> PollerHealthMetrics:
+        return cls(
+            broker=BrokerMetrics.create(registry),
+            poller_ready=Gauge(
+                "wirewatch_poller_ready",
+                "1 when /readyz answers 200: broker reachable and the poller in its group.",
+                registry=registry,
+            ),
+            group_lag=consumer_group_lag_gauge(registry),
+        )
+
+
+def build_versions() -> dict[str, str]:
+    """The versions wirewatch_build_info is labelled with."""
+
+    def installed(package: str) -> str:
+        try:
+            return importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            return "unknown"
+
+    return {
+        "version": installed("wirewatch"),
+        "python": platform.python_version(),
+        "faust": installed("faust-streaming"),
+        "aiokafka": installed("aiokafka"),
+    }
+
+
+def register_process_metrics(registry: CollectorRegistry) -> None:
+    """What every process exports about itself: wirewatch_build_info, and prometheus_client's
+    process_* (memory, CPU, open fds, start time) and python_info, which it registers only on
+    its default registry."""
+    versions = build_versions()
+    build_info = Gauge(
+        "wirewatch_build_info",
+        "Always 1; the labels say which wirewatch, Python, Faust and aiokafka this process runs.",
+        list(versions),
+        registry=registry,
+    )
+    build_info.labels(**versions).set(1)
+    ProcessCollector(registry=registry)
+    PlatformCollector(registry=registry)
+
+
 HealthCheck = Callable[[], tuple[int, bytes]]
+HTTP_REASONS = {200: "OK", 404: "Not Found", 503: "Service Unavailable"}
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -306,22 +457,26 @@ def serve_metrics(
     (returned). The server runs in a daemon thread."""
     metrics_app = make_wsgi_app(registry)
     routes = dict(checks or {})
+    known = ", ".join(["/metrics", *routes])
+
+    def not_found() -> tuple[int, bytes]:
+        return 404, f"not found; this server answers {known}\n".encode()
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        check = routes.get(environ.get("PATH_INFO", ""))
-        if check is None:
+        path = environ.get("PATH_INFO", "")
+        if path == "/metrics":
             return metrics_app(environ, start_response)  # type: ignore[no-any-return]  # untyped
-        status, body = check()
-        reason = "OK" if status == 200 else "Service Unavailable"
+        status, body = routes.get(path, not_found)()
         content_type = "application/json" if body.startswith(b"{") else "text/plain"
         start_response(
-            f"{status} {reason}",
+            f"{status} {HTTP_REASONS.get(status, 'Error')}",
             [("Content-Type", f"{content_type}; charset=utf-8"), ("Cache-Control", "no-store")],
         )
         return [body]
 
-    # prometheus_client's start_http_server serves the metrics page on every path; this is its
-    # threading server with the health paths routed first.
+    # prometheus_client's start_http_server serves the metrics page on every path, so a probe of
+    # a path it does not know (/healthz on `run`) read a healthy 200; this is its threading
+    # server answering /metrics, the health paths, and 404 for anything else.
     server = make_server(host, port, app, ThreadingWSGIServer, handler_class=_QuietHandler)
     threading.Thread(target=server.serve_forever, daemon=True, name="metrics-http").start()
     return int(server.server_address[1])

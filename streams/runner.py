@@ -30,15 +30,22 @@ from prometheus_client import CollectorRegistry
 
 from streams.codec import decode_alert
 from streams.errors import DecodeError, SettingsError
-from streams.feeds.poller import BrokerWatch, run_poller_service
+from streams.feeds.poller import run_poller_service
 from streams.feeds.registry import register_missing
+from streams.health import PollerHealth
 from streams.kafka.admin import ensure_topics
 from streams.kafka.connect import check_broker
 from streams.kafka.localbroker import start_local_broker, stop_local_broker
 from streams.kafka.security import client_options, describe_security
 from streams.kafka.topics import ALERTS
+from streams.logjson import apply_log_format
 from streams.lograte import RateLimitFilter
-from streams.metrics import BrokerMetrics, Metrics, serve_metrics
+from streams.metrics import (
+    PollerHealthMetrics,
+    PollerMetrics,
+    register_process_metrics,
+    serve_metrics,
+)
 from streams.records import Alert, AlertKind, RawItem
 from streams.settings import Settings
 
@@ -50,16 +57,11 @@ POLLER_LOG_REPEAT_SECONDS = 5.0
 SAMPLE_FEED_SUFFIXES = (".xml", ".rss", ".atom", ".rdf", ".json")
 
 
-def default_topic_ids() -> tuple[str, ...]:
-    from streams.tagging.taxonomy import load_taxonomy
-
-    return tuple(topic.id for topic in load_taxonomy().topics)
-
-
-def create_metrics(settings: Settings) -> tuple[CollectorRegistry, Metrics]:
+def process_registry() -> CollectorRegistry:
+    """A registry with what every process exports about itself (build info, process_*)."""
     registry = CollectorRegistry()
-    topic_ids = tuple(dict.fromkeys((*default_topic_ids(), *settings.watch)))
-    return registry, Metrics.create(registry, topic_ids)
+    register_process_metrics(registry)
+    return registry
 
 
 def require_broker(settings: Settings, command: str) -> None:
@@ -75,30 +77,28 @@ async def poll_forever(settings: Settings, stop: asyncio.Event) -> None:
     require_broker(settings, "poll")
     await check_broker(settings)
     log.info("poller connecting to %s (%s)", settings.broker, describe_security(settings))
-    registry, metrics = create_metrics(settings)
-    broker_watch = BrokerWatch(BrokerMetrics.create(registry))
-
-    def ready() -> tuple[int, bytes]:
-        if broker_watch.connected:
-            return 200, b"ready"
-        return 503, b"broker not reachable"
-
-    checks = {"/healthz": lambda: (200, b"ok"), "/readyz": ready}
+    registry = process_registry()
+    metrics = PollerMetrics.create(registry)
+    health = PollerHealth(PollerHealthMetrics.create(registry), loop=asyncio.get_running_loop())
+    # /healthz is the older name of /livez, kept for probes configured with it.
+    checks = {"/livez": health.live, "/healthz": health.live, "/readyz": health.ready}
     port = serve_metrics(registry, settings.metrics_host, settings.poller_metrics_port, checks)
-    print(f"poller metrics on http://{settings.metrics_host}:{port}/metrics", flush=True)
+    log.info("poller metrics on http://%s:%d/metrics", settings.metrics_host, port)
     await ensure_topics(settings)
     if settings.feeds:
         written = await register_missing(settings, settings.feeds, datetime.now(UTC))
-        print(f"registered {len(written)} configured feeds", flush=True)
-    await run_poller_service(settings, metrics, stop, broker_watch)
+        log.info("registered %d configured feeds", len(written))
+    await run_poller_service(settings, metrics, stop, health)
 
 
-def configure_logging(settings: Settings) -> None:
-    """Log lines to stderr in the same shape as Faust's worker, warnings rate-limited."""
+def configure_logging(settings: Settings, role: str) -> None:
+    """Log lines to stderr in the `log_format` the settings ask for: text in the same shape as
+    Faust's worker, or one JSON object per line (streams/logjson.py); warnings rate-limited."""
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
     )
+    apply_log_format(logging.getLogger().handlers, settings, role)
     # On the handlers, not the loggers: a logger's filter misses its children's records, and
     # aiokafka logs from a dozen modules. One warning of a kind per interval, with a count of
     # the ones held back, keeps an outage's log readable (it was 25 MB in 30 minutes).
@@ -113,7 +113,7 @@ def configure_logging(settings: Settings) -> None:
 
 def run_poller(settings: Settings) -> None:
     """Run the poller until SIGINT/SIGTERM."""
-    configure_logging(settings)
+    configure_logging(settings, "poller")
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -243,12 +243,17 @@ def stop_process(
     return int(child.returncode)
 
 
+def _alive() -> tuple[int, bytes]:
+    return 200, b"ok\n"
+
+
 def run_all(settings: Settings, out: TextIO = sys.stdout) -> int:
     """The main job: broker (if none configured), sample feeds (if none), worker, poller, alerts.
 
     Returns the exit status: 0 when stopped by Ctrl-C or SIGTERM, 1 when the worker or the poller
     died (a supervisor must see that the job failed; its log names the cause).
     """
+    configure_logging(settings, "run")
     with contextlib.ExitStack() as stack:
         if settings.broker:
             asyncio.run(check_broker(settings))
@@ -271,8 +276,10 @@ def run_all(settings: Settings, out: TextIO = sys.stdout) -> int:
             allowed = [*settings.allowed_networks, f"{settings.metrics_host}/32"]
             env["WIREWATCH_ALLOWED_NETWORKS"] = ",".join(allowed)
             print(f"serving {len(urls)} bundled sample feeds on local HTTP", file=out, flush=True)
-        registry, _metrics = create_metrics(settings)
-        serve_metrics(registry, settings.metrics_host, settings.run_metrics_port)
+        # `run` itself only supervises: its page has its build and process metrics and answers
+        # /livez; the pipeline's metrics are on the worker's and the poller's pages.
+        checks = {"/livez": _alive, "/healthz": _alive}
+        serve_metrics(process_registry(), settings.metrics_host, settings.run_metrics_port, checks)
         asyncio.run(ensure_topics(settings))
         logs = Path(settings.data_dir) / "logs"
         # A stable name: a worker restarted after a crash rejoins its group at once.

@@ -63,11 +63,16 @@ from streams.feeds.schedule import (
     plan_after_failure,
     plan_after_success,
 )
-from streams.health import BROKER_PROBE_INTERVAL_SECONDS, BROKER_PROBE_TIMEOUT_SECONDS
+from streams.health import (
+    BROKER_PROBE_INTERVAL_SECONDS,
+    BROKER_PROBE_TIMEOUT_SECONDS,
+    PollerHealth,
+)
 from streams.kafka.admin import probe_brokers
+from streams.kafka.lag import watch_group_lag
 from streams.kafka.security import client_options
 from streams.kafka.topics import DEAD_LETTERS, FEED_STATE, FEEDS, RAW_ITEMS
-from streams.metrics import BrokerMetrics, Metrics, status_label
+from streams.metrics import PollerMetrics, status_label
 from streams.records import DeadLetter, FeedRegistration, FeedState, RawItem, SeenEntry, Stage
 from streams.settings import Settings
 
@@ -117,32 +122,36 @@ def fetch_config(settings: Settings) -> FetchConfig:
     )
 
 
+def poller_group(settings: Settings) -> str:
+    """The pollers' consumer group on the feeds topic."""
+    return f"{settings.app_id}-pollers"
+
+
 @dataclass
 class BrokerWatch:
-    """The poller's view of the broker: the last probe's answer, for its gauge and /readyz."""
+    """The poller's view of the broker: each probe's answer goes to its gauge and /readyz."""
 
-    metrics: BrokerMetrics
-    connected: bool = False
+    health: PollerHealth
 
     async def run(self, client: Any, stop: asyncio.Event) -> None:
         """Probe the broker every few seconds until `stop`."""
         while not stop.is_set():
             try:
-                self.connected = await probe_brokers(client, BROKER_PROBE_TIMEOUT_SECONDS)
+                connected = await probe_brokers(client, BROKER_PROBE_TIMEOUT_SECONDS)
             except Exception:
                 # A probe bug must show as a broker not reached, never stop the poller.
                 log.warning("broker probe failed", exc_info=True)
-                self.connected = False
-            self.metrics.record_probe(self.connected)
+                connected = False
+            self.health.record_probe(connected, time.monotonic())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), BROKER_PROBE_INTERVAL_SECONDS)
 
 
 async def run_poller_service(
     settings: Settings,
-    metrics: Metrics,
+    metrics: PollerMetrics,
     stop: asyncio.Event,
-    broker_watch: BrokerWatch | None = None,
+    health: PollerHealth | None = None,
 ) -> None:
     """Follow the registry and poll owned feeds until `stop`; flush everything on the way out."""
     producer = AIOKafkaProducer(
@@ -156,9 +165,18 @@ async def run_poller_service(
     fetcher = Fetcher(fetch_config(settings))
     parser = parser_pool(settings.parse_workers)
     service = PollerService(settings, fetcher, producer, metrics, parser=parser)
-    watching = [broker_watch.run(producer.client, stop)] if broker_watch is not None else []
+    watching = []
+    if health is not None:
+        # The broker probe (gauge and /readyz) and the group's lag, beside the polling.
+        watching = [
+            BrokerWatch(health).run(producer.client, stop),
+            watch_group_lag(settings, poller_group(settings), lambda: [FEEDS.name(settings)],
+                            health.metrics.group_lag, stop),
+        ]  # fmt: skip
     try:
-        await asyncio.gather(follow_registry(service, stop), service.run_scheduler(stop), *watching)
+        await asyncio.gather(
+            follow_registry(service, stop, health), service.run_scheduler(stop), *watching
+        )
     finally:
         if parser is not None:
             parser.shutdown(wait=False, cancel_futures=True)
@@ -220,7 +238,7 @@ class PollerService:
         settings: Settings,
         fetcher: Fetcher,
         producer: AIOKafkaProducer,
-        metrics: Metrics,
+        metrics: PollerMetrics,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.time,
         parser: concurrent.futures.Executor | None = None,
@@ -690,9 +708,16 @@ class PollerService:
         extra = {"feed_url": response.url, "feed_id": registration.feed_id}
         letter = make_dead_letter(Stage.POLL, body, error, failed_at, extra=extra)
         future = await self._send_dead_letter(letter)
-        future.add_done_callback(
-            functools.partial(_report_lost, f"feed {registration.feed_id}: document dead letter")
-        )
+        lost = functools.partial(_report_lost, f"feed {registration.feed_id}: document dead letter")
+
+        def delivered(future: asyncio.Future[Any]) -> None:
+            # Counted once Kafka has it, like an entry's dead letter (_dead_letter_entries).
+            if future.cancelled() or future.exception() is not None:
+                lost(future)
+            else:
+                record_outcome(self.metrics, Stage.POLL, letter)
+
+        future.add_done_callback(delivered)
 
     async def _send_dead_letter(self, letter: DeadLetter) -> asyncio.Future[Any]:
         """Queue a dead letter; the future holds Kafka's answer."""
@@ -715,31 +740,43 @@ def _report_lost(what: str, future: asyncio.Future[Any]) -> None:
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka ships no types
-    def __init__(self, service: PollerService, consumer: AIOKafkaConsumer) -> None:
+    def __init__(
+        self, service: PollerService, consumer: AIOKafkaConsumer, health: PollerHealth | None
+    ) -> None:
         self.service = service
         self.consumer = consumer
+        self.health = health
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        if self.health is not None:
+            self.health.record_membership(False, time.monotonic())
         await self.service.release(set(revoked))
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         await self.service.take(set(assigned))
+        if self.health is not None:
+            self.health.record_membership(True, time.monotonic())
         if assigned:
             # Registrations are state, not events: every owner reads its partitions whole.
             await self.consumer.seek_to_beginning(*assigned)
 
 
-async def follow_registry(service: PollerService, stop: asyncio.Event) -> None:
+async def follow_registry(
+    service: PollerService, stop: asyncio.Event, health: PollerHealth | None = None
+) -> None:
     """Consume the feeds topic in the pollers' group until `stop`, applying every record."""
     settings = service.settings
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.broker,
-        group_id=f"{settings.app_id}-pollers",
-        enable_auto_commit=False,
+        group_id=poller_group(settings),
+        # Every owner reads its partitions from the beginning (on_partitions_assigned), so the
+        # committed offsets decide nothing here; they are committed so that the group's lag
+        # (wirewatch_consumer_group_lag, kafka-consumer-groups) shows registrations not read yet.
+        enable_auto_commit=True,
         auto_offset_reset="earliest",
         **client_options(settings),
     )
-    consumer.subscribe([FEEDS.name(settings)], listener=_Rebalance(service, consumer))
+    consumer.subscribe([FEEDS.name(settings)], listener=_Rebalance(service, consumer, health))
     await consumer.start()
     try:
         while not stop.is_set():
