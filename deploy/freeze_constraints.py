@@ -68,16 +68,10 @@ def requirement_closure(root: str, machines: tuple[str, ...]) -> dict[str, str]:
             pinned[name] = distribution.version
         for line in distribution.requires or []:
             requirement = Requirement(line)
-            wanted = [
-                env | {"extra": extra}
-                for env in environments
-                for extra in (extras or {""})
-            ]
+            wanted = [env | {"extra": extra} for env in environments for extra in (extras or {""})]
             if requirement.marker and not any(requirement.marker.evaluate(e) for e in wanted):
                 continue
-            pending.append(
-                (canonicalize_name(requirement.name), frozenset(requirement.extras))
-            )
+            pending.append((canonicalize_name(requirement.name), frozenset(requirement.extras)))
     return pinned
 
 
