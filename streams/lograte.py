@@ -60,7 +60,7 @@ class RateLimitFilter(logging.Filter):
         if held:
             # Appended to the template, not the arguments, so handlers format it as usual.
             plural = "" if held == 1 else "s"
-            since = now - (passed_at or now)
+            since = now - passed_at if passed_at is not None else 0.0
             record.msg = f"{record.msg} [{held} similar line{plural} suppressed in {since:.0f} s]"
         return True
 

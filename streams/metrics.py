@@ -27,6 +27,7 @@ from prometheus_client import (
     Histogram,
     PlatformCollector,
     ProcessCollector,
+    disable_created_metrics,
     make_wsgi_app,
 )
 from prometheus_client.exposition import ThreadingWSGIServer
@@ -422,7 +423,12 @@ def build_versions() -> dict[str, str]:
 def register_process_metrics(registry: CollectorRegistry) -> None:
     """What every process exports about itself: wirewatch_build_info, and prometheus_client's
     process_* (memory, CPU, open fds, start time) and python_info, which it registers only on
-    its default registry."""
+    its default registry.
+
+    It also turns off the `*_created` samples process-wide: in the text format Prometheus scrapes
+    each is a series of its own beside every counter and histogram series (doubling them), and
+    nothing here reads them."""
+    disable_created_metrics()
     versions = build_versions()
     build_info = Gauge(
         "wirewatch_build_info",

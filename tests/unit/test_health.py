@@ -1,4 +1,5 @@
-"""The worker's readiness decision, progress tracking, /readyz and the changelog log filter."""
+"""The worker's and the poller's readiness decisions, progress tracking, /livez and /readyz, the
+metrics server's routes, and the changelog log filter."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 import json
 import logging
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections import namedtuple
@@ -17,9 +19,11 @@ from streams.health import (
     SAMPLE_STALE_SECONDS,
     STALL_AFTER_SECONDS,
     PartitionProgress,
+    PollerHealth,
     Readiness,
     WorkerHealth,
     WorkerPhase,
+    decide_poller_readiness,
     decide_readiness,
     is_stalled,
     loop_answers,
@@ -27,7 +31,7 @@ from streams.health import (
     track_progress,
 )
 from streams.logfilters import ChangelogIdleAlarmFilter
-from streams.metrics import HealthMetrics, serve_metrics
+from streams.metrics import HealthMetrics, PollerHealthMetrics, serve_metrics
 
 NOW = 1000.0
 RUNNING = WorkerPhase.RUNNING
@@ -167,6 +171,67 @@ def test_metrics_server_routes_health_paths_and_keeps_metrics() -> None:
     status, body = get(f"http://127.0.0.1:{port}/metrics")
     assert status == 200
     assert "wirewatch_broker_connected 0.0" in body
+
+
+def test_metrics_server_answers_404_on_paths_it_does_not_serve() -> None:
+    # `run` serves no readiness: its /readyz must not read as a healthy metrics page.
+    port = serve_metrics(CollectorRegistry(), "127.0.0.1", 0, {"/livez": lambda: (200, b"ok")})
+    assert get(f"http://127.0.0.1:{port}/livez") == (200, "ok")
+    for path in ("/readyz", "/", "/metricsx"):
+        status, body = get(f"http://127.0.0.1:{port}{path}")
+        assert status == 404, path
+        assert "/metrics, /livez" in body
+
+
+def test_poller_is_ready_only_with_the_broker_and_in_its_group() -> None:
+    ready = decide_poller_readiness(broker_connected=True, joined=True, now=NOW)
+    assert ready == Readiness(True, (), (), NOW)
+    neither = decide_poller_readiness(broker_connected=False, joined=False, now=NOW)
+    assert neither.reasons == (
+        "broker unreachable",
+        "not in the pollers' consumer group (joining or rebalancing)",
+    )
+
+
+def test_poller_health_follows_probes_and_membership_and_sets_its_gauge() -> None:
+    registry = CollectorRegistry()
+    health = PollerHealth(PollerHealthMetrics.create(registry))
+
+    def gauge() -> float | None:
+        return registry.get_sample_value("wirewatch_poller_ready")
+
+    status, body = health.ready()  # before the first probe
+    assert status == 503 and "broker unreachable" in json.loads(body)["reasons"]
+    now = time.monotonic()
+    health.record_probe(True, now)
+    assert health.ready()[0] == 503 and gauge() == 0  # reachable, but not in the group yet
+    health.record_membership(True, now)
+    assert health.ready() == (200, b'{"ready": true, "reasons": []}\n') and gauge() == 1
+    assert registry.get_sample_value("wirewatch_broker_connected") == 1
+    health.record_membership(False, now)  # a rebalance began
+    assert json.loads(health.ready()[1])["reasons"] == [
+        "not in the pollers' consumer group (joining or rebalancing)"
+    ]
+    health.record_membership(True, now)
+    health.record_probe(False, now)
+    assert json.loads(health.ready()[1])["reasons"] == ["broker unreachable"]
+    assert gauge() == 0 and registry.get_sample_value("wirewatch_broker_connected") == 0
+    health.record_probe(True, now - SAMPLE_STALE_SECONDS - 1)  # the probe loop stopped since
+    status, body = health.ready()
+    assert status == 503 and "health not sampled for" in json.loads(body)["reasons"][0]
+
+
+def test_poller_livez_pings_its_loop() -> None:
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        assert PollerHealth(loop=loop).live() == (200, b"ok\n")
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.close()
+    assert PollerHealth(loop=loop).live()[0] == 503
 
 
 TP = namedtuple("TP", ["topic", "partition"])  # the shape of faust's TP
