@@ -428,7 +428,7 @@ def register_process_metrics(registry: CollectorRegistry) -> None:
     It also turns off the `*_created` samples process-wide: in the text format Prometheus scrapes
     each is a series of its own beside every counter and histogram series (doubling them), and
     nothing here reads them."""
-    disable_created_metrics()
+    disable_created_metrics()  # type: ignore[no-untyped-call]  # prometheus_client leaves it untyped
     versions = build_versions()
     build_info = Gauge(
         "wirewatch_build_info",

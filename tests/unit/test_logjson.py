@@ -7,7 +7,7 @@ import io
 import json
 import logging
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from streams.logjson import (
     REDACTED,
@@ -44,7 +44,7 @@ def test_a_record_is_one_json_object_with_the_agreed_fields() -> None:
     assert entry["message"] == "feed f-1:\nfailed" and entry["role"] == "poller"
     assert entry["time"].endswith("Z")
     parsed = datetime.fromisoformat(entry["time"].replace("Z", "+00:00"))
-    assert parsed.utcoffset() is not None and parsed.utcoffset().total_seconds() == 0
+    assert parsed.utcoffset() == timedelta(0)
 
 
 def test_an_exception_comes_with_its_traceback() -> None:
