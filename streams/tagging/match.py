@@ -42,7 +42,13 @@ _ARABIC_SUFFIXES = ("هما", "ها", "هم", "كم", "نا", "ات", "ين", "�
 # Persian after folding (ی is ي, the ZWNJ before a suffix is gone): plural ها/های/هایی, ان, the
 # ezafe or adjective ی/ای, superlative ترین, and the Arabic plural ات. The ة rule is Arabic only.
 _PERSIAN_SUFFIXES = ("هايي", "هاي", "ترين", "ها", "ات", "ان", "اي", "ي")
-_UNSPACED_LANGUAGES = frozenset({"zh", "ja"})
+_UNSPACED_LANGUAGES = frozenset({"zh", "ja", "th"})
+_HEBREW_LETTER = re.compile("[\u05d0-\u05ea]")
+# Hebrew writes "and", "the", "in", "to", "from", "that" and "as" as one-letter prefixes, up to
+# four at once ("וכשהבחירות"); the stem keeps at least three letters so short words stay whole.
+_HEBREW_PREFIX_LETTERS = frozenset("והבלמשכ")
+_MAX_HEBREW_PREFIXES = 4
+_MIN_HEBREW_STEM = 3
 _CHARS_PER_UNSPACED_WORD = 2  # a Chinese word is one to three characters, two on average
 _TA_MARBUTA_SUFFIXES = ("تهما", "تها", "تهم", "ته")
 _MIN_ARABIC_STEM = 2
@@ -201,7 +207,10 @@ def _word_keys(word: str, matcher: LanguageMatcher, persian: bool) -> tuple[str,
 
 def _word_forms(word: str, persian: bool = False) -> tuple[str, ...]:
     """The word itself and, for Arabic script, the word without clitic prefixes and suffixes
-    (Persian suffixes instead of Arabic ones when `persian`)."""
+    (Persian suffixes instead of Arabic ones when `persian`); for Hebrew, the word without its
+    one-letter prefixes."""
+    if _HEBREW_LETTER.match(word):
+        return _hebrew_forms(word)
     if not _ARABIC_LETTER.match(word):
         return (word,)
     if persian:
@@ -225,6 +234,15 @@ def _word_forms(word: str, persian: bool = False) -> tuple[str, ...]:
         for suffix in _ARABIC_SUFFIXES:
             if base.endswith(suffix) and len(base) - len(suffix) >= _MIN_ARABIC_STEM:
                 forms[base[: -len(suffix)]] = None
+    return tuple(forms)
+
+
+def _hebrew_forms(word: str) -> tuple[str, ...]:
+    forms = [word]
+    for cut in range(1, _MAX_HEBREW_PREFIXES + 1):
+        if len(word) - cut < _MIN_HEBREW_STEM or word[cut - 1] not in _HEBREW_PREFIX_LETTERS:
+            break
+        forms.append(word[cut:])
     return tuple(forms)
 
 

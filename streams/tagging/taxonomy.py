@@ -3,7 +3,7 @@
 The file is TOML (see streams/data/taxonomy.toml for the annotated format). A term is one or more
 alternatives separated by "|", each a word or phrase in dictionary form; "word*" matches any word
 starting with "word", "~word" matches "word" anywhere inside a word (German compounds), and terms
-written in Chinese or Japanese characters always match inside runs of text.
+written in Chinese, Japanese or Thai characters always match inside runs of text.
 """
 
 from __future__ import annotations
@@ -24,6 +24,10 @@ from streams.text.fold import UNSPACED_SCRIPT, WORD_PATTERN, fold_for_matching
 SCHEMA_VERSION = 1
 DEFAULT_TITLE_WEIGHT = 1.5
 MIN_STEM_LETTERS = 3
+# A Hangul syllable is a whole consonant-vowel(-consonant) block: two of them ("선거", election)
+# say as much as three Latin letters, and Korean attaches its particles to the noun ("선거에서").
+MIN_HANGUL_STEM_SYLLABLES = 2
+_HANGUL_SYLLABLES = re.compile("^[\uac00-\ud7a3]+$")
 MAX_NEAR_WORDS = 20
 
 _TOPIC_ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -214,7 +218,8 @@ def _parse_word(word: str, word_count: int, spec: str, language: str) -> list[Pi
         return [Piece("~", parts[0])]
     pieces = [Piece("=", part) for part in parts]
     if stem:
-        if len(parts[-1]) < MIN_STEM_LETTERS:
+        hangul = _HANGUL_SYLLABLES.match(parts[-1]) is not None
+        if len(parts[-1]) < (MIN_HANGUL_STEM_SYLLABLES if hangul else MIN_STEM_LETTERS):
             raise ValueError(
                 f"term {spec!r}: the stem before '*' needs at least {MIN_STEM_LETTERS} letters"
             )

@@ -8,7 +8,15 @@ import unicodedata
 # A word for matching: letters and digits plus the combining marks, tatweel and joiners that sit
 # inside Arabic, Persian and accented words (Python's \w leaves out combining marks). U+02BC, the
 # Ukrainian apostrophe, is a letter to Unicode but splits words here as the ASCII apostrophe does.
-_IN_WORD_MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u200c\u200d"
+# Devanagari and Thai write most vowels as combining marks: without them "चुनाव" would be the
+# three words "च", "न", "व".
+_DEVANAGARI_MARKS = "\u0900-\u0903\u093a-\u094f\u0951-\u0957\u0962\u0963"
+_THAI_MARKS = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"
+_IN_WORD_MARKS = (
+    "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u200c\u200d"
+    + _DEVANAGARI_MARKS
+    + _THAI_MARKS
+)
 WORD_PATTERN = re.compile("(?:[^\\W_\u02bc]|[" + _IN_WORD_MARKS + "])+")
 # The same words when the text holds no "_" and no U+02BC (the only \\w characters WORD_PATTERN
 # leaves out): one character class, which the regex engine scans ~3x faster than the alternation.
@@ -16,15 +24,16 @@ WORD_PATTERN = re.compile("(?:[^\\W_\u02bc]|[" + _IN_WORD_MARKS + "])+")
 _WORDS_SPLIT = re.compile("(" + WORD_PATTERN.pattern + ")")
 _WORD_RUNS_SPLIT = re.compile("([\\w" + _IN_WORD_MARKS + "]+)")
 
-# Scripts written without spaces between words (Chinese, Japanese kana and kanji).
-_UNSPACED_LETTERS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# Scripts written without spaces between words (Chinese, Japanese kana and kanji, Thai).
+_UNSPACED_LETTERS = "\u0e01-\u0e5b\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 UNSPACED_SCRIPT = re.compile(f"[{_UNSPACED_LETTERS}]")
 # Chinese copy glues Latin names and numbers to the characters around them ("DDoS攻击",
 # "2024年大选"): there a change between an unspaced script and any other also ends a word, so
 # "DDoS" is a word of its own that a Latin term can match.
 # The blocks also hold code points that are no word characters (U+3040 is unassigned, U+30FB is
 # the katakana middle dot): a lookahead keeps those in the gaps, as WORD_PATTERN would.
-_UNSPACED_WORD_CHARACTER = f"(?![\\W_])[{_UNSPACED_LETTERS}]"
+# Thai vowel and tone marks are no word characters but belong inside the run.
+_UNSPACED_WORD_CHARACTER = f"(?:(?![\\W_])[{_UNSPACED_LETTERS}]|[{_THAI_MARKS}])"
 _SCRIPT_RUNS_SPLIT = re.compile(
     f"((?:{_UNSPACED_WORD_CHARACTER})+|(?:[^\\W_\u02bc{_UNSPACED_LETTERS}]|[{_IN_WORD_MARKS}])+)"
 )
@@ -33,7 +42,7 @@ _SCRIPT_RUNS_SPLIT = re.compile(
 def split_words(text: str, unspaced: bool = False) -> list[str]:
     """`text` cut around its WORD_PATTERN words: [gap, word, gap, word, ..., gap].
 
-    With `unspaced` (Chinese or Japanese text), a word also ends where its script changes.
+    With `unspaced` (Chinese, Japanese or Thai text), a word also ends where its script changes.
     """
     if unspaced:
         return _SCRIPT_RUNS_SPLIT.split(text)
@@ -78,6 +87,8 @@ _LATIN_WITH_MARKS = re.compile("[\u00c0-\u024f\u1e00-\u1eff]")
 # "война" (war) and "воина" (warrior) are different words.
 _MARKS_AFTER_LATIN = re.compile("([a-z])[\u0300-\u036f]+")
 
+_THAI_SARA_AM_SPLIT = "\u0e4d\u0e32"
+
 # Languages whose accents tell words apart too often to fold (Vietnamese tones).
 _ACCENTS_SIGNIFICANT = frozenset({"vi"})
 
@@ -90,6 +101,10 @@ def fold_for_matching(text: str, language: str) -> str:
     folded = unicodedata.normalize("NFKC", text)
     # casefold() turns "İ" into "i" plus a combining dot above, which no term is written with.
     folded = folded.replace("İ", "i").casefold().translate(_FOLD_TABLE)
+    if _THAI_SARA_AM_SPLIT in folded:
+        # NFKC splits Thai sara am (ำ) into two code points; composed again, a Thai word keeps its
+        # length, so a term's position inside a Thai run maps back onto the text as written.
+        folded = folded.replace(_THAI_SARA_AM_SPLIT, "\u0e33")
     base_language = language.split("-")[0].split("_")[0].lower()
     if base_language not in _ACCENTS_SIGNIFICANT and _LATIN_WITH_MARKS.search(folded):
         decomposed = _MARKS_AFTER_LATIN.sub(r"\1", unicodedata.normalize("NFD", folded))
