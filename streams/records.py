@@ -1,8 +1,9 @@
 """Typed records that flow between stages: RawItem → Article → Alert, plus DeadLetter.
 
 Records are frozen dataclasses with no Faust types so pure steps test without Kafka; `codec.py` is
-the only place where they become bytes and back. A field change bumps that record's
-schema version and updates `streams/schemas/` and `docs/topics.md`.
+the only place where they become bytes and back. A schema version is a major version: an added
+field keeps it and publishes a new minor schema file, any other change bumps it
+(docs/topics.md, Compatibility); either way `streams/schemas/` and `docs/topics.md` change too.
 """
 
 from __future__ import annotations

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Callable, Iterable
-from importlib import resources
 from typing import Any
 
 import jsonschema
@@ -14,7 +12,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 
-from streams.contract import closed
+from streams.contract import closed, schema_files
 
 
 async def produce(broker: str, topic: str, messages: Iterable[tuple[bytes | None, bytes]]) -> None:
@@ -62,16 +60,8 @@ async def consume(
 
 
 def load_schema(record: str) -> dict[str, Any]:
-    """The newest JSON Schema of a record: the one current producers write."""
-    folder = resources.files("streams") / "schemas"
-    versions = sorted(
-        int(entry.name.rsplit(".v", 1)[1].split(".")[0])
-        for entry in folder.iterdir()
-        if entry.name.startswith(f"{record}.v")
-    )
-    text = (folder / f"{record}.v{versions[-1]}.json").read_text("utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
+    """The newest JSON Schema of a record (newest major, latest minor): what producers write."""
+    return [file for file in schema_files() if file.record == record][-1].load()
 
 
 def validate(records: Iterable[ConsumerRecord[bytes, bytes]], record: str) -> list[dict[str, Any]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,7 +25,7 @@ from streams.codec import (
     decode_window_counts,
     encode_record,
 )
-from streams.contract import closed
+from streams.contract import SCHEMA_FILE, closed, files_of_major
 from streams.deadletter import make_dead_letter
 from streams.errors import DecodeError
 from streams.kafka.topics import ALL_TOPICS
@@ -82,9 +81,8 @@ CURRENT_VERSIONS = {
 
 
 def schema(name: str) -> dict[str, object]:
-    path = SCHEMAS / f"{name}.v{CURRENT_VERSIONS[name]}.json"
-    loaded: dict[str, object] = json.loads(path.read_text())
-    return loaded
+    """The newest published schema of the record's current major (its latest minor)."""
+    return files_of_major(name, CURRENT_VERSIONS[name])[-1].load()
 
 
 # jsonschema checks "date-time" only when the optional rfc3339-validator package is installed,
@@ -307,9 +305,10 @@ def test_every_topic_record_has_a_decoder_and_a_schema_file() -> None:
 def test_current_versions_name_the_newest_schema_file_of_every_record() -> None:
     newest: dict[str, int] = {}
     for path in SCHEMAS.glob("*.json"):
-        found = re.fullmatch(r"(?P<record>[a-z_]+)\.v(?P<version>\d+)\.json", path.name)
+        # <record>.v<major>.json, or <record>.v<major>.<minor>.json for an additive change
+        found = SCHEMA_FILE.fullmatch(path.name)
         assert found is not None, f"{path.name} is not named <record>.v<version>.json"
-        record, version = found["record"], int(found["version"])
+        record, version = found["record"], int(found["major"])
         newest[record] = max(newest.get(record, 0), version)
     assert newest == CURRENT_VERSIONS
 
