@@ -190,3 +190,27 @@ def test_poller_turns_unready_and_quiet_while_broker_is_dead_then_recovers(
     assert poller.stop() == 0, poller.output()  # before the broker fixture stops the broker
     problems = json_log_problems(poller.log_path.read_text(errors="replace"), "poller")
     assert not problems, "\n".join(problems[:20])
+
+
+def test_a_feed_document_that_does_not_parse_is_a_counted_poll_dead_letter(
+    wirewatch_env: dict[str, str], feed_server: FeedServer, spawn: Callable[..., Any]
+) -> None:
+    """The poller dead-letters the document; wirewatch_items_processed_total and
+    wirewatch_stage_errors_total count it under stage "poll" (they did not before)."""
+    (feed_server.directory / "broken.xml").write_bytes(b"<html><body>not a feed</body></html>")
+    env = dict(wirewatch_env, WIREWATCH_FEEDS=feed_server.url("broken.xml"))
+    port = env["WIREWATCH_POLLER_METRICS_PORT"]
+    poller = spawn(["poll"], env)
+    processed = 'wirewatch_items_processed_total{outcome="dead_letter",stage="poll"}'
+    wait_until(
+        lambda: (sample_value(port, processed) or 0) >= 1, READY_TIMEOUT_SECONDS,
+        "the document's dead letter counted", poller.output,
+    )  # fmt: skip
+    page = families(port)
+    errors = page["wirewatch_stage_errors"].samples
+    assert {(s.labels["stage"], s.labels["error_type"]) for s in errors if s.value} == {
+        ("poll", "FeedError")
+    }
+    fetches = page["wirewatch_feed_fetches"].samples
+    assert any(s.labels["outcome"] == "parse_error" and s.value >= 1 for s in fetches)
+    assert poller.stop() == 0, poller.output()
