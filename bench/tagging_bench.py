@@ -152,7 +152,7 @@ def print_goals(items: list[DevItem], by_topic: dict[str, Counts]) -> None:
 def print_errors(items: list[DevItem], predicted: list[tuple[TopicTag, ...]]) -> None:
     print("\nerrors (FP: tagged but not labeled; FN: labeled but not tagged):")
     for item, tags in zip(items, predicted, strict=True):
-        found = {tag.id: tag for tag in tags}
+        found = {tag.id: tag for tag in tags if tag.id not in item.also_ok - item.topics}
         for topic in sorted(set(found) - item.topics):
             tag = found[topic]
             print(f"  FP {item.id} {topic} score={tag.score} evidence={list(tag.evidence)}")
