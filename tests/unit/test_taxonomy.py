@@ -47,7 +47,8 @@ def test_bundled_taxonomy_has_the_core_topics_in_twelve_languages() -> None:
     taxonomy = load_taxonomy()
     assert {topic.id for topic in taxonomy.topics} == CORE_TOPICS
     for topic in taxonomy.topics:
-        assert {rules.language for rules in topic.rules} == LANGUAGES, topic.id
+        # Issue 15 adds languages; the twelve core ones stay in every topic.
+        assert {rules.language for rules in topic.rules} >= LANGUAGES, topic.id
         assert re.fullmatch(r"medtop:\d{8}", topic.iptc)
 
 
@@ -146,7 +147,7 @@ def test_parse_term_rejects_unmatchable_terms(spec: str) -> None:
 
 def test_compile_builds_one_matcher_per_language_and_a_fallback() -> None:
     compiled = compile_taxonomy(load_taxonomy())
-    assert set(compiled.matchers) == LANGUAGES
+    assert set(compiled.matchers) == set(load_taxonomy().languages) >= LANGUAGES
     assert compiled.fallback.depth >= max(m.depth for m in compiled.matchers.values())
     assert compiled.matchers["de"].infix is not None
     assert compiled.matchers["en"].infix is None
