@@ -148,7 +148,7 @@ def test_series_pre_created_at_zero_are_bounded_to_what_each_process_counts() ->
     worker_samples = sum(len(f.samples) for f in worker.values())
     poller_samples = sum(len(f.samples) for f in poller.values())
     print(f"series at start: worker {worker_samples}, poller {poller_samples}")
-    assert worker_samples < 200 and poller_samples < 350
+    assert worker_samples < 150 and poller_samples < 100
 
 
 def test_expected_alert_series_follow_the_rules_and_the_spike_severity() -> None:
