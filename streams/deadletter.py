@@ -80,9 +80,7 @@ def guarded(
         return make_dead_letter(stage, payload, exc, now, position)
 
 
-def record_outcome(
-    metrics: StageMetrics, stage: Stage, letter: DeadLetter | None = None
-) -> None:
+def record_outcome(metrics: StageMetrics, stage: Stage, letter: DeadLetter | None = None) -> None:
     """Count one item that left `stage`: ok, or with `letter` a dead letter and its error type.
 
     The worker's agents and the poller both count through here, so the two cannot drift apart.
