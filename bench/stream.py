@@ -49,15 +49,17 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 from streams.codec import encode_record
 from streams.feeds.identity import derive_feed_id, derive_item_id
-from streams.records import RawItem
+from streams.records import RawItem, StoryBucket, StorySignature
 from streams.text.scripts import count_scripts
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "data"
 SCENARIOS = ("realistic", "duplicates")
+T = TypeVar("T")
 
 # (code, script, share of the stories). Latin 0.80; the rest spreads over four other scripts so
 # that script-keyed routing has several groups but one dominant one, as on real multilingual news.
@@ -299,13 +301,14 @@ def _outlets(rng: random.Random) -> dict[str, tuple[_Outlet, ...]]:
     return out
 
 
-class _Cycle:
+class _Cycle(Generic[T]):
     """Draw from a shuffled pool without replacement, reshuffling when it runs out."""
 
-    def __init__(self, rng: random.Random, pool: Sequence[object]) -> None:
-        self.rng, self.pool, self.left = rng, list(pool), []  # type: list[object]
+    def __init__(self, rng: random.Random, pool: Sequence[T]) -> None:
+        self.rng, self.pool = rng, list(pool)
+        self.left: list[T] = []
 
-    def next(self) -> object:
+    def next(self) -> T:
         if not self.left:
             self.left = self.pool[:]
             self.rng.shuffle(self.left)
@@ -354,19 +357,19 @@ def realistic_stream(count: int, seed: int = 1) -> list[BenchItem]:
     story = 0
     start = 0.0
     while len(items) < story_budget:
-        language = str(slots.next())
+        language = slots.next()
         reach = rng.choices(range(1, 9), OUTLET_WEIGHTS)[0]
         reach = min(reach, story_budget - len(items))
         # The base text: a labelled item while its language has unused ones, else sentences.
         pool = material.articles[language]
         if pool and article_uses[language] < len(pool) and rng.random() < ARTICLE_SHARE:
             article_uses[language] += 1
-            title, summary = articles[language].next()  # type: ignore[misc]
+            title, summary = articles[language].next()
             body = [summary] if summary else []
             if not body or rng.random() < EXTRA_LEDE_SHARE:
                 body.append(rng.choice(material.ledes[language]))
         else:
-            title = str(headlines[language].next())
+            title = headlines[language].next()
             body = [rng.choice(material.ledes[language]) for _ in range(rng.randint(1, 2))]
         title = _mutate(rng, language, title, STORY_MUTATION, material)
         body = [_mutate(rng, language, sentence, STORY_MUTATION, material) for sentence in body]
@@ -482,8 +485,8 @@ def check(items: Sequence[BenchItem]) -> list[str]:
     now = datetime(2026, 1, 1, 12, tzinfo=UTC)
     dead, right_language, tagged, alerting = 0, 0, 0, 0
     rules = Counter[str]()
-    index: dict[str, object] = {}
-    signatures: dict[str, object] = {}
+    index: dict[str, StoryBucket | None] = {}
+    signatures: dict[str, StorySignature | None] = {}
     story_of: dict[str, str] = {}
     truth: dict[str, int] = {}
     for position, item in enumerate(items):
@@ -500,11 +503,9 @@ def check(items: Sequence[BenchItem]) -> list[str]:
         if item.kind is ItemKind.UPDATE:
             continue
         at = now.timestamp() + position
-        assignment = assign_story(article, at, index.get, signatures.get, stages.stories)  # type: ignore[arg-type]
-        for key, value in assignment.index_writes.items():
-            index[key] = value
-        for key, value in assignment.signature_writes.items():
-            signatures[key] = value
+        assignment = assign_story(article, at, index.get, signatures.get, stages.stories)
+        index.update(assignment.index_writes)
+        signatures.update(assignment.signature_writes)
         story_of[article.item_id] = assignment.story_id
         assert item.story is not None
         truth[article.item_id] = item.story
@@ -524,7 +525,10 @@ def _pair_scores(found: dict[str, str], truth: dict[str, int]) -> tuple[float, f
     by_found = Counter(found.values())
     by_truth = Counter(truth.values())
     both = Counter((found[i], truth[i]) for i in found)
-    pairs = lambda counts: sum(n * (n - 1) // 2 for n in counts.values())  # noqa: E731
+
+    def pairs(counts: Counter[Any]) -> int:
+        return sum(n * (n - 1) // 2 for n in counts.values())
+
     agree = pairs(both)
     found_pairs, true_pairs = pairs(by_found), pairs(by_truth)
     return (agree / found_pairs if found_pairs else 1.0, agree / true_pairs if true_pairs else 1.0)
