@@ -40,6 +40,7 @@ bench: $(STAMP)  ## benchmarks that print ratios against a baseline run in the s
 	$(PY) bench/tagging_bench.py
 	$(PY) bench/story_bench.py
 	$(PY) bench/pipeline_bench.py --items 5000
+	$(PY) bench/chain_bench.py --items 5000 --workers 1,2
 	$(PY) bench/poller_bench.py bench --feeds 1000 --concurrency 8 --per-host 8
 
 clean:  ## remove the virtualenv, caches and local broker data (keeps the Kafka jar cache)
