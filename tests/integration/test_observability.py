@@ -17,6 +17,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ import yaml
 from conftest import FIXTURES, ROOT, FeedServer
 from test_feed_to_alerts import BROKEN_FEED, POISON_ENTRY_FEED
 
+from streams.feeds.parse import FeedSource, parse_feed
 from streams.kafka.localbroker import free_port
 from streams.runner import stop_process
 
@@ -51,6 +53,13 @@ SUBSTITUTIONS = {
     "$instance": ".*",
 }
 JOBS = {"wirewatch-worker", "wirewatch-poller"}
+# What a failure message shows of the scraped data, to tell where the items stopped.
+DIAGNOSTICS = (
+    "up",
+    "sum by (outcome, status) (wirewatch_feed_fetches_total)",
+    "sum by (kind) (wirewatch_feed_items_emitted_total)",
+    "sum by (stage, outcome) (wirewatch_items_processed_total)",
+)
 
 PROMQL_KEYWORDS = frozenset(
     {"by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless",
@@ -325,7 +334,12 @@ def test_every_dashboard_query_and_rule_metric_has_data_from_a_running_pipeline(
     poller = spawn(["poll"], env)
 
     def logs() -> str:
-        return (f"--- worker ---\n{worker.output()}\n--- poller ---\n{poller.output()}\n"
+        seen = {
+            expr: [(s["metric"], s["value"][1]) for s in prometheus_server.query(expr)]
+            for expr in DIAGNOSTICS
+        }
+        return (f"--- scraped ---\n{json.dumps(seen, indent=1)}\n"
+                f"--- worker ---\n{worker.output()}\n--- poller ---\n{poller.output()}\n"
                 f"--- prometheus ---\n{prometheus_server.log()}")  # fmt: skip
 
     def articles() -> float:
@@ -334,12 +348,16 @@ def test_every_dashboard_query_and_rule_metric_has_data_from_a_running_pipeline(
         )
         return float(found[0]["value"][1]) if found else 0.0
 
-    wait_for(lambda: articles() > 0, FIRST_ARTICLES_SECONDS, "articles scraped", logs)
-    first_wave = articles()
+    mixed = (FIXTURES / "feeds" / "mixed_multilingual.xml").read_bytes()
+    entries = len(
+        parse_feed(mixed, FeedSource.from_url(feed_server.url(names[0])), datetime.now(UTC)).items
+    )
+    first_wave = entries + 1  # and the good entry beside the poison one
+    wait_for(lambda: articles() >= first_wave, FIRST_ARTICLES_SECONDS, "first wave", logs)
     # Wave two, once Prometheus has seen the first: the same stories from another feed (new
     # item ids), so rates and latency quantiles move inside the query window.
-    shutil.copy(FIXTURES / "feeds" / "mixed_multilingual.xml", served / "late.xml")
-    wait_for(lambda: articles() >= 2 * first_wave, ALL_QUERIES_SECONDS, "second wave", logs)
+    (served / "late.xml").write_bytes(mixed)
+    wait_for(lambda: articles() >= first_wave + entries, ALL_QUERIES_SECONDS, "second wave", logs)
 
     queries = dashboard_queries(json.loads(DASHBOARD.read_text()))
     failing: list[str] = []
