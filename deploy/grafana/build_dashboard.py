@@ -614,15 +614,6 @@ def dashboard() -> dict[str, Any]:
         "time": {"from": "now-6h", "to": "now"},
         "links": [],
         "annotations": {"list": []},
-        "__inputs": [
-            {
-                "name": "DS_PROMETHEUS",
-                "label": "Prometheus",
-                "type": "datasource",
-                "pluginId": "prometheus",
-                "pluginName": "Prometheus",
-            }
-        ],
         "templating": {
             "list": [
                 {
@@ -630,7 +621,7 @@ def dashboard() -> dict[str, Any]:
                     "label": "Data source",
                     "type": "datasource",
                     "query": "prometheus",
-                    "current": {"selected": False, "text": "default", "value": "default"},
+                    "current": {},  # Grafana takes its default Prometheus data source
                     "refresh": 1,
                     "hide": 0,
                 },
