@@ -2,12 +2,18 @@
 
 Its input is keyed by story id, so every item of a story reaches the same partition and the
 story's alert state (a changelog-backed table keyed by story id) is local to the worker.
+
+It also reads story-links (keyed by story id too, with the same partition count, so Faust assigns
+its partition p with story-articles' partition p): a story's latest links to stories in other
+languages are kept in its state and named by the next revision its items cause. A link alone
+sends nothing, so revision numbers depend only on the story's items, never on when the rate
+limited link stage got to it; story-links is where a consumer finds the current links at once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import faust
@@ -15,10 +21,10 @@ from faust.types import StreamT
 
 from agents.wiring import Wiring
 from streams.alerts.rules import RuleSet
-from streams.alerts.story import decide_story_alerts
-from streams.codec import decode_article, decode_story_alerts, encode_record
-from streams.kafka.topics import ALERT_STATE_CHANGELOG, STORY_ARTICLES
-from streams.records import Stage, StoryAlerts
+from streams.alerts.story import StoryAlertsUpdate, decide_story_alerts
+from streams.codec import decode_article, decode_story_alerts, decode_story_links, encode_record
+from streams.kafka.topics import ALERT_STATE_CHANGELOG, STORY_ARTICLES, STORY_LINKS
+from streams.records import Alert, LinkedStory, Stage, StoryAlerts
 from streams.routing import Outbound, alert_outputs
 
 
@@ -48,7 +54,43 @@ def alert_step(
     stored = read_state(article.story_id)
     previous = decode_story_alerts(stored) if stored is not None else None
     update = decide_story_alerts(previous, article, rules, now, max_items)
-    return AlertDecision(article.story_id, update.state, alert_outputs(update.alerts))
+    state, alerts = with_links(update, previous.linked_stories if previous is not None else ())
+    return AlertDecision(article.story_id, state, alert_outputs(alerts))
+
+
+def with_links(
+    update: StoryAlertsUpdate, links: tuple[LinkedStory, ...]
+) -> tuple[StoryAlerts | None, tuple[Alert, ...]]:
+    """The update with the story's known links kept in its state and named by its alerts."""
+    if not links:
+        return update.state, update.alerts
+    alerts = tuple(replace(alert, linked_stories=links) for alert in update.alerts)
+    state = update.state
+    if state is not None:
+        states = tuple(replace(s, alert=replace(s.alert, linked_stories=links))
+                       for s in state.states)  # fmt: skip
+        state = replace(state, states=states, linked_stories=links)
+    return state, alerts
+
+
+def alert_links_step(
+    payload: bytes, now: datetime, read_state: Callable[[str], bytes | None]
+) -> AlertDecision:
+    """A story-links message → the story's alert state with its latest links; sends nothing.
+
+    A story with no alert state yet gets one with no rule states, so links that arrive before the
+    item that raises an alert are still named by it."""
+    links = decode_story_links(payload)
+    stored = read_state(links.story_id)
+    previous = decode_story_alerts(stored) if stored is not None else None
+    if previous is not None and previous.linked_stories == links.linked_stories:
+        return AlertDecision(links.story_id, None, ())
+    state = (
+        replace(previous, linked_stories=links.linked_stories)
+        if previous is not None
+        else StoryAlerts(links.story_id, (), now, links.linked_stories)
+    )
+    return AlertDecision(links.story_id, state, ())
 
 
 def keep_alert_state(decision: AlertDecision, write_state: Callable[[str, bytes], None]) -> None:
@@ -62,13 +104,23 @@ def register(app: faust.App, wiring: Wiring) -> None:
     rules, max_items = wiring.stages.rules, wiring.settings.alert_max_items
     states = wiring.table(app, "alert-state", ALERT_STATE_CHANGELOG)
 
+    links_topic = STORY_LINKS.name(wiring.settings)
+    # One agent over both topics: the table has one writer, and an item and a link of one story
+    # are handled one after the other.
+    inputs = app.topic(STORY_ARTICLES.name(wiring.settings), links_topic, key_serializer="raw",
+                       value_serializer="raw")  # fmt: skip
+
     def step(payload: bytes, now: datetime) -> AlertDecision:
         return alert_step(payload, now, states.get, rules, max_items)
+
+    def links_step(payload: bytes, now: datetime) -> AlertDecision:
+        return alert_links_step(payload, now, states.get)
 
     def keep(decision: AlertDecision) -> None:
         keep_alert_state(decision, states.__setitem__)
 
-    @app.agent(wiring.topics[STORY_ARTICLES.suffix], name="alert")
+    @app.agent(inputs, name="alert")
     async def alert(stream: StreamT[bytes]) -> None:
         async for event in stream.events():
-            await wiring.process(Stage.ALERT, event, step, keep)
+            linked = event.message.topic == links_topic
+            await wiring.process(Stage.ALERT, event, links_step if linked else step, keep)

@@ -10,7 +10,7 @@ from typing import Any
 
 import faust
 
-from agents import alert, enrich, faust_patches, spike, story
+from agents import alert, enrich, faust_patches, link, spike, story
 from agents.wiring import Wiring
 from streams.kafka.security import FileTokenProvider, ssl_context
 from streams.kafka.topics import ALL_TOPICS
@@ -75,6 +75,6 @@ def create_app(settings: Settings, wiring: Wiring) -> faust.App:
         wiring.topics[spec.suffix] = app.topic(
             spec.name(settings), key_serializer="raw", value_serializer="raw"
         )
-    for agent in (enrich, story, alert, spike):
+    for agent in (enrich, story, alert, spike, link):
         agent.register(app, wiring)
     return app

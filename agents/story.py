@@ -3,6 +3,8 @@
 Near-duplicates (the same wire story rewritten by several outlets) get one story id: a MinHash
 LSH index over recent items, in two changelog-backed tables, finds the candidates. The input is
 keyed by script group, so every item that could match lands on the same partition and worker.
+The item that starts a story also goes to story-starts, for the link stage (agents/link.py),
+unless `link_max_per_second` is 0.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from agents.wiring import Wiring
 from streams.codec import decode_article, decode_story_bucket, decode_story_signature, encode_record
 from streams.kafka.topics import STORY_INDEX_CHANGELOG, STORY_ROUTE, STORY_SIGNATURES_CHANGELOG
 from streams.records import Stage, StoryBucket, StorySignature
-from streams.routing import Outbound, story_outputs
+from streams.routing import Outbound, story_outputs, story_start_outputs
 from streams.stories.cluster import (
     StoryAssignment,
     StoryConfig,
@@ -46,11 +48,16 @@ class StoryPlacement:
 
 
 def story_step(
-    payload: bytes, read_index: TableReader, read_signatures: TableReader, config: StoryConfig
+    payload: bytes,
+    read_index: TableReader,
+    read_signatures: TableReader,
+    config: StoryConfig,
+    announce_at: datetime | None = None,
 ) -> StoryPlacement:
     """An article's bytes → its story (a match in the index, else a new one) and the article with
     its story id. Signature keys are "group|item_id": every key names the script group whose
-    partition wrote it."""
+    partition wrote it. With `announce_at` (the link stage is on), the item that starts a story
+    is also sent to story-starts, stamped with that time."""
     article = decode_article(payload)
     group = script_group(article)
 
@@ -67,7 +74,10 @@ def story_step(
         article, article.fetched_at.timestamp(), read_bucket, read_signature, config
     )
     placed = replace(article, story_id=assignment.story_id)
-    return StoryPlacement(group, assignment, story_outputs(placed))
+    outputs = story_outputs(placed)
+    if announce_at is not None and assignment.match == "new":
+        outputs += story_start_outputs(placed, announce_at)
+    return StoryPlacement(group, assignment, outputs)
 
 
 def keep_story_tables(
@@ -105,9 +115,10 @@ def register(app: faust.App, wiring: Wiring) -> None:
     # current event).
     signatures = wiring.table(app, "story-signatures", STORY_SIGNATURES_CHANGELOG)
     last_sweep: dict[str, float] = {}
+    announce = wiring.settings.link_max_per_second > 0
 
     def step(payload: bytes, now: datetime) -> StoryPlacement:
-        return story_step(payload, index.get, signatures.get, config)
+        return story_step(payload, index.get, signatures.get, config, now if announce else None)
 
     def keep(placement: StoryPlacement) -> None:
         match = placement.assignment.match

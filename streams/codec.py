@@ -25,6 +25,7 @@ from streams.records import (
     FEED_REGISTRATION_SCHEMA_VERSION,
     FEED_STATE_SCHEMA_VERSION,
     RAW_ITEM_SCHEMA_VERSION,
+    STORY_LINKS_SCHEMA_VERSION,
     Alert,
     AlertItem,
     Article,
@@ -32,14 +33,18 @@ from streams.records import (
     FeedRegistration,
     FeedState,
     Language,
+    LinkedStory,
     RawItem,
     SeenEntry,
     SpikeWindow,
     StoryAlerts,
     StoryAlertState,
     StoryBucket,
+    StoryDigestState,
+    StoryLinks,
     StoryMember,
     StorySignature,
+    StoryStarted,
     TermMatch,
     TopicEvent,
     TopicTag,
@@ -59,6 +64,9 @@ Record = (
     | StoryBucket
     | StorySignature
     | StoryAlerts
+    | StoryLinks
+    | StoryStarted
+    | StoryDigestState
 )
 R = TypeVar("R")
 
@@ -98,6 +106,9 @@ RECORD_TYPES: dict[type, RecordType] = dict(
         _record_type(StoryBucket, "story_bucket", INTERNAL_SCHEMA_VERSION),
         _record_type(StorySignature, "story_signature", INTERNAL_SCHEMA_VERSION),
         _record_type(StoryAlerts, "story_alert_state", INTERNAL_SCHEMA_VERSION),
+        _record_type(StoryLinks, "story_links", STORY_LINKS_SCHEMA_VERSION),
+        _record_type(StoryStarted, "story_started", INTERNAL_SCHEMA_VERSION),
+        _record_type(StoryDigestState, "story_digest", INTERNAL_SCHEMA_VERSION),
     ]
 )
 
@@ -346,6 +357,8 @@ def _alert(data: Mapping[str, Any]) -> Alert:
         first_raised_at=_required_datetime(data, "first_raised_at"),
         raised_at=_required_datetime(data, "raised_at"),
         spike=_spike_window(data.get("spike")),
+        # Alert 2.1; absent from alerts written before it: no links known.
+        linked_stories=_linked_stories(data),
     )
 
 
@@ -489,6 +502,76 @@ def decode_story_alerts(payload: bytes) -> StoryAlerts:
             for state in _objects(data.get("states"), "states")
         ),
         updated_at=_required_datetime(data, "updated_at"),
+        linked_stories=_linked_stories(data),
+    )
+
+
+def _floats(data: Mapping[str, Any], name: str) -> tuple[float, ...]:
+    value = _field(data, name, list)
+    if not all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in value):
+        raise DecodeError(f"field {name!r} must be a list of numbers")
+    return tuple(float(n) for n in value)
+
+
+def _linked_story(data: Mapping[str, Any]) -> LinkedStory:
+    return LinkedStory(
+        story_id=_field(data, "story_id", str),
+        language=_field(data, "language", str),
+        title=_field(data, "title", str),
+        link=_optional(data, "link", str),
+        score=float(_field(data, "score", (int, float))),
+        shared_numbers=_strings(data, "shared_numbers"),
+        shared_names=_strings(data, "shared_names"),
+    )
+
+
+def _linked_stories(data: Mapping[str, Any]) -> tuple[LinkedStory, ...]:
+    """The `linked_stories` of a record that may predate the field (then none)."""
+    return tuple(
+        _linked_story(entry) for entry in _objects(data.get("linked_stories", []), "linked_stories")
+    )
+
+
+def decode_story_links(payload: bytes) -> StoryLinks:
+    """Bytes from the story-links topic to StoryLinks; raises DecodeError."""
+    data = decode_json(payload)
+    _version(data, STORY_LINKS_SCHEMA_VERSION, "StoryLinks")
+    return StoryLinks(
+        story_id=_field(data, "story_id", str),
+        language=_field(data, "language", str),
+        linked_stories=_linked_stories(data),
+        updated_at=_required_datetime(data, "updated_at"),
+    )
+
+
+def decode_story_started(payload: bytes) -> StoryStarted:
+    """Bytes from the story-starts topic to a StoryStarted; raises DecodeError."""
+    data = decode_json(payload)
+    return StoryStarted(
+        story_id=_field(data, "story_id", str),
+        language=_field(data, "language", str),
+        title=_field(data, "title", str),
+        summary=_field(data, "summary", str),
+        link=_optional(data, "link", str),
+        fetched_at=_required_datetime(data, "fetched_at"),
+        sent_at=_required_datetime(data, "sent_at"),
+    )
+
+
+def decode_story_digest(payload: bytes) -> StoryDigestState:
+    """Bytes from the story-digests table's changelog to a StoryDigestState; raises DecodeError."""
+    data = decode_json(payload)
+    return StoryDigestState(
+        story_id=_field(data, "story_id", str),
+        language=_field(data, "language", str),
+        title=_field(data, "title", str),
+        link=_optional(data, "link", str),
+        seen_at=float(_field(data, "seen_at", (int, float))),
+        numbers=_strings(data, "numbers"),
+        names=_strings(data, "names"),
+        embedding=_field(data, "embedding", str),
+        neighbours=_floats(data, "neighbours"),
+        linked_stories=_linked_stories(data),
     )
 
 
@@ -504,4 +587,7 @@ DECODERS: dict[str, Callable[[bytes], Record]] = {
     "story_bucket": decode_story_bucket,
     "story_signature": decode_story_signature,
     "story_alert_state": decode_story_alerts,
+    "story_links": decode_story_links,
+    "story_started": decode_story_started,
+    "story_digest": decode_story_digest,
 }

@@ -1,7 +1,7 @@
 """Every Prometheus metric wirewatch exposes, created on a registry the caller gives.
 
-Each process creates only what it can move: the worker `WorkerMetrics` (the enrich, story, alert
-and spike stages) and `HealthMetrics`, the poller `PollerMetrics` (the poll stage and the feed
+Each process creates only what it can move: the worker `WorkerMetrics` (the enrich, story, alert,
+spike and link stages) and `HealthMetrics`, the poller `PollerMetrics` (the poll stage and the feed
 metrics) and `PollerHealthMetrics`, and every process `register_process_metrics` (build info,
 process and platform collectors). Label values come from closed sets (stages, outcomes, topic
 ids, severities), and the series a process can produce are created at zero so dashboards and
@@ -36,7 +36,9 @@ from streams.feeds.http import FetchErrorKind
 from streams.records import AlertKind, Outcome, Stage
 
 STAGES = tuple(stage.value for stage in Stage)
-WORKER_STAGES = (Stage.ENRICH, Stage.STORY, Stage.ALERT, Stage.SPIKE)
+WORKER_STAGES = (Stage.ENRICH, Stage.STORY, Stage.ALERT, Stage.SPIKE, Stage.LINK)
+# Why the link stage skipped a new story (streams.stories.link_stage.SKIP_REASONS).
+LINK_SKIP_REASONS = ("disabled", "max_age", "rate_limit")
 POLLER_STAGES = (Stage.POLL,)
 OUTCOMES = tuple(outcome.value for outcome in Outcome)
 ALERT_KINDS = tuple(kind.value for kind in AlertKind)
@@ -109,7 +111,7 @@ def _stage_metrics(registry: CollectorRegistry, stages: Iterable[Stage]) -> dict
 
 @dataclass(frozen=True)
 class WorkerMetrics(StageMetrics):
-    """The worker's stages: enrich, story, alert, spike."""
+    """The worker's stages: enrich, story, alert, spike, link."""
 
     stage_duration: Histogram
     alerts_raised: Counter
@@ -118,6 +120,9 @@ class WorkerMetrics(StageMetrics):
     topics_tagged: Counter
     languages_detected: Counter
     end_to_end_latency: Histogram
+    story_links: Counter
+    story_links_skipped: Counter
+    story_embed_duration: Histogram
 
     @classmethod
     def create(cls, registry: CollectorRegistry, topic_ids: Iterable[str] = ()) -> WorkerMetrics:
@@ -170,7 +175,28 @@ class WorkerMetrics(StageMetrics):
                 buckets=LATENCY_BUCKETS,
                 registry=registry,
             ),
+            story_links=Counter(
+                "wirewatch_story_links_total",
+                "Links made between two stories in different languages that report one event.",
+                registry=registry,
+            ),
+            story_links_skipped=Counter(
+                "wirewatch_story_links_skipped_total",
+                "New stories the link stage did not embed or link: over link_max_per_second "
+                "(rate_limit), older than link_max_age_seconds when read (max_age: the stage "
+                "is behind), or the stage turned off (disabled).",
+                ["reason"],
+                registry=registry,
+            ),
+            story_embed_duration=Histogram(
+                "wirewatch_story_embed_duration_seconds",
+                "Time to embed one new story for the link stage (in a thread, outside the step).",
+                buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+                registry=registry,
+            ),
         )
+        for reason in LINK_SKIP_REASONS:
+            metrics.story_links_skipped.labels(reason)
         for stage in WORKER_STAGES:
             metrics.stage_duration.labels(stage)
         for outcome in ("new", "joined"):

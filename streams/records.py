@@ -18,6 +18,7 @@ ALERT_SCHEMA_VERSION = 2  # v2: one alert per rule and story (or spike), revised
 DEAD_LETTER_SCHEMA_VERSION = 1
 FEED_REGISTRATION_SCHEMA_VERSION = 1
 FEED_STATE_SCHEMA_VERSION = 1
+STORY_LINKS_SCHEMA_VERSION = 1
 
 UNDETERMINED = "und"
 
@@ -30,6 +31,7 @@ class Stage(StrEnum):
     STORY = "story"
     ALERT = "alert"
     SPIKE = "spike"
+    LINK = "link"
 
 
 class Outcome(StrEnum):
@@ -142,6 +144,19 @@ class SpikeWindow:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkedStory:
+    """A story in another language that reports the same event (streams/stories/links.py)."""
+
+    story_id: str
+    language: str  # the linked story's language code
+    title: str  # of the linked story's first item, so a consumer can read it
+    link: str | None  # of that item
+    score: float  # the link score: margin-scored cosine plus shared evidence
+    shared_numbers: tuple[str, ...]  # informative numbers both stories carry, normalised
+    shared_names: tuple[str, ...]  # consonant skeletons of names both stories carry
+
+
+@dataclass(frozen=True, slots=True)
 class Alert:
     """A rule matched a story (or a topic spiked); keyed by alert_id.
 
@@ -170,6 +185,10 @@ class Alert:
     first_raised_at: datetime
     raised_at: datetime  # of this revision
     spike: SpikeWindow | None = None
+    # Alert 2.1: the story's links to stories in other languages as this revision was sent,
+    # best first; empty for spike alerts and until the link stage links the story. Links never
+    # cause a revision of their own: the story-links topic has the current links.
+    linked_stories: tuple[LinkedStory, ...] = ()
     schema_version: int = ALERT_SCHEMA_VERSION
 
 
@@ -313,6 +332,50 @@ class StoryAlerts:
     story_id: str
     states: tuple[StoryAlertState, ...]  # one per rule that matched, in the order they first did
     updated_at: datetime  # when an item last changed it: lets the stage expire old stories
+    # The story's latest links from story-links, put on the next revision of its alerts.
+    linked_stories: tuple[LinkedStory, ...] = ()
 
     def state_for(self, rule_id: str) -> StoryAlertState | None:
         return next((s for s in self.states if s.alert.rule_id == rule_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class StoryLinks:
+    """A story's links to stories in other languages: the story-links topic's value (public,
+    compacted, key story_id). Each message holds the story's complete current list."""
+
+    story_id: str
+    language: str
+    linked_stories: tuple[LinkedStory, ...]  # best score first, at most LinkStageConfig.max_links
+    updated_at: datetime
+    schema_version: int = STORY_LINKS_SCHEMA_VERSION
+
+
+@dataclass(frozen=True, slots=True)
+class StoryStarted:
+    """A new story, for the link stage (internal topic story-starts, one constant key)."""
+
+    story_id: str
+    language: str
+    title: str  # of the item that started the story
+    summary: str
+    link: str | None
+    fetched_at: datetime  # the item's: when the story was first seen (the link time window)
+    sent_at: datetime  # when the story stage sent this: the link stage's lag is measured from it
+
+
+@dataclass(frozen=True, slots=True)
+class StoryDigestState:
+    """The link stage's table value for one story (story-digests, key story_id): what it is
+    compared by, its nearest other-language cosines and its current links."""
+
+    story_id: str
+    language: str
+    title: str
+    link: str | None
+    seen_at: float  # epoch seconds (the first item's fetched_at); past the window it is swept
+    numbers: tuple[str, ...]
+    names: tuple[str, ...]
+    embedding: str  # base64 of the L2-normalised embedding as little-endian float16
+    neighbours: tuple[float, ...]  # the best cosines to other-language stories, best first
+    linked_stories: tuple[LinkedStory, ...]

@@ -11,11 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from streams.alerts.spikes import SpikeConfig, topic_events
 from streams.codec import Record
-from streams.kafka.topics import ALERTS, ARTICLES, STORY_ARTICLES, STORY_ROUTE, TOPIC_EVENTS
-from streams.records import Alert, Article
+from streams.kafka.topics import (
+    ALERTS,
+    ARTICLES,
+    STORY_ARTICLES,
+    STORY_ROUTE,
+    STORY_STARTS,
+    STORY_STARTS_KEY,
+    TOPIC_EVENTS,
+)
+from streams.records import Alert, Article, StoryStarted
 from streams.stories.cluster import script_group
 
 
@@ -42,6 +51,22 @@ def story_outputs(article: Article) -> tuple[Outbound, ...]:
     """An article with its story id, keyed by it: the alert stage's input."""
     assert article.story_id is not None  # the story stage sets it before routing
     return (Outbound(STORY_ARTICLES.suffix, article.story_id, article),)
+
+
+def story_start_outputs(article: Article, sent_at: datetime) -> tuple[Outbound, ...]:
+    """The first item of a new story, to the link stage: under one constant key, so a single
+    partition (and worker) holds every language's stories to compare."""
+    assert article.story_id is not None  # the story stage sets it before routing
+    started = StoryStarted(
+        story_id=article.story_id,
+        language=article.language.code,
+        title=article.title,
+        summary=article.summary,
+        link=article.link,
+        fetched_at=article.fetched_at,
+        sent_at=sent_at,
+    )
+    return (Outbound(STORY_STARTS.suffix, STORY_STARTS_KEY, started),)
 
 
 def alert_outputs(alerts: Iterable[Alert]) -> tuple[Outbound, ...]:

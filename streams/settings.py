@@ -136,6 +136,13 @@ class Settings:
     spike_min_count: int = 5
     spike_per_language: bool = True
     spike_severity: str = "warning"
+    # Cross-language story links (agents/link.py): new stories embedded per second at most (0
+    # turns the stage off), how late a new story may reach the stage and still be linked, and
+    # how many recent stories it keeps to compare with. Over the rate or the age it skips the
+    # story and counts it (wirewatch_story_links_skipped_total): it never holds up the stream.
+    link_max_per_second: float = 5.0
+    link_max_age_seconds: float = 60.0
+    link_pool_max: int = 20000
     metrics_host: str = "127.0.0.1"
     worker_metrics_port: int = 9464
     poller_metrics_port: int = 9465
@@ -343,10 +350,11 @@ MAX_PORT = 65535
 def _range_problems(settings: Settings) -> list[str]:
     """Values a process would only refuse later (after connecting, in a stage's own terms)."""
     positive = ("story_horizon_seconds", "spike_factor", "http_timeout_seconds",
-                "backoff_base_seconds", "seen_retention_seconds")  # fmt: skip
+                "backoff_base_seconds", "seen_retention_seconds",
+                "link_max_age_seconds")  # fmt: skip
     at_least_one = ("replication_factor", "spike_window_seconds", "spike_baseline_windows",
                     "spike_min_count", "alert_max_items", "max_concurrent_fetches",
-                    "max_fetches_per_host", "max_feed_bytes")  # fmt: skip
+                    "max_fetches_per_host", "max_feed_bytes", "link_pool_max")  # fmt: skip
     problems = [
         f"setting '{name}': got {getattr(settings, name)!r}; accepted: a positive number"
         for name in positive
@@ -357,6 +365,11 @@ def _range_problems(settings: Settings) -> list[str]:
         for name in at_least_one
         if not getattr(settings, name) >= 1
     ]
+    if not settings.link_max_per_second >= 0:
+        problems.append(
+            f"setting 'link_max_per_second': got {settings.link_max_per_second!r}; accepted: 0 "
+            "(no cross-language links) or a positive number of stories per second, e.g. 5"
+        )
     if not 0.0 < settings.story_similarity <= 1.0:
         problems.append(
             f"setting 'story_similarity': got {settings.story_similarity!r}; accepted: more "

@@ -37,6 +37,12 @@ STORY_ARTICLES = TopicSpec("story-articles", "article", "story_id", retention_ms
 ALERTS = TopicSpec(
     "alerts", "alert", "alert_id", retention_ms=90 * DAY_MS, cleanup_policy="compact,delete"
 )
+# A story's links to stories in other languages, the whole current list re-sent under the story's
+# key whenever it changes: compacted like alerts, and kept as long as the alerts that name them.
+STORY_LINKS = TopicSpec(
+    "story-links", "story_links", "story_id", retention_ms=90 * DAY_MS,
+    cleanup_policy="compact,delete",
+)  # fmt: skip
 # Dead letters are kept longest: they are the only copy of input a stage could not handle.
 DEAD_LETTERS = TopicSpec("dead-letters", "dead_letter", "item_id or none", retention_ms=90 * DAY_MS)
 
@@ -54,6 +60,11 @@ FEED_STATE = TopicSpec(
 # one partition sees all candidates), and topic events re-keyed for the spike stage (by topic).
 STORY_ROUTE = TopicSpec("story-route", "article", "script group", retention_ms=DAY_MS)
 TOPIC_EVENTS = TopicSpec("topic-events", "topic_event", "topic or topic|language", DAY_MS)
+# New stories for the link stage, all under one constant key (STORY_STARTS_KEY): every language
+# must meet in one pool, so one partition and one worker see them all. Only new stories come here
+# (at most about a third of the items) and the stage is rate limited, so one worker suffices.
+STORY_STARTS_KEY = "links"
+STORY_STARTS = TopicSpec("story-starts", "story_started", "the constant 'links'", DAY_MS)
 
 # Changelogs of the Faust tables (memory store): a restarted or rebalanced worker rebuilds its
 # tables from them. Each has the partition count of the topic its table's agent reads.
@@ -70,6 +81,16 @@ STORY_SIGNATURES_CHANGELOG = TopicSpec(
     "story_signature",
     "script group|item_id",
     retention_ms=STORY_HORIZON_MS,
+    cleanup_policy="compact,delete",
+)
+# A story is compared with stories first seen up to 72 h before it (LinkConfig.window_seconds);
+# its digest is swept after that, so the changelog keeps what the window needs.
+LINK_HORIZON_MS = 3 * DAY_MS
+STORY_DIGESTS_CHANGELOG = TopicSpec(
+    "story-digests-changelog",
+    "story_digest",
+    "story_id",
+    retention_ms=LINK_HORIZON_MS,
     cleanup_policy="compact,delete",
 )
 ALERT_STATE_CHANGELOG = TopicSpec(
@@ -92,13 +113,16 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     ARTICLES,
     STORY_ARTICLES,
     ALERTS,
+    STORY_LINKS,
     DEAD_LETTERS,
     FEEDS,
     FEED_STATE,
     STORY_ROUTE,
     TOPIC_EVENTS,
+    STORY_STARTS,
     STORY_INDEX_CHANGELOG,
     STORY_SIGNATURES_CHANGELOG,
+    STORY_DIGESTS_CHANGELOG,
     ALERT_STATE_CHANGELOG,
     SPIKE_WINDOWS_CHANGELOG,
 )

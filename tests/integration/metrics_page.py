@@ -21,6 +21,9 @@ WORKER_ONLY = {
     "wirewatch_topics_tagged",
     "wirewatch_languages_detected",
     "wirewatch_end_to_end_latency_seconds",
+    "wirewatch_story_links",
+    "wirewatch_story_links_skipped",
+    "wirewatch_story_embed_duration_seconds",
     "wirewatch_worker_ready",
     "wirewatch_partition_lag",
     "wirewatch_partition_stalled",
@@ -87,7 +90,8 @@ def assert_own_metrics_only(page: dict[str, Any], role: str) -> None:
         for name in ("wirewatch_items_received", "wirewatch_items_processed")
         for s in page[name].samples
     }
-    assert stages == ({"enrich", "story", "alert", "spike"} if role == "worker" else {"poll"})
+    worker_stages = {"enrich", "story", "alert", "spike", "link"}
+    assert stages == (worker_stages if role == "worker" else {"poll"})
     assert not any(name.endswith("_created") for name in page)
 
 

@@ -12,16 +12,34 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from agents.alert import alert_step, keep_alert_state
+from agents.alert import alert_links_step, alert_step, keep_alert_state
 from agents.enrich import enrich_step
 from agents.spike import keep_windows, spike_step
 from agents.story import expired_story_keys, keep_story_tables, story_step
 from streams.alerts.rules import Rule, build_rule_set
 from streams.alerts.spikes import SpikeConfig
 from streams.codec import decode_alert, decode_story_alerts, encode_record
-from streams.kafka.topics import ALERTS, ARTICLES, STORY_ARTICLES, STORY_ROUTE, TOPIC_EVENTS
+from streams.kafka.topics import (
+    ALERTS,
+    ARTICLES,
+    STORY_ARTICLES,
+    STORY_ROUTE,
+    STORY_STARTS,
+    STORY_STARTS_KEY,
+    TOPIC_EVENTS,
+)
 from streams.pipeline import build_stages
-from streams.records import Alert, Article, Language, RawItem, TopicEvent, TopicTag
+from streams.records import (
+    Alert,
+    Article,
+    Language,
+    LinkedStory,
+    RawItem,
+    StoryLinks,
+    StoryStarted,
+    TopicEvent,
+    TopicTag,
+)
 from streams.settings import load_settings
 from streams.stories.cluster import StoryConfig
 
@@ -166,3 +184,59 @@ def test_story_step_keeps_a_known_item_in_its_story_when_it_is_updated() -> None
     updated = replace(article(0), title="Port systems back online after ransomware attack")
     again = story_step(encode_record(updated), index.get, signatures.get, StoryConfig())
     assert again.assignment.story_id == first.assignment.story_id
+
+
+def test_story_step_announces_a_new_story_to_the_link_stage_once() -> None:
+    index: dict[str, bytes | None] = {}
+    signatures: dict[str, bytes | None] = {}
+    sent = []
+    for number in range(2):  # a story, then a near-duplicate joining it
+        placement = story_step(encode_record(article(number)), index.get, signatures.get,
+                               StoryConfig(), announce_at=T0)  # fmt: skip
+        keep_story_tables(placement, index.__setitem__, signatures.__setitem__)
+        sent.append(placement.outputs)
+    first, second = sent
+    assert [out.topic for out in first] == [STORY_ARTICLES.suffix, STORY_STARTS.suffix]
+    assert [out.topic for out in second] == [STORY_ARTICLES.suffix]
+    start = first[1]
+    assert start.key == STORY_STARTS_KEY and isinstance(start.record, StoryStarted)
+    assert start.record.story_id == first[0].key and start.record.language == "en"
+    assert (start.record.fetched_at, start.record.sent_at) == (T0, T0)
+    # Off (link_max_per_second = 0): nothing goes to the link stage.
+    off = story_step(encode_record(article(7)), {}.get, {}.get, StoryConfig())
+    assert [out.topic for out in off.outputs] == [STORY_ARTICLES.suffix]
+
+
+LINK = LinkedStory("s-00000000000000a7", "ar", "زلزال", None, 1.31, ("6.3",), ("hrt",))
+
+
+def test_links_are_kept_silently_and_named_by_the_next_revision_of_each_alert() -> None:
+    table: dict[str, bytes] = {}
+    first = alert_step(encode_record(article(0, story_id="s-port")), T0, table.get, CYBER, 200)
+    keep_alert_state(first, table.__setitem__)
+    assert [decode_alert(encode_record(o.record)).linked_stories for o in first.outputs] == [()]
+    links = StoryLinks("s-port", "en", (LINK,), T0)
+    linked = alert_links_step(encode_record(links), T0 + timedelta(minutes=5), table.get)
+    keep_alert_state(linked, table.__setitem__)
+    assert linked.outputs == ()  # a link alone never revises an alert
+    stored = decode_story_alerts(table["s-port"])
+    assert stored.linked_stories == (LINK,)
+    assert stored.updated_at == T0  # items date the state, links do not
+    again = alert_links_step(encode_record(links), T0, table.get)
+    assert again.state is None  # the same links again: nothing to store
+    payload = encode_record(article(1, story_id="s-port", source="AP"))
+    second = alert_step(payload, T0 + timedelta(minutes=1), table.get, CYBER, 200)
+    keep_alert_state(second, table.__setitem__)
+    (revised,) = [decode_alert(encode_record(o.record)) for o in second.outputs]
+    assert (revised.revision, revised.linked_stories) == (2, (LINK,))
+    assert decode_story_alerts(table["s-port"]).states[0].alert.linked_stories == (LINK,)
+
+
+def test_links_that_arrive_before_any_alert_are_named_by_the_first_one() -> None:
+    table: dict[str, bytes] = {}
+    links = StoryLinks("s-port", "en", (LINK,), T0)
+    keep_alert_state(alert_links_step(encode_record(links), T0, table.get), table.__setitem__)
+    assert decode_story_alerts(table["s-port"]).states == ()
+    raised = alert_step(encode_record(article(0, story_id="s-port")), T0, table.get, CYBER, 200)
+    (alert,) = [decode_alert(encode_record(o.record)) for o in raised.outputs]
+    assert (alert.revision, alert.linked_stories) == (1, (LINK,))

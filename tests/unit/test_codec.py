@@ -36,20 +36,25 @@ from streams.records import (
     FEED_REGISTRATION_SCHEMA_VERSION,
     FEED_STATE_SCHEMA_VERSION,
     RAW_ITEM_SCHEMA_VERSION,
+    STORY_LINKS_SCHEMA_VERSION,
     Alert,
     AlertItem,
     Article,
     FeedRegistration,
     FeedState,
     Language,
+    LinkedStory,
     RawItem,
     SeenEntry,
     SpikeWindow,
     StoryAlerts,
     StoryAlertState,
     StoryBucket,
+    StoryDigestState,
+    StoryLinks,
     StoryMember,
     StorySignature,
+    StoryStarted,
     TermMatch,
     TopicEvent,
     TopicTag,
@@ -77,6 +82,9 @@ CURRENT_VERSIONS = {
     "story_bucket": INTERNAL_SCHEMA_VERSION,
     "story_signature": INTERNAL_SCHEMA_VERSION,
     "story_alert_state": INTERNAL_SCHEMA_VERSION,
+    "story_links": STORY_LINKS_SCHEMA_VERSION,
+    "story_started": INTERNAL_SCHEMA_VERSION,
+    "story_digest": INTERNAL_SCHEMA_VERSION,
 }
 
 
@@ -248,6 +256,44 @@ STORY_ALERTS = StoryAlerts(
     updated_at=LATER,
 )
 
+LINKED = LinkedStory(
+    story_id="s-9a0b1c2d3e4f5a6b",
+    language="ar",
+    title="انفجار أجهزة البيجر في لبنان",
+    link="https://ar.example/pagers",
+    score=1.2731,
+    shared_numbers=("2750",),
+    shared_names=("hsbl", "lbnn"),
+)
+LINKED_ALERT = replace(ALERT, linked_stories=(LINKED,))
+LINKED_ALERTS = replace(
+    STORY_ALERTS,
+    states=(StoryAlertState(LINKED_ALERT, unlisted_item_ids=("i-77",)),),
+    linked_stories=(LINKED,),
+)
+STORY_LINKS = StoryLinks("s-5f0c2a9e41d7b3c8", "es", (LINKED,), LATER)
+STORY_STARTED = StoryStarted(
+    story_id="s-5f0c2a9e41d7b3c8",
+    language="es",
+    title=ARTICLE.title,
+    summary=ARTICLE.summary,
+    link=ARTICLE.link,
+    fetched_at=NOW,
+    sent_at=LATER,
+)
+STORY_DIGEST = StoryDigestState(
+    story_id="s-5f0c2a9e41d7b3c8",
+    language="es",
+    title=ARTICLE.title,
+    link=None,
+    seen_at=1_795_681_800.5,
+    numbers=("2750",),
+    names=("hsbl",),
+    embedding="AAA8AAC8",  # base64 of three float16 values; 512 of them in the stage
+    neighbours=(0.61, 0.5),
+    linked_stories=(LINKED,),
+)
+
 REGISTRATION = FeedRegistration("f-0011", "https://x.example/rss", "X", "ar", 600.0, NOW)
 STATE = FeedState(
     feed_id="f-0011",
@@ -282,6 +328,12 @@ ROUND_TRIPS = [
     pytest.param(STORY_BUCKET, "story_bucket", id="story_bucket"),
     pytest.param(STORY_SIGNATURE, "story_signature", id="story_signature"),
     pytest.param(STORY_ALERTS, "story_alert_state", id="story_alert_state"),
+    pytest.param(LINKED_ALERT, "alert", id="alert-with-linked-stories"),
+    pytest.param(LINKED_ALERTS, "story_alert_state", id="story_alert_state-with-links"),
+    pytest.param(STORY_LINKS, "story_links", id="story_links"),
+    pytest.param(replace(STORY_LINKS, linked_stories=()), "story_links", id="story_links-none"),
+    pytest.param(STORY_STARTED, "story_started", id="story_started"),
+    pytest.param(STORY_DIGEST, "story_digest", id="story_digest"),
 ]
 
 
@@ -419,6 +471,19 @@ MALFORMED_NESTED = [
         "alert", replaced(SPIKE_ALERT, ("spike", "count"), 9.5), id="spike-count-is-a-float"
     ),
     pytest.param("alert", replaced(ALERT, ("schema_version",), 1), id="alert-of-schema-v1"),
+    pytest.param(
+        "alert",
+        replaced(LINKED_ALERT, ("linked_stories", 0, "score"), "high"),
+        id="linked-story-score-is-a-string",
+    ),
+    pytest.param(
+        "story_links",
+        replaced(STORY_LINKS, ("linked_stories", 0, "shared_names"), "hsbl"),
+        id="linked-story-names-not-a-list",
+    ),
+    pytest.param(
+        "story_digest", replaced(STORY_DIGEST, ("neighbours", 0), "0.6"), id="neighbour-a-string"
+    ),
     pytest.param("topic_event", replaced(TOPIC_EVENT, ("at",), "yesterday"), id="event-at-bad"),
 ]
 
@@ -491,6 +556,21 @@ def test_alert_of_schema_version_1_is_refused() -> None:
     jsonschema.validate(v1, json.loads((SCHEMAS / "alert.v1.json").read_text()))
     with pytest.raises(DecodeError, match="schema_version 1"):
         decode_alert(orjson.dumps(v1))
+
+
+def test_alert_and_story_state_written_before_2_1_decode_with_no_links() -> None:
+    """Alert 2.1 (and the alert state's 1.1) added linked_stories: a message written before it
+    has none, is read as naming no linked story, and passes the 2.1 schema."""
+    data = orjson.loads(encode_record(ALERT))
+    del data["linked_stories"]
+    check_schema(data, "alert")
+    assert decode_alert(orjson.dumps(data)) == ALERT
+    state = orjson.loads(encode_record(STORY_ALERTS))
+    del state["linked_stories"]
+    for entry in state["states"]:
+        del entry["alert"]["linked_stories"]
+    check_schema(state, "story_alert_state")
+    assert DECODERS["story_alert_state"](orjson.dumps(state)) == STORY_ALERTS
 
 
 def test_window_counts_written_before_recent_item_ids_decode_with_none_remembered() -> None:

@@ -58,6 +58,9 @@ WORKER_ONLY = {
     "wirewatch_topics_tagged",
     "wirewatch_languages_detected",
     "wirewatch_end_to_end_latency_seconds",
+    "wirewatch_story_links",
+    "wirewatch_story_links_skipped",
+    "wirewatch_story_embed_duration_seconds",
     "wirewatch_worker_ready",
     "wirewatch_partition_lag",
     "wirewatch_partition_stalled",
@@ -116,9 +119,9 @@ def stage_values(families: dict[str, Any]) -> set[str]:
 def test_worker_registers_its_stages_health_and_process_metrics_only() -> None:
     families = parse(worker_registry())
     assert set(families) == PROCESS_FAMILIES | STAGE_FAMILIES | WORKER_ONLY | BROKER_AND_LAG
-    assert stage_values(families) == {"enrich", "story", "alert", "spike"}
+    assert stage_values(families) == {"enrich", "story", "alert", "spike", "link"}
     processed = families["wirewatch_items_processed"].samples
-    assert len([s for s in processed if s.name.endswith("_total")]) == 4 * 2  # stages x outcomes
+    assert len([s for s in processed if s.name.endswith("_total")]) == 5 * 2  # stages x outcomes
 
 
 def test_poller_registers_the_poll_stage_feeds_and_process_metrics_only() -> None:

@@ -1,0 +1,153 @@
+"""The link agent: story-starts → story-links, stories in different languages that report one event.
+
+Every new story arrives here under one constant key, so one worker holds the pool of every
+language's recent stories (streams/stories/link_stage.py). The agent decides admission (token
+bucket, maximum age) before any work, embeds an admitted story in a thread so the event loop and
+the other agents keep running, and lets the pure step compare it with the pool. A skipped story
+is counted and passed over at the cost of decoding it: the stage never makes anything wait.
+
+The encoder (~150 MB, ~1 s) is loaded on the first admitted story, so only the worker that owns
+the story-starts partition pays for it. The pool is rebuilt from the `story-digests` table after
+every rebalance (its changelog restored the table), and whenever the two disagree in size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+import faust
+from faust.types import StreamT
+
+from agents.wiring import Wiring
+from streams.codec import decode_story_digest, decode_story_started, encode_record
+from streams.errors import DecodeError
+from streams.kafka.topics import STORY_DIGESTS_CHANGELOG, STORY_STARTS
+from streams.records import Stage, StoryDigestState
+from streams.settings import Settings
+from streams.stories.link_stage import (
+    LinkOutcome,
+    LinkPool,
+    LinkStageConfig,
+    SkipReason,
+    TokenBucket,
+    admit,
+    apply_outcome,
+    decode_embedding,
+    embed_text,
+    link_step,
+    stale_stories,
+)
+from streams.stories.links import Embedding, Encoder, load_encoder
+
+
+def link_stage_config(settings: Settings) -> LinkStageConfig:
+    return LinkStageConfig(
+        max_per_second=settings.link_max_per_second,
+        max_age_seconds=settings.link_max_age_seconds,
+        pool_max=settings.link_pool_max,
+    )
+
+
+class LazyEncoder:
+    """The sentence encoder, loaded in a thread on first use (the agent handles one event at a
+    time, so no two loads overlap)."""
+
+    def __init__(self) -> None:
+        self.encoder: Encoder | None = None
+
+    async def embed(self, text: str) -> Embedding:
+        if self.encoder is None:
+            self.encoder = await asyncio.to_thread(load_encoder, 1)
+        encoder = self.encoder
+        vectors = await asyncio.to_thread(encoder.encode, [text])
+        vector: Embedding = vectors[0]
+        return vector
+
+
+def register(app: faust.App, wiring: Wiring) -> None:
+    """Attach the link agent and its table to `app`."""
+    config = link_stage_config(wiring.settings)
+    digests = wiring.table(app, "story-digests", STORY_DIGESTS_CHANGELOG)
+    pool = LinkPool(neighbours=config.links.neighbours)
+    bucket = TokenBucket(config.max_per_second)
+    encoder = LazyEncoder()
+    stale = {"pool": True}
+
+    def on_rebalance(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
+        stale["pool"] = True
+
+    for signal in (app.on_partitions_assigned, app.on_partitions_revoked,
+                   app.on_rebalance_complete):  # fmt: skip
+        signal.connect(on_rebalance)  # type: ignore[arg-type]  # mode's mypy_extensions type
+
+    def sync_pool() -> None:
+        if stale["pool"] or len(pool) != len(digests):
+            pool.rebuild(_decoded(digests.values()))
+            stale["pool"] = False
+
+    async def prepare(payload: bytes, now: datetime) -> tuple[SkipReason | None, Any]:
+        """(why the story is skipped, or None; its embedding, or the error embedding raised)."""
+        try:
+            started = decode_story_started(payload)
+        except Exception:
+            return None, None  # the step decodes it again and makes it a dead letter
+        if started.story_id in pool:
+            return None, None
+        skipped = admit(started, now, time.monotonic(), bucket, config)
+        if skipped is not None:
+            return skipped, None
+        began = time.perf_counter()
+        try:
+            embedding = await encoder.embed(embed_text(started))
+        except Exception as exc:
+            return None, exc
+        wiring.metrics.story_embed_duration.observe(time.perf_counter() - began)
+        return None, embedding
+
+    def keep(outcome: LinkOutcome) -> None:
+        if outcome.skipped is not None:
+            wiring.metrics.story_links_skipped.labels(outcome.skipped).inc()
+            return
+        for state in apply_outcome(outcome, pool):
+            digests[state.story_id] = encode_record(state)
+        if outcome.links_made:
+            wiring.metrics.story_links.inc(outcome.links_made)
+        if outcome.added is not None:
+            # Past the window, or over pool_max: deleted from the pool and the table together
+            # (the changelog partition is the one being processed, as for every key here).
+            for story_id in stale_stories(pool, wiring.now().timestamp(), config):
+                pool.remove(story_id)
+                digests.pop(story_id, None)
+
+    @app.agent(wiring.topics[STORY_STARTS.suffix], name="link")
+    async def link(stream: StreamT[bytes]) -> None:
+        async for event in stream.events():
+            sync_pool()
+            skipped, embedding = await prepare(event.value, wiring.now())
+            step = _step(skipped, embedding, pool, config)
+            await wiring.process(Stage.LINK, event, step, keep)
+
+
+def _step(
+    skipped: SkipReason | None, embedding: Any, pool: LinkPool, config: LinkStageConfig
+) -> Callable[[bytes, datetime], LinkOutcome]:
+    def step(payload: bytes, now: datetime) -> LinkOutcome:
+        return link_step(payload, now, skipped, embedding, pool, config)
+
+    return step
+
+
+def _decoded(values: Iterable[bytes]) -> Iterator[StoryDigestState]:
+    """The table's states; one that does not decode (never written by this release) is left out
+    of the pool rather than stopping the agent, and is swept with the others."""
+    for value in values:
+        try:
+            state = decode_story_digest(value)
+            decode_embedding(state.embedding)
+        except (DecodeError, ValueError):
+            continue
+        yield state
