@@ -119,7 +119,7 @@ def register(app: faust.App, wiring: Wiring) -> None:
         if outcome.added is not None:
             # Past the window, or over pool_max: deleted from the pool and the table together
             # (the changelog partition is the one being processed, as for every key here).
-            for story_id in stale_stories(pool, wiring.now().timestamp(), config):
+            for story_id in stale_stories(pool, config):
                 pool.remove(story_id)
                 digests.pop(story_id, None)
 

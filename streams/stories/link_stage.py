@@ -154,6 +154,8 @@ class LinkPool:
         # Each story's `neighbours`-th best cosine (-inf while it has fewer) and their mean.
         self._kth = np.zeros(0, dtype=np.float32)
         self._mean = np.zeros(0, dtype=np.float32)
+        # The stage's clock: the newest first-seen time of a story it holds (epoch seconds).
+        self.clock = -math.inf
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -182,6 +184,7 @@ class LinkPool:
             self._matrix[row] = vector
         self.states[state.story_id] = state
         self._seen[row] = state.seen_at
+        self.clock = max(self.clock, state.seen_at)
         self._set_neighbours(row, state.neighbours)
 
     def set_neighbours(self, story_id: str, neighbours: tuple[float, ...]) -> None:
@@ -411,9 +414,13 @@ def apply_outcome(outcome: LinkOutcome, pool: LinkPool) -> list[StoryDigestState
     return writes
 
 
-def stale_stories(pool: LinkPool, now: float, config: LinkStageConfig) -> list[str]:
-    """Stories to drop: first seen before the link window, and the oldest beyond `pool_max`."""
-    expired = pool.expired(now, config.links.window_seconds)
+def stale_stories(pool: LinkPool, config: LinkStageConfig) -> list[str]:
+    """Stories to drop: first seen more than the link window before the newest story (they can
+    link with no story still to come), and the oldest beyond `pool_max`.
+
+    The clock is the stories' own first-seen time, not the wall clock, as the story stage's is
+    its items' fetch time: a replay of older items links as the live run did."""
+    expired = pool.expired(pool.clock, config.links.window_seconds)
     excess = len(pool) - len(expired) - config.pool_max
     if excess <= 0:
         return expired

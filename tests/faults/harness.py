@@ -44,7 +44,9 @@ from streams.kafka.topics import (
     DEAD_LETTERS,
     RAW_ITEMS,
     STORY_ARTICLES,
+    STORY_LINKS,
     STORY_ROUTE,
+    STORY_STARTS,
     TOPIC_EVENTS,
 )
 from streams.runner import sample_feed_items, stop_process
@@ -52,7 +54,7 @@ from streams.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 # The worker's input topics: a group is done when it has committed the end of each of these.
-INPUT_TOPICS = (RAW_ITEMS, STORY_ROUTE, STORY_ARTICLES, TOPIC_EVENTS)
+INPUT_TOPICS = (RAW_ITEMS, STORY_ROUTE, STORY_ARTICLES, TOPIC_EVENTS, STORY_STARTS, STORY_LINKS)
 WORKER_STOP_TIMEOUT_SECONDS = 20.0
 SETTLE_POLL_SECONDS = 0.5
 
@@ -341,7 +343,13 @@ class Counted:
 
 
 def alert_fingerprint(value: bytes) -> tuple[str, tuple[object, ...]] | None:
-    """The final state of a story alert that does not depend on arrival order, or None (spike)."""
+    """The final state of a story alert that does not depend on arrival order, or None (spike).
+
+    `linked_stories` is left out on purpose: the link stage is rate limited and skips stories
+    that reach it late, and an alert names the links known when its last revision was sent, so
+    two correct runs (a restart that delays the link stage, or none) may name different links.
+    The revision numbers do not depend on links: a link alone never revises an alert.
+    """
     alert = decode_alert(value)
     if alert.kind != "story":
         return None

@@ -156,17 +156,20 @@ def test_pool_rows_stay_dense_through_removals_and_a_rebuild_gives_the_same_cosi
 
 
 def test_stale_stories_are_those_past_the_window_then_the_oldest_beyond_pool_max() -> None:
-    config = LinkStageConfig(pool_max=3)
+    """The clock is the newest story's first-seen time: the stage sweeps by its stories' time,
+    as a replay of old items must link as the live run did."""
+    config = LinkStageConfig(pool_max=4)
     window = config.links.window_seconds
     pool = LinkPool()
-    for number, seen in enumerate((0.0, 10.0, window + 20.0, window + 30.0, window + 40.0)):
+    for number, seen in enumerate((0.0, 20.0, window + 5.0, window + 10.0, window + 12.0)):
         pool.put(state(number, "en", seen, unit(number)))
-    now = window + 15.0  # the first two are past the window
-    assert stale_stories(pool, now, config) == ["s-0000000000000000", "s-0000000000000001"]
-    pool.put(state(9, "en", window + 50.0, unit(9)))  # four within the window, one too many
-    gone = stale_stories(pool, now, config)
-    assert gone[:2] == ["s-0000000000000000", "s-0000000000000001"]
-    assert gone[2:] == ["s-0000000000000002"]
+    assert pool.clock == window + 12.0  # the first is past the window, the second not yet
+    assert stale_stories(pool, config) == ["s-0000000000000000"]
+    pool.put(state(9, "en", window + 11.0, unit(9)))  # five within the window, one too many
+    assert stale_stories(pool, config) == ["s-0000000000000000", "s-0000000000000001"]
+    rebuilt = LinkPool()
+    rebuilt.rebuild(pool.states.values())
+    assert rebuilt.clock == pool.clock
 
 
 # --- the step on real reports --------------------------------------------------------------
