@@ -150,7 +150,7 @@ def test_pool_rows_stay_dense_through_removals_and_a_rebuild_gives_the_same_cosi
             expected = float(decode_embedding(entry.embedding) @ probe)
             assert cosines[entry.story_id] == pytest.approx(expected, abs=1e-6)
     rebuilt = LinkPool()
-    rebuilt.rebuild(pool.states.values())
+    rebuilt.rebuild(pool.stored(story_id) for story_id in pool.states)
     again = rebuilt.view()
     assert dict(zip(again.ids, again.matrix @ probe, strict=True)) == pytest.approx(cosines)
 
@@ -168,7 +168,7 @@ def test_stale_stories_are_those_past_the_window_then_the_oldest_beyond_pool_max
     pool.put(state(9, "en", window + 11.0, unit(9)))  # five within the window, one too many
     assert stale_stories(pool, config) == ["s-0000000000000000", "s-0000000000000001"]
     rebuilt = LinkPool()
-    rebuilt.rebuild(pool.states.values())
+    rebuilt.rebuild(pool.stored(story_id) for story_id in pool.states)
     assert rebuilt.clock == pool.clock
 
 
@@ -221,8 +221,10 @@ def test_a_link_rewrites_both_stories_links_with_the_evidence_and_a_redelivery_c
     assert (back.story_id, back.language, back.score) == (arabic.story_id, "ar", named.score)
     # The table holds both sides, and a state reads back as it was written.
     for story_id in (arabic.story_id, english.story_id):
-        kept = pool.states[story_id]
+        kept = pool.stored(story_id)
         assert decode_story_digest(encode_record(kept)) == kept
+        assert decode_embedding(kept.embedding) == pytest.approx(embeddings()[
+            "x069" if story_id == arabic.story_id else "x063"], abs=1e-3)  # fmt: skip
     assert pool.states[english.story_id].linked_stories == (back,)
     again = link_step(encode_record(arabic), T0, None, embeddings()["x069"], pool, config)
     assert again.outputs == () and again.added is None
