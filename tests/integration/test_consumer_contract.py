@@ -200,6 +200,7 @@ def test_worker_messages_carry_headers_and_the_example_consumer_keeps_the_latest
         ("story-route", "article", 3),
         ("story-articles", "article", 3),
         ("topic-events", "topic_event", 3),
+        ("story-starts", "story_started", 1),  # the story's first item, for the link stage
         ("dead-letters", "dead_letter", 1),
     ]:
         assert_headers_match_records(read(settings, suffix, count), record)

@@ -181,6 +181,10 @@ def test_an_english_and_an_arabic_report_of_one_quake_are_linked_and_named_by_th
     assert all(record.key.decode() == value["story_id"]
                for record, value in zip(records, validate(records, "story_links"),
                                         strict=True))  # fmt: skip
+    for record in records:  # the headers name the record and its major, as on every topic
+        headers = dict(record.headers)
+        assert (headers["wirewatch-record"], headers["wirewatch-schema-version"]) == (
+            b"StoryLinks", b"1")  # fmt: skip
     named = next(s for s in held[english]["linked_stories"] if s["story_id"] == arabic)
     assert named["language"] == "ar" and named["link"] == by_id[ARABIC]["url"]
     assert {"6.3", "78"} <= set(named["shared_numbers"])

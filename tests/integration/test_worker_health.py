@@ -42,7 +42,8 @@ MAX_OUTAGE_LOG_LINES = 30
 RECOVER_TIMEOUT_SECONDS = 180
 # The group's lag is read every 15 s, the offsets committed every 2.8 s.
 LAG_TIMEOUT_SECONDS = 60
-INPUT_TOPICS = ("raw-items", "story-route", "story-articles", "topic-events")
+INPUT_TOPICS = ("raw-items", "story-route", "story-articles", "topic-events", "story-starts",
+                "story-links")  # fmt: skip
 
 
 def worker_env(broker: LocalBroker, tmp_path: Path) -> dict[str, str]:
