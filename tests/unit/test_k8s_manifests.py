@@ -37,7 +37,9 @@ LIVENESS_PATH = "/livez"
 READINESS_PATH = "/readyz"
 METRICS_PATH = "/metrics"
 SERVED_BY = {"worker": ROOT / "agents" / "worker.py", "poll": ROOT / "streams" / "runner.py"}
-WORKER_MEMORY_LIMIT_BELOW = 1024**3  # 1 GiB
+# Peak resident set of one worker measured by bench/chain_bench.py --items 5000 (realistic
+# stream, link stage on): a limit below it would have the kubelet kill a worker under load.
+WORKER_PEAK_RSS_MEASURED = 1021 * 2**20
 # Oldest Kubernetes minor the manifests must work on, and the newest the package ships.
 OLDEST_KUBERNETES = "1.30"
 KUBERNETES_VERSIONS = (OLDEST_KUBERNETES, all_versions()[-1])
@@ -586,9 +588,9 @@ def test_resources_are_bounded(workload: dict[str, Any]) -> None:
         limit = quantity(resources["limits"][resource])
         assert 0 < request <= limit, resource
     if command_of(workload) == "worker":
-        assert quantity(resources["limits"]["memory"]) < WORKER_MEMORY_LIMIT_BELOW
-        # docs/operations.md measured 433 MiB resident after the bundled feeds.
-        assert quantity(resources["requests"]["memory"]) >= 433 * 2**20
+        # Headroom above the measured peak: story tables grow with the stream's volume.
+        assert quantity(resources["limits"]["memory"]) >= 1.25 * WORKER_PEAK_RSS_MEASURED
+        assert quantity(resources["requests"]["memory"]) >= WORKER_PEAK_RSS_MEASURED
 
 
 @pytest.mark.parametrize("workload", workloads(), ids=workload_ids())
