@@ -143,6 +143,11 @@ BUNDLED = [
     ("id", "Pusat Data Nasional Diserang Hacker, Pelaku Minta Tebusan", "cyberattack"),
     ("he", "משבר הקורונה: מניין החולים בישראל עלה ל-5,358", "disease_outbreak"),
     ("en", "Royal Mail staff strike as train workers continue walkout", "protest"),
+    # ... and from bench/data/news_eval_tune2.jsonl: a border clash with no war word, a strike,
+    # a deadly rainstorm.
+    ("th", "ชายแดนตึงเครียด ทภ.2 เผย ทหารเขมร ยิงปืนเล็กข้ามแนวลวดหนามฝั่งไทย", "armed_conflict"),
+    ("zh", "長榮航空罷工影響33航班 民航局啟動緊急應變", "protest"),
+    ("zh", "云南威信因强降雨致1死4失联", "natural_disaster"),
 ]
 
 
@@ -157,6 +162,8 @@ TRAPS = [
     ("ko", "축구협회산하연맹회장선거봇물", "elections"),
     ("en", "Weighing in on the Obesity Epidemic", "disease_outbreak"),
     ("he", 'הקשה, הסוער, הקל והדרמטי: מה מצפה למכבי ת"א בהגרלה', "natural_disaster"),
+    ("th", "พัทลุง คนร้ายใช้อาวุธสงครามยิงถล่มแคมป์คนงานก่อสร้างกลางดึก", "armed_conflict"),
+    ("th", "เกมแลกกันสุดเดือด! ช้างศึกซีเกมส์ บุกอุ่นเครื่องเจ๊าแข้งมังกร ไร้สกอร์ 0-0", "armed_conflict"),
 ]
 
 

@@ -40,6 +40,12 @@ TAGGED = [
     ("sv", "Risk för mässlingsutbrott i flera kommuner", "disease_outbreak"),
     ("sv", "Riksbanken höjer styrräntan igen", "economy_markets"),
     ("sv", "Drönarattack i Kiev skadar lägenhet", "armed_conflict"),
+    # Real headlines from bench/data/news_eval_tune2.jsonl
+    ("sv", "Valundersökning: S leder i valet 2022 enligt SVT:s prognos", "elections"),
+    ("sv", "Kronan starkast av världsvalutorna", "economy_markets"),
+    ("nl", "Voor het eerst in 20 jaar is 1 euro 1 dollar waard", "economy_markets"),
+    ("nl", "Noodweer raast over Nederland, veel mensen ervaren wateroverlast", "natural_disaster"),
+    ("el", "Υποχωρεί το ευρώ έναντι του δολαρίου", "economy_markets"),
 ]
 
 
@@ -61,6 +67,10 @@ NOT_TAGGED = [
     ("sv", "Föreningens årsmöte valde en ny styrelse och ordförande", "elections"),
     ("sv", "Stor risk för skogsbrand i hela Götaland", "natural_disaster"),
     ("sv", "Handelskriget mellan USA och Kina trappas upp", "armed_conflict"),
+    ("sv", "Årsmötet valde Kristina Lundmark till avdelningsordförande", "elections"),
+    ("nl", "Favorieten bij de verkiezing van Sportman en Sportvrouw van het Jaar", "elections"),
+    ("nl", "Geen sprake van een eenzaamheidsepidemie", "disease_outbreak"),
+    ("el", "Οι δονήσεις του πολιτικού σεισμού μετά τις εκλογές συνεχίζονται", "natural_disaster"),
 ]
 
 
