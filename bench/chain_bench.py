@@ -61,6 +61,7 @@ from pathlib import Path
 import pipeline_bench
 import stream
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from streams.codec import decode_alert, decode_article
 from streams.errors import DecodeError
@@ -228,12 +229,20 @@ async def end_offsets(broker: str, names: Sequence[str], partitions: int) -> dic
 async def prefix_message_counts(broker: str, prefix: str) -> dict[str, int]:
     """Messages on every topic under `prefix` (fresh topics: end offsets are counts), by suffix:
     whatever topics the release under test creates, changelogs included."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=broker)
+    await admin.start()
+    try:
+        names = sorted(t for t in await admin.list_topics() if t.startswith(prefix))
+        described = await admin.describe_topics(names) if names else []
+    finally:
+        await admin.close()
+    # Field names as the metadata response version aiokafka speaks spells them.
+    tps = [TopicPartition(topic.get("topic", topic.get("name")),
+                          partition.get("partition", partition.get("partition_index")))
+           for topic in described for partition in topic["partitions"]]  # fmt: skip
     consumer = AIOKafkaConsumer(bootstrap_servers=broker)
     await consumer.start()
     try:
-        names = sorted(t for t in await consumer.topics() if t.startswith(prefix))
-        tps = [TopicPartition(name, p) for name in names
-               for p in sorted(consumer.partitions_for_topic(name) or ())]  # fmt: skip
         ends = await consumer.end_offsets(tps) if tps else {}
         counts = dict.fromkeys((name[len(prefix) :] for name in names), 0)
         for tp, end in ends.items():
