@@ -224,7 +224,8 @@ def test_story_step_announces_a_new_story_to_the_link_stage_once() -> None:
     assert start.record.story_id == first[0].key and start.record.language == "en"
     assert (start.record.fetched_at, start.record.sent_at) == (T0, T0)
     # Off (link_max_per_second = 0): nothing goes to the link stage.
-    off = story_step(encode_record(article(7)), StoryIndex(StoryConfig()).reader, {}.get,
+    nothing: dict[str, bytes] = {}
+    off = story_step(encode_record(article(7)), StoryIndex(StoryConfig()).reader, nothing.get,
                      StoryConfig())  # fmt: skip
     assert [out.topic for out in off.outputs] == [STORY_ARTICLES.suffix]
 

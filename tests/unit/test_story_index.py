@@ -56,8 +56,11 @@ def article_of(ops: list[Op], position: int) -> Article:
 
 
 def _original(ops: list[Op], position: int) -> int:
-    while ops[position].update is not None and position > 0:
-        position = ops[position].update % position  # type: ignore[operator]  # checked above
+    while position > 0:
+        update = ops[position].update
+        if update is None:
+            break
+        position = update % position
     return position
 
 
@@ -74,7 +77,9 @@ ops_strategy = st.lists(
 ).map(lambda ops: [replace(ops[0], update=None), *ops[1:]])
 
 
-def visible(index: dict[str, StoryBucket], now: float, config: StoryConfig) -> dict[str, tuple]:
+def visible(
+    index: dict[str, StoryBucket], now: float, config: StoryConfig
+) -> dict[str, tuple[StoryMember, ...]]:
     """What a lookup at `now` (or later) can see: members within the horizon, per key."""
     seen = {key: _fresh_members(bucket, now, config) for key, bucket in index.items()}
     return {key: members for key, members in seen.items() if members}
