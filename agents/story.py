@@ -1,41 +1,51 @@
 """The story agent: articles (re-keyed by script group) → the same articles with a story id.
 
 Near-duplicates (the same wire story rewritten by several outlets) get one story id: a MinHash
-LSH index over recent items, in two changelog-backed tables, finds the candidates. The input is
-keyed by script group, so every item that could match lands on the same partition and worker.
+LSH index over recent items finds the candidates. The input is keyed by script group, so every
+item that could match lands on the same partition and worker. Only the signatures are a
+changelog-backed table (one write per item); the band and link index is kept in memory, derived
+from them: each group's is rebuilt from the table the first time the group is placed after a
+rebalance (streams/stories/cluster.py, `StoryIndex`).
 The item that starts a story also goes to story-starts, for the link stage (agents/link.py),
 unless `link_max_per_second` is 0.
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 import faust
 from faust.types import StreamT, TableT
 
 from agents.wiring import Wiring
-from streams.codec import decode_article, decode_story_bucket, decode_story_signature, encode_record
-from streams.kafka.topics import STORY_INDEX_CHANGELOG, STORY_ROUTE, STORY_SIGNATURES_CHANGELOG
+from streams.codec import decode_article, decode_story_signature, encode_record
+from streams.errors import DecodeError
+from streams.kafka.topics import STORY_ROUTE, STORY_SIGNATURES_CHANGELOG
 from streams.records import Stage, StoryBucket, StorySignature
 from streams.routing import Outbound, story_outputs, story_start_outputs
 from streams.stories.cluster import (
     StoryAssignment,
     StoryConfig,
+    StoryIndex,
     assign_story,
     expired_keys,
     script_group,
 )
 
+log = logging.getLogger(__name__)
+
 # Most band keys are written once and never read again; a sweep this often (wall-clock seconds)
-# deletes what is past the horizon so the tables stay bounded.
+# deletes what is past the horizon so the table and the index stay bounded.
 SWEEP_INTERVAL_SECONDS = 900.0
 
 TableReader = Callable[[str], bytes | None]
 TableWriter = Callable[[str, bytes | None], None]  # None deletes the key
+IndexOf = Callable[[str], Callable[[str], StoryBucket | None]]  # group -> the group's buckets
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +55,12 @@ class StoryPlacement:
     group: str
     assignment: StoryAssignment
     outputs: tuple[Outbound, ...]
+    seen_at: float  # the item's fetch time, epoch seconds: the stage's clock
 
 
 def story_step(
     payload: bytes,
-    read_index: TableReader,
+    index_of: IndexOf,
     read_signatures: TableReader,
     config: StoryConfig,
     announce_at: datetime | None = None,
@@ -57,84 +68,111 @@ def story_step(
     """An article's bytes → its story (a match in the index, else a new one) and the article with
     its story id. Signature keys are "group|item_id": every key names the script group whose
     partition wrote it. With `announce_at` (the link stage is on), the item that starts a story
-    is also sent to story-starts, stamped with that time."""
+    is also sent to story-starts, stamped with that time. `index_of(group)` gives the group's
+    index (built from the signatures first if the worker has not placed the group yet)."""
     article = decode_article(payload)
     group = script_group(article)
-
-    def read_bucket(key: str) -> StoryBucket | None:
-        stored = read_index(key)
-        return decode_story_bucket(stored) if stored is not None else None
 
     def read_signature(item_id: str) -> StorySignature | None:
         stored = read_signatures(f"{group}|{item_id}")
         return decode_story_signature(stored) if stored is not None else None
 
     # The item's own fetch time stamps it, so a replay clusters as the live run did.
-    assignment = assign_story(
-        article, article.fetched_at.timestamp(), read_bucket, read_signature, config
-    )
+    seen_at = article.fetched_at.timestamp()
+    assignment = assign_story(article, seen_at, index_of(group), read_signature, config)
     placed = replace(article, story_id=assignment.story_id)
     outputs = story_outputs(placed)
     if announce_at is not None and assignment.match == "new":
         outputs += story_start_outputs(placed, announce_at)
-    return StoryPlacement(group, assignment, outputs)
+    return StoryPlacement(group, assignment, outputs, seen_at)
 
 
 def keep_story_tables(
-    placement: StoryPlacement, write_index: TableWriter, write_signatures: TableWriter
+    placement: StoryPlacement, index: StoryIndex, write_signatures: TableWriter
 ) -> None:
-    """Write what the assignment changed in both tables (None values delete their keys)."""
+    """Apply the assignment's index writes to the in-memory index and write its signatures to
+    the table (None values delete their keys): the table's one write per item is the state a
+    restarted worker rebuilds the index from."""
     assignment = placement.assignment
-    for key, bucket in assignment.index_writes.items():
-        write_index(key, encode_record(bucket) if bucket is not None else None)
+    index.apply(placement.group, assignment.index_writes)
     for item_id, signature in assignment.signature_writes.items():
         key = f"{placement.group}|{item_id}"
         write_signatures(key, encode_record(signature) if signature is not None else None)
 
 
-def expired_story_keys(
-    index: Iterable[tuple[str, bytes]],
-    signatures: Iterable[tuple[str, bytes]],
-    group: str,
-    now: float,
-    config: StoryConfig,
-) -> tuple[list[str], list[str]]:
-    """Keys of `group` past the story horizon in the index and in the signatures."""
+def group_signatures(
+    signatures: Iterable[tuple[str, bytes]], group: str
+) -> Iterator[tuple[str, StorySignature]]:
+    """(item_id, signature) of `group` in the table's (key, value) pairs. A value that does not
+    decode is left out (it could only have been written by another release) rather than stopping
+    the agent; the sweep deletes it with the rest once it is old enough to be unreadable anyway."""
     prefix = f"{group}|"
-    buckets = [(k, decode_story_bucket(v)) for k, v in index if k.startswith(prefix)]
-    signed = [(k, decode_story_signature(v)) for k, v in signatures if k.startswith(prefix)]
-    return expired_keys(buckets, now, config), expired_keys(signed, now, config)
+    for key, value in signatures:
+        if key.startswith(prefix):
+            try:
+                yield key[len(prefix) :], decode_story_signature(value)
+            except DecodeError:
+                continue
+
+
+def expired_story_keys(
+    signatures: Iterable[tuple[str, bytes]], group: str, now: float, config: StoryConfig
+) -> list[str]:
+    """Keys of `group` in the signatures table past the story horizon at `now`."""
+    signed = [(f"{group}|{item_id}", s) for item_id, s in group_signatures(signatures, group)]
+    return expired_keys(signed, now, config)
 
 
 def register(app: faust.App, wiring: Wiring) -> None:
-    """Attach the story agent and its two tables to `app`."""
+    """Attach the story agent, its signatures table and its in-memory index to `app`."""
     config = wiring.stages.stories
-    index = wiring.table(app, "story-index", STORY_INDEX_CHANGELOG)
-    # Keyed "group|item_id", like the index's "group|..." keys, so a sweep deletes only keys of
-    # the partition being processed (Faust writes a deletion to the changelog partition of the
-    # current event).
+    # Keyed "group|item_id", so a sweep deletes only keys of the partition being processed
+    # (Faust writes a deletion to the changelog partition of the current event).
     signatures = wiring.table(app, "story-signatures", STORY_SIGNATURES_CHANGELOG)
+    index = StoryIndex(config)
+    stale = {"index": True}
     last_sweep: dict[str, float] = {}
     announce = wiring.settings.link_max_per_second > 0
 
+    def on_rebalance(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
+        # The partitions (and so the groups) this worker owns may change, and the table is
+        # restored from the changelog: every group's index is rebuilt on its next item.
+        stale["index"] = True
+
+    for signal in (app.on_partitions_assigned, app.on_partitions_revoked,
+                   app.on_rebalance_complete):  # fmt: skip
+        signal.connect(on_rebalance)  # type: ignore[arg-type]  # mode's mypy_extensions type
+
+    def index_of(group: str) -> Callable[[str], StoryBucket | None]:
+        if stale["index"]:
+            index.clear()
+            stale["index"] = False
+        if group not in index:
+            began = time.perf_counter()
+            index.rebuild(group, group_signatures(list(signatures.items()), group))
+            keys, members = index.size()
+            log.info("story index of %s rebuilt from the signatures table in %.2f s "
+                     "(%d keys, %d members in all groups)", group,
+                     time.perf_counter() - began, keys, members)  # fmt: skip
+        return index.reader(group)
+
     def step(payload: bytes, now: datetime) -> StoryPlacement:
-        return story_step(payload, index.get, signatures.get, config, now if announce else None)
+        return story_step(payload, index_of, signatures.get, config, now if announce else None)
 
     def keep(placement: StoryPlacement) -> None:
         match = placement.assignment.match
         wiring.metrics.stories_assigned.labels("new" if match == "new" else "joined").inc()
-        keep_story_tables(placement, _writer(index), _writer(signatures))
+        keep_story_tables(placement, index, _writer(signatures))
         group = placement.group
         swept = last_sweep.setdefault(group, time.monotonic())
         if time.monotonic() - swept > SWEEP_INTERVAL_SECONDS:
             last_sweep[group] = time.monotonic()
-            expired = expired_story_keys(
-                list(index.items()), list(signatures.items()), group, wiring.now().timestamp(),
-                config,
-            )  # fmt: skip
-            for table, keys in zip((index, signatures), expired, strict=True):
-                for key in keys:
-                    del table[key]
+            # By the items' own clock, as everything else here: a replay of older items keeps
+            # what the live run kept.
+            now = placement.seen_at
+            for key in expired_story_keys(list(signatures.items()), group, now, config):
+                del signatures[key]
+            index.sweep(group, now)
 
     @app.agent(wiring.topics[STORY_ROUTE.suffix], name="story")
     async def story(stream: StreamT[bytes]) -> None:

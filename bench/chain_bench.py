@@ -61,6 +61,7 @@ from pathlib import Path
 import pipeline_bench
 import stream
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from streams.codec import decode_alert, decode_article
 from streams.errors import DecodeError
@@ -225,6 +226,32 @@ async def end_offsets(broker: str, names: Sequence[str], partitions: int) -> dic
         await consumer.stop()
 
 
+async def prefix_message_counts(broker: str, prefix: str) -> dict[str, int]:
+    """Messages on every topic under `prefix` (fresh topics: end offsets are counts), by suffix:
+    whatever topics the release under test creates, changelogs included."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=broker)
+    await admin.start()
+    try:
+        names = sorted(t for t in await admin.list_topics() if t.startswith(prefix))
+        described = await admin.describe_topics(names) if names else []
+    finally:
+        await admin.close()
+    # Field names as the metadata response version aiokafka speaks spells them.
+    tps = [TopicPartition(topic.get("topic", topic.get("name")),
+                          partition.get("partition", partition.get("partition_index")))
+           for topic in described for partition in topic["partitions"]]  # fmt: skip
+    consumer = AIOKafkaConsumer(bootstrap_servers=broker)
+    await consumer.start()
+    try:
+        ends = await consumer.end_offsets(tps) if tps else {}
+        counts = dict.fromkeys((name[len(prefix) :] for name in names), 0)
+        for tp, end in ends.items():
+            counts[tp.topic[len(prefix) :]] += end
+        return counts
+    finally:
+        await consumer.stop()
+
+
 @dataclass(frozen=True, slots=True)
 class Message:
     key: bytes | None
@@ -296,6 +323,7 @@ class RunResult:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     stage_events: dict[str, float] = field(default_factory=dict)
     partitions: dict[str, list[int]] = field(default_factory=dict)
+    messages: dict[str, int] = field(default_factory=dict)  # per topic suffix, all topics
     peak_rss_mib: list[float | None] = field(default_factory=list)
     outputs: dict[str, int] = field(default_factory=dict)
     missing: dict[str, int] = field(default_factory=dict)
@@ -422,6 +450,7 @@ async def measure_outputs(
     broker, partitions = settings.broker, settings.partitions
     ends = await end_offsets(broker, list(names.values()), partitions)
     result.partitions = {suffix: ends[name] for suffix, name in names.items()}
+    result.messages = await prefix_message_counts(broker, settings.topic_prefix)
     read = {spec.suffix: await read_all(broker, spec.name(settings), partitions)
             for spec in OUTPUTS}  # fmt: skip
     last = max((m.timestamp_ms for ms in read.values() for m in ms), default=0) / 1000
@@ -511,6 +540,11 @@ def describe_run(result: RunResult, raw_rate: float) -> list[str]:
         + f" + outside the steps {other:,.0f}{broker}"
     )
     lines.append(f"  per stage event (step wall time × events): {per_event}")
+    if result.messages:
+        ranked = sorted(result.messages.items(), key=lambda kv: -kv[1])
+        per_topic = ", ".join(f"{suffix} {count / n:.2f}" for suffix, count in ranked if count)
+        lines.append(f"  messages per item in: {sum(result.messages.values()) / n:.2f} "
+                     f"({per_topic})")  # fmt: skip
     rss = ", ".join(f"{r:,.0f}" if r is not None else "n/a" for r in result.peak_rss_mib)
     lines.append(f"  peak RSS per worker (MiB): {rss}")
     lines.append("  outputs: " + ", ".join(f"{k} {v:,}" for k, v in result.outputs.items()))

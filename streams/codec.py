@@ -41,6 +41,7 @@ from streams.records import (
     StoryAlertState,
     StoryBucket,
     StoryDigestState,
+    StoryIndexEntry,
     StoryLinks,
     StoryMember,
     StorySignature,
@@ -486,6 +487,16 @@ def decode_story_signature(payload: bytes) -> StorySignature:
         story_id=_field(data, "story_id", str),
         signature=tuple(signature),
         seen_at=float(_field(data, "seen_at", (int, float))),
+        # v1.1; a v1 record (before the index was derived from this table) has neither.
+        link_key=_optional(data, "link_key", str),
+        earlier=tuple(
+            StoryIndexEntry(
+                story_id=_field(entry, "story_id", str),
+                seen_at=float(_field(entry, "seen_at", (int, float))),
+                keys=_strings(entry, "keys"),
+            )
+            for entry in _objects(data.get("earlier", []), "earlier")
+        ),
     )
 
 

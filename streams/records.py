@@ -296,12 +296,27 @@ class StoryBucket:
 
 
 @dataclass(frozen=True, slots=True)
+class StoryIndexEntry:
+    """An earlier version of an item (before an update) as the story index holds it: a member of
+    these band and link keys since `seen_at`, until the horizon or the buckets' caps drop it."""
+
+    story_id: str  # the story it was placed in then (an item known only by its link may move)
+    seen_at: float
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class StorySignature:
-    """The story signature table's value for one item id: its MinHash, to confirm candidates."""
+    """The story signature table's value for one item id: its MinHash, to confirm candidates, and
+    what the in-memory band and link index is rebuilt from (streams/stories/cluster.py)."""
 
     story_id: str
-    signature: tuple[int, ...]
+    signature: tuple[int, ...]  # empty: too little text to compare; indexed by its link alone
     seen_at: float
+    link_key: str | None = None  # the item's link key in the index, if its link is one
+    # Earlier versions still within the horizon, oldest first: an update leaves the item in the
+    # buckets of its old band keys, so a rebuild must put it there too.
+    earlier: tuple[StoryIndexEntry, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

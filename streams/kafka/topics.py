@@ -68,14 +68,10 @@ STORY_STARTS = TopicSpec("story-starts", "story_started", "the constant 'links'"
 
 # Changelogs of the Faust tables (memory store): a restarted or rebalanced worker rebuilds its
 # tables from them. Each has the partition count of the topic its table's agent reads.
+# The story stage's band and link index has no changelog: it is rebuilt in memory from the
+# signatures (agents/story.py). Releases before it wrote `story-index-changelog`; nothing reads
+# or creates that topic now (docs/operations.md, upgrade notes).
 STORY_HORIZON_MS = 2 * DAY_MS
-STORY_INDEX_CHANGELOG = TopicSpec(
-    "story-index-changelog",
-    "story_bucket",
-    "LSH band key",
-    retention_ms=STORY_HORIZON_MS,
-    cleanup_policy="compact,delete",
-)
 STORY_SIGNATURES_CHANGELOG = TopicSpec(
     "story-signatures-changelog",
     "story_signature",
@@ -120,7 +116,6 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     STORY_ROUTE,
     TOPIC_EVENTS,
     STORY_STARTS,
-    STORY_INDEX_CHANGELOG,
     STORY_SIGNATURES_CHANGELOG,
     STORY_DIGESTS_CHANGELOG,
     ALERT_STATE_CHANGELOG,

@@ -1,11 +1,19 @@
 """Give near-duplicate articles (one wire story rewritten by several feeds) the same story id.
 
 Each article's folded title and summary become a set of shingles, the set a MinHash signature
-(datasketch), and the signature LSH band keys. Two Faust tables hold the state: `story-index`
-maps a band key (or a canonical link) to the recent items that hashed there, `story-signatures`
-maps an item id to its signature and story. A candidate from a shared band joins the story when
-the estimated Jaccard similarity of the two signatures reaches the threshold; every read and write
-goes through `assign_story`, a pure function that returns the table writes for the agent to make.
+(datasketch), and the signature LSH band keys. The index maps a band key (or a canonical link)
+to the recent items that hashed there; the `story-signatures` table maps an item id to its
+signature, story, link key and time. A candidate from a shared band joins the story when the
+estimated Jaccard similarity of the two signatures reaches the threshold; every read and write
+goes through `assign_story`, a pure function that returns the writes for the agent to make.
+
+Only the signatures are a changelog-backed table. The index is state derived from them
+(`StoryIndex`): the agent keeps it in memory, applies `assign_story`'s index writes to it, and
+after a rebalance rebuilds it from the signatures (`rebuild_index`), replaying every version in
+time order through the same `_add_member`. A bucket's members are a function of the members added
+to it (each cap drops the oldest), so the rebuilt index equals the one kept item by item, and a
+restarted worker gives the items the story ids one that never stopped would. That cut the
+changelog writes of the stage from ~21 (one per band, each a whole bucket) to one per item.
 
 Items of different scripts are never compared: the agent's input is keyed by `script_group`, so one
 worker sees every item of a script, and every index key starts with the group.
@@ -27,7 +35,14 @@ from urllib.parse import urlsplit
 import numpy as np
 import numpy.typing as npt
 
-from streams.records import UNDETERMINED, Article, StoryBucket, StoryMember, StorySignature
+from streams.records import (
+    UNDETERMINED,
+    Article,
+    StoryBucket,
+    StoryIndexEntry,
+    StoryMember,
+    StorySignature,
+)
 from streams.text.clean import canonicalize_link
 from streams.text.fold import fold_for_matching
 from streams.text.scripts import count_scripts
@@ -127,7 +142,7 @@ class StoryAssignment:
     story_id: str
     match: Match  # how the story was found; "new" when the item starts one
     similarity: float | None  # estimated Jaccard to the confirming item, for "similar" only
-    index_writes: dict[str, StoryBucket | None]  # story-index: band or link key -> bucket
+    index_writes: dict[str, StoryBucket | None]  # the index: band or link key -> bucket
     signature_writes: dict[str, StorySignature | None]  # story-signatures: item_id -> signature
 
 
@@ -186,7 +201,10 @@ def assign_story(
     shingles = shingle_article(article, group)
     hashvalues = _minhash(shingles, config) if len(shingles) >= config.min_shingles else None
     signature = tuple(hashvalues.tolist()) if hashvalues is not None else None
-    known = signatures(article.item_id)
+    stored_self = signatures(article.item_id)
+    # A record without a signature (too little text) only indexes the item by its link: the item
+    # is placed again as if new, which is what it got before such records were stored.
+    known = stored_self if stored_self is not None and stored_self.signature else None
     if known is not None and (signature is None or known.signature == signature):
         return StoryAssignment(known.story_id, "redelivered", None, {}, {})
 
@@ -214,9 +232,101 @@ def assign_story(
             stored = signatures(item_id)
             if stored is not None and _is_expired(stored.seen_at, now, config):
                 signature_writes[item_id] = None
-    if signature is not None:
-        signature_writes[article.item_id] = StorySignature(story_id, signature, now)
+    if signature is not None or link_key is not None:
+        earlier = _earlier_versions(group, stored_self, now, tuple(keys), config)
+        signature_writes[article.item_id] = StorySignature(
+            story_id, signature or (), now, link_key, earlier
+        )
     return StoryAssignment(story_id, match, similarity, index_writes, signature_writes)
+
+
+def index_keys(group: str, stored: StorySignature, config: StoryConfig) -> tuple[str, ...]:
+    """The band and link keys the stored version of an item is a member of (`assign_story`'s)."""
+    keys: list[str] = []
+    if len(stored.signature) == config.num_perm:
+        hashvalues = np.asarray(stored.signature, dtype=np.uint32)
+        keys.extend(_band_keys(group, hashvalues, config))
+    if stored.link_key is not None:
+        keys.append(stored.link_key)
+    return tuple(keys)
+
+
+def rebuild_index(
+    group: str, records: Iterable[tuple[str, StorySignature]], config: StoryConfig
+) -> dict[str, StoryBucket]:
+    """The index of `group` as `assign_story`'s writes built it, from the signatures table's
+    (item_id, record) pairs of that group: every version of every item (earlier ones from
+    `earlier`) is added to its keys in (seen_at, item_id) order, with `_add_member`'s horizon and
+    caps. The caps drop the oldest members, so the buckets depend on which members were added,
+    not on the order they arrived in; a stream processed in time order gives the same buckets.
+    Members whose signature was deleted (past the horizon) are left out: they can match nothing.
+    """
+    adds: list[tuple[float, str, str, tuple[str, ...]]] = []
+    for item_id, record in records:
+        for entry in record.earlier:
+            adds.append((entry.seen_at, item_id, entry.story_id, entry.keys))
+        adds.append((record.seen_at, item_id, record.story_id, index_keys(group, record, config)))
+    # Stable: an item's earlier versions stay before its later ones at the same instant.
+    adds.sort(key=operator.itemgetter(0, 1))
+    index: dict[str, StoryBucket] = {}
+    for seen_at, item_id, story_id, keys in adds:
+        member = StoryMember(item_id, story_id, seen_at)
+        for key in keys:
+            index[key], _ = _add_member(index.get(key), member, seen_at, config)
+    return index
+
+
+class StoryIndex:
+    """The band and link index of every script group a worker places items of, in memory.
+
+    Derived state: `assign_story` reads it and its index writes go here, never to a changelog;
+    `rebuild` makes a group's index from the signatures table after a rebalance. Bounded by the
+    horizon through `sweep`, as the table it replaces was by the agent's sweep.
+    """
+
+    def __init__(self, config: StoryConfig) -> None:
+        self.config = config
+        self._groups: dict[str, dict[str, StoryBucket]] = {}
+
+    def __contains__(self, group: object) -> bool:
+        return group in self._groups
+
+    def rebuild(self, group: str, records: Iterable[tuple[str, StorySignature]]) -> None:
+        self._groups[group] = rebuild_index(group, records, self.config)
+
+    def reader(self, group: str) -> Callable[[str], StoryBucket | None]:
+        return self._groups.setdefault(group, {}).get
+
+    def apply(self, group: str, writes: dict[str, StoryBucket | None]) -> None:
+        buckets = self._groups.setdefault(group, {})
+        for key, bucket in writes.items():
+            if bucket is None:
+                buckets.pop(key, None)
+            else:
+                buckets[key] = bucket
+
+    def sweep(self, group: str, now: float) -> int:
+        """Delete the group's buckets whose newest member is past the horizon; how many."""
+        buckets = self._groups.get(group, {})
+        expired = expired_keys(buckets.items(), now, self.config)
+        for key in expired:
+            del buckets[key]
+        return len(expired)
+
+    def clear(self) -> None:
+        self._groups.clear()
+
+    def buckets(self, group: str) -> dict[str, StoryBucket]:
+        """The group's buckets (a copy), for tests and measurements."""
+        return dict(self._groups.get(group, {}))
+
+    def size(self) -> tuple[int, int]:
+        """(keys, members) over every group."""
+        keys = sum(len(buckets) for buckets in self._groups.values())
+        members = sum(
+            len(bucket.members) for buckets in self._groups.values() for bucket in buckets.values()
+        )
+        return keys, members
 
 
 def expired_keys(
@@ -234,6 +344,25 @@ def expired_keys(
         if _is_expired(newest, now, config):
             expired.append(key)
     return expired
+
+
+def _earlier_versions(
+    group: str,
+    stored: StorySignature | None,
+    now: float,
+    keys: tuple[str, ...],
+    config: StoryConfig,
+) -> tuple[StoryIndexEntry, ...]:
+    """The versions before this one that the index still holds: an update leaves the item in the
+    buckets of its old keys (each at its old time) until the horizon or the caps drop it."""
+    if stored is None:
+        return ()
+    previous = StoryIndexEntry(stored.story_id, stored.seen_at, index_keys(group, stored, config))
+    versions = [*stored.earlier]
+    # The same version again (a redelivered item with too little text to be known by signature).
+    if previous.keys and (previous.seen_at, previous.keys) != (now, keys):
+        versions.append(previous)
+    return tuple(v for v in versions if not _is_expired(v.seen_at, now, config))
 
 
 def new_story_id(item_id: str) -> str:

@@ -15,7 +15,7 @@ import pytest
 from agents.alert import alert_links_step, alert_step, keep_alert_state
 from agents.enrich import enrich_step
 from agents.spike import keep_windows, spike_step
-from agents.story import expired_story_keys, keep_story_tables, story_step
+from agents.story import expired_story_keys, group_signatures, keep_story_tables, story_step
 from streams.alerts.rules import Rule, build_rule_set
 from streams.alerts.spikes import SpikeConfig
 from streams.codec import decode_alert, decode_story_alerts, encode_record
@@ -41,7 +41,7 @@ from streams.records import (
     TopicTag,
 )
 from streams.settings import load_settings
-from streams.stories.cluster import StoryConfig
+from streams.stories.cluster import StoryConfig, StoryIndex
 
 T0 = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 CYBER = build_rule_set([Rule(id="cyber", severity="critical", topics=(("cyberattack", 2.0),))], "t")
@@ -98,43 +98,64 @@ def test_alert_step_refuses_an_article_without_a_story() -> None:
 
 
 def test_story_step_joins_a_near_duplicate_to_the_first_item_s_story() -> None:
-    index: dict[str, bytes | None] = {}
+    index = StoryIndex(StoryConfig())
     signatures: dict[str, bytes | None] = {}
     placed = []
     for number in range(2):
         placement = story_step(
-            encode_record(article(number)), index.get, signatures.get, StoryConfig()
+            encode_record(article(number)), index.reader, signatures.get, StoryConfig()
         )
-        keep_story_tables(placement, index.__setitem__, signatures.__setitem__)
+        keep_story_tables(placement, index, signatures.__setitem__)
         placed.append(placement)
     first, second = placed
     assert first.assignment.match == "new"
     assert second.assignment.story_id == first.assignment.story_id
     (out,) = second.outputs
     assert out.topic == STORY_ARTICLES.suffix and out.key == first.assignment.story_id
-    assert all(key.startswith(f"{first.group}|") for key in signatures)
+    # One table write per item; the band and link keys are only in the in-memory index.
+    assert sorted(signatures) == [f"{first.group}|i-0000", f"{first.group}|i-0001"]
+    assert index.buckets(first.group) and all(
+        key.startswith(f"{first.group}|") for key in index.buckets(first.group)
+    )
+
+
+def test_story_index_rebuilt_from_the_signatures_table_equals_the_kept_one() -> None:
+    config = StoryConfig()
+    index = StoryIndex(config)
+    signatures: dict[str, bytes | None] = {}
+    placements = []
+    for number in range(4):
+        placement = story_step(encode_record(article(number)), index.reader, signatures.get,
+                               config)  # fmt: skip
+        keep_story_tables(placement, index, signatures.__setitem__)
+        placements.append(placement)
+    group = placements[0].group
+    rebuilt = StoryIndex(config)
+    stored = [(k, v) for k, v in signatures.items() if v is not None]
+    rebuilt.rebuild(group, group_signatures([*stored, (f"{group}|junk", b"not json")], group))
+    assert rebuilt.buckets(group) == index.buckets(group)
+    assert StoryIndex(config).size() == (0, 0)
+    rebuilt.rebuild("Arabic", group_signatures(stored, "Arabic"))
+    assert rebuilt.buckets("Arabic") == {}
 
 
 def test_story_tables_expire_only_their_own_group_past_the_horizon() -> None:
-    index: dict[str, bytes | None] = {}
-    signatures: dict[str, bytes | None] = {}
     config = StoryConfig(horizon_seconds=3600)
-    placement = story_step(encode_record(article(0)), index.get, signatures.get, config)
-    keep_story_tables(placement, index.__setitem__, signatures.__setitem__)
-    stored_index = [(k, v) for k, v in index.items() if v is not None]
+    index = StoryIndex(config)
+    signatures: dict[str, bytes | None] = {}
+    placement = story_step(encode_record(article(0)), index.reader, signatures.get, config)
+    keep_story_tables(placement, index, signatures.__setitem__)
     stored_signatures = [(k, v) for k, v in signatures.items() if v is not None]
     soon = (T0 + timedelta(minutes=30)).timestamp()
     late = (T0 + timedelta(hours=2)).timestamp()
-    assert expired_story_keys(stored_index, stored_signatures, placement.group, soon, config) == (
-        [],
-        [],
-    )
-    old_index, old_signatures = expired_story_keys(
-        stored_index, stored_signatures, placement.group, late, config
-    )
-    assert set(old_index) == {k for k, _ in stored_index}
+    group = placement.group
+    assert expired_story_keys(stored_signatures, group, soon, config) == []
+    assert index.sweep(group, soon) == 0 and index.buckets(group)
+    old_signatures = expired_story_keys(stored_signatures, group, late, config)
     assert set(old_signatures) == {k for k, _ in stored_signatures}
-    assert expired_story_keys(stored_index, stored_signatures, "Arabic", late, config) == ([], [])
+    assert expired_story_keys(stored_signatures, "Arabic", late, config) == []
+    assert index.sweep("Arabic", late) == 0
+    assert index.sweep(group, late) > 0 and index.buckets(group) == {}
 
 
 def test_spike_step_alerts_once_when_a_window_outgrows_its_baseline() -> None:
@@ -177,23 +198,23 @@ def test_enrich_step_routes_an_item_to_articles_the_story_stage_and_the_spike_st
 
 
 def test_story_step_keeps_a_known_item_in_its_story_when_it_is_updated() -> None:
-    index: dict[str, bytes | None] = {}
+    index = StoryIndex(StoryConfig())
     signatures: dict[str, bytes | None] = {}
-    first = story_step(encode_record(article(0)), index.get, signatures.get, StoryConfig())
-    keep_story_tables(first, index.__setitem__, signatures.__setitem__)
+    first = story_step(encode_record(article(0)), index.reader, signatures.get, StoryConfig())
+    keep_story_tables(first, index, signatures.__setitem__)
     updated = replace(article(0), title="Port systems back online after ransomware attack")
-    again = story_step(encode_record(updated), index.get, signatures.get, StoryConfig())
+    again = story_step(encode_record(updated), index.reader, signatures.get, StoryConfig())
     assert again.assignment.story_id == first.assignment.story_id
 
 
 def test_story_step_announces_a_new_story_to_the_link_stage_once() -> None:
-    index: dict[str, bytes | None] = {}
+    index = StoryIndex(StoryConfig())
     signatures: dict[str, bytes | None] = {}
     sent = []
     for number in range(2):  # a story, then a near-duplicate joining it
-        placement = story_step(encode_record(article(number)), index.get, signatures.get,
+        placement = story_step(encode_record(article(number)), index.reader, signatures.get,
                                StoryConfig(), announce_at=T0)  # fmt: skip
-        keep_story_tables(placement, index.__setitem__, signatures.__setitem__)
+        keep_story_tables(placement, index, signatures.__setitem__)
         sent.append(placement.outputs)
     first, second = sent
     assert [out.topic for out in first] == [STORY_ARTICLES.suffix, STORY_STARTS.suffix]
@@ -203,7 +224,9 @@ def test_story_step_announces_a_new_story_to_the_link_stage_once() -> None:
     assert start.record.story_id == first[0].key and start.record.language == "en"
     assert (start.record.fetched_at, start.record.sent_at) == (T0, T0)
     # Off (link_max_per_second = 0): nothing goes to the link stage.
-    off = story_step(encode_record(article(7)), {}.get, {}.get, StoryConfig())
+    nothing: dict[str, bytes] = {}
+    off = story_step(encode_record(article(7)), StoryIndex(StoryConfig()).reader, nothing.get,
+                     StoryConfig())  # fmt: skip
     assert [out.topic for out in off.outputs] == [STORY_ARTICLES.suffix]
 
 
