@@ -67,10 +67,7 @@ from streams.codec import decode_alert, decode_article
 from streams.errors import DecodeError
 from streams.kafka.admin import ensure_topics
 from streams.kafka.localbroker import (
-    broker_log_tail,
     free_port,
-    start_local_broker,
-    stop_local_broker,
 )
 from streams.kafka.topics import (
     ALERTS,
@@ -706,18 +703,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks
     with tempfile.TemporaryDirectory(prefix="wirewatch-chain-") as tmp:
         work_dir = Path(tmp)
-        if args.broker:
-            run(args, args.broker, None, work_dir)
-            return
-        data_dir = work_dir / "kafka"
-        try:
-            broker = start_local_broker(free_port(), free_port(), data_dir)
-        except RuntimeError as exc:
-            sys.exit(f"local Kafka broker did not start: {exc}\n{broker_log_tail(data_dir)}")
-        try:
-            run(args, broker.address, data_dir, work_dir)
-        finally:
-            stop_local_broker(broker)
+        with pipeline_bench.bench_broker(args.broker, work_dir) as (broker, data_dir):
+            run(args, broker, data_dir, work_dir)
 
 
 if __name__ == "__main__":

@@ -492,6 +492,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+@contextlib.contextmanager
+def bench_broker(given: str | None, work_dir: Path) -> Iterator[tuple[str, Path | None]]:
+    """The broker a bench runs against: `given` (host:port) as is, else a local broker started
+    in `work_dir` and stopped on the way out. Yields its address and its data dir (None when
+    given), whose process a bench may measure."""
+    if given:
+        yield given, None
+        return
+    data_dir = work_dir / "kafka"
+    try:
+        broker = start_local_broker(free_port(), free_port(), data_dir)
+    except RuntimeError as exc:
+        sys.exit(f"local Kafka broker did not start: {exc}\n{broker_log_tail(data_dir)}")
+    try:
+        yield broker.address, data_dir
+    finally:
+        stop_local_broker(broker)
+
+
 def main() -> None:
     args = parse_args()
     if args.role == "_raw":
@@ -508,18 +527,8 @@ def main() -> None:
                 settings, settings.topic("raw-items"), settings.topic("bench-faust-out")
             )
             return
-        if args.broker:
-            run_benchmark(args.broker, args.items, args.partitions, work_dir)
-            return
-        data_dir = work_dir / "kafka"
-        try:
-            broker = start_local_broker(free_port(), free_port(), data_dir)
-        except RuntimeError as exc:
-            sys.exit(f"local Kafka broker did not start: {exc}\n{broker_log_tail(data_dir)}")
-        try:
-            run_benchmark(broker.address, args.items, args.partitions, work_dir)
-        finally:
-            stop_local_broker(broker)
+        with bench_broker(args.broker, work_dir) as (broker, _data_dir):
+            run_benchmark(broker, args.items, args.partitions, work_dir)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from typing import Any, cast
 
 import faust
 import pytest
+from metric_families import POLLER_ONLY, WORKER_ONLY
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from test_wiring import NOW, article, wiring
@@ -49,35 +50,6 @@ STAGE_FAMILIES = {
     "wirewatch_items_received",
     "wirewatch_items_processed",
     "wirewatch_stage_errors",
-}
-WORKER_ONLY = {
-    "wirewatch_stage_duration_seconds",
-    "wirewatch_alerts_raised",
-    "wirewatch_alert_updates",
-    "wirewatch_stories_assigned",
-    "wirewatch_topics_tagged",
-    "wirewatch_languages_detected",
-    "wirewatch_end_to_end_latency_seconds",
-    "wirewatch_story_links",
-    "wirewatch_story_links_skipped",
-    "wirewatch_story_embed_duration_seconds",
-    "wirewatch_worker_ready",
-    "wirewatch_partition_lag",
-    "wirewatch_partition_stalled",
-}
-POLLER_ONLY = {
-    "wirewatch_feed_fetches",
-    "wirewatch_feed_fetch_duration_seconds",
-    "wirewatch_feed_items_emitted",
-    "wirewatch_feed_items_suppressed",
-    "wirewatch_feed_items_held_back",
-    "wirewatch_feed_items_truncated",
-    "wirewatch_feed_items_over_limit",
-    "wirewatch_feed_bytes",
-    "wirewatch_feeds_owned",
-    "wirewatch_feeds_in_backoff",
-    "wirewatch_poll_round_duration_seconds",
-    "wirewatch_poller_ready",
 }
 BROKER_AND_LAG = {
     "wirewatch_broker_connected",
