@@ -79,7 +79,7 @@ def story_step(
 
     # The item's own fetch time stamps it, so a replay clusters as the live run did.
     seen_at = article.fetched_at.timestamp()
-    assignment = assign_story(article, seen_at, index_of(group), read_signature, config)
+    assignment = assign_story(article, seen_at, index_of(group), read_signature, config, group)
     placed = replace(article, story_id=assignment.story_id)
     outputs = story_outputs(placed)
     if announce_at is not None and assignment.match == "new":

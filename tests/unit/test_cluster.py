@@ -508,3 +508,22 @@ def test_any_text_gets_a_story_and_the_same_one_twice(title: str, summary: str) 
     second = Tables().assign(article, T0)
     assert first == second
     assert first.story_id.startswith("s-")
+
+
+@settings(max_examples=60, deadline=None)
+@given(shingles=st.frozensets(st.binary(min_size=1, max_size=12), max_size=300))
+def test_the_signature_is_datasketch_s_minhash_bit_for_bit(shingles: frozenset[bytes]) -> None:
+    # `_minhash` computes datasketch's affine32 sketch without its objects: stored signatures and
+    # band keys of earlier releases must keep matching the new ones exactly.
+    import zlib
+
+    from datasketch import MinHash
+
+    from streams.stories.cluster import _minhash
+
+    sketch = MinHash(num_perm=CONFIG.num_perm, seed=1, hashfunc=zlib.crc32,
+                     permutations=CONFIG.permutations, scheme="affine32")  # fmt: skip
+    sketch.update_batch(shingles)
+    ours = _minhash(shingles, CONFIG)
+    assert ours.dtype == sketch.hashvalues.dtype
+    assert ours.tolist() == sketch.hashvalues.tolist()
