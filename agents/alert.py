@@ -55,7 +55,7 @@ def alert_step(
     previous = decode_story_alerts(stored) if stored is not None else None
     update = decide_story_alerts(previous, article, rules, now, max_items)
     state, alerts = with_links(update, previous.linked_stories if previous is not None else ())
-    return AlertDecision(article.story_id, state, alert_outputs(alerts))
+    return AlertDecision(article.story_id, state, alert_outputs(alerts, article.fetched_at))
 
 
 def with_links(

@@ -1,4 +1,11 @@
-"""The enrich agent: raw-items → articles (clean, detect language, tag topics), routed onwards."""
+"""The enrich agent: raw-items → articles (clean, detect language, tag topics), routed onwards.
+
+It takes its input in batches (`enrich_batch_max_items`, `enrich_batch_max_seconds`): each item
+is enriched and sent on its own (a poison item dead-letters alone), and the batch's topic events
+go to the spike stage as one message per spike key. Faust commits a batch's input offsets only
+after the body has sent every message of the batch, so a crash re-enriches the whole batch
+(at least once, as before; the spike stage does not count an item twice).
+"""
 
 from __future__ import annotations
 
@@ -10,23 +17,36 @@ from faust.types import StreamT
 from agents.wiring import Wiring
 from streams.kafka.topics import RAW_ITEMS
 from streams.pipeline import StageConfig, enrich_payload
-from streams.records import Stage
-from streams.routing import Outbound, article_outputs
+from streams.records import DeadLetter, Stage, TopicEvent
+from streams.routing import EnrichedOutputs, article_outputs, topic_event_outputs
 
 
-def enrich_step(payload: bytes, now: datetime, stages: StageConfig) -> tuple[Outbound, ...]:
-    """A raw item's bytes → its article, to `articles`, the story stage and the spike stage."""
+def enrich_step(payload: bytes, now: datetime, stages: StageConfig) -> EnrichedOutputs:
+    """A raw item's bytes → its article, to `articles` and the story stage, and its topic
+    events for the spike stage."""
     return article_outputs(enrich_payload(payload, stages.enricher, now), stages.spikes)
 
 
 def register(app: faust.App, wiring: Wiring) -> None:
     """Attach the enrich agent to `app`."""
-    stages = wiring.stages
+    stages, settings = wiring.stages, wiring.settings
 
-    def step(payload: bytes, now: datetime) -> tuple[Outbound, ...]:
+    def step(payload: bytes, now: datetime) -> EnrichedOutputs:
         return enrich_step(payload, now, stages)
 
     @app.agent(wiring.topics[RAW_ITEMS.suffix], name="enrich")
     async def enrich(stream: StreamT[bytes]) -> None:
-        async for event in stream.events():  # raw bytes: decoding happens inside the step
-            await wiring.emit(Stage.ENRICH, event.key, wiring.run_step(Stage.ENRICH, event, step))
+        # faust's StreamT does not declare take_events; its Stream (what agents get) has it.
+        batches = stream.take_events(  # type: ignore[attr-defined]
+            settings.enrich_batch_max_items, within=settings.enrich_batch_max_seconds
+        )
+        async for events in batches:  # raw bytes: decoding happens inside the step
+            topic_events: list[TopicEvent] = []
+            for event in events:
+                outcome = wiring.run_step(Stage.ENRICH, event, step)
+                if isinstance(outcome, DeadLetter):
+                    await wiring.emit(Stage.ENRICH, event.key, outcome)
+                    continue
+                await wiring.emit(Stage.ENRICH, event.key, outcome.outputs)
+                topic_events.extend(outcome.topic_events)
+            await wiring.send(topic_event_outputs(topic_events))

@@ -1,5 +1,8 @@
 """The spike agent: topic-events → windowed counts per topic (a changelog-backed table) → spike
-alerts when a window outgrows the recent baseline."""
+alerts when a window outgrows the recent baseline.
+
+Each message is one enrich batch's events for one spike key (TopicEventBatch): they are counted in
+order, as if they had come one by one, and the key's counts are written once per message."""
 
 from __future__ import annotations
 
@@ -11,8 +14,8 @@ import faust
 from faust.types import StreamT
 
 from agents.wiring import Wiring
-from streams.alerts.spikes import SpikeConfig, detect_spike
-from streams.codec import decode_topic_event, decode_window_counts, encode_record
+from streams.alerts.spikes import SpikeConfig, detect_spikes
+from streams.codec import decode_topic_event_batch, decode_window_counts, encode_record
 from streams.kafka.topics import SPIKE_WINDOWS_CHANGELOG, TOPIC_EVENTS
 from streams.records import Stage, WindowCounts
 from streams.routing import Outbound, alert_outputs
@@ -20,7 +23,7 @@ from streams.routing import Outbound, alert_outputs
 
 @dataclass(frozen=True, slots=True)
 class SpikeCount:
-    """One topic event counted: the key's new window counts and a spike alert, if one is due."""
+    """A batch of topic events counted: the key's new window counts and the spike alerts due."""
 
     key: str
     state: WindowCounts
@@ -33,12 +36,14 @@ def spike_step(
     read_windows: Callable[[str], bytes | None],
     config: SpikeConfig,
 ) -> SpikeCount:
-    """A topic event's bytes → its key's counts, and a spike alert when the window outgrew them."""
-    event = decode_topic_event(payload)
-    stored = read_windows(event.key)
+    """A topic event batch's bytes → its key's counts, and a spike alert for each window that
+    outgrew them (each stamped with the fetch time of the item that tipped it, for latency)."""
+    batch = decode_topic_event_batch(payload)
+    stored = read_windows(batch.key)
     previous = decode_window_counts(stored) if stored is not None else None
-    state, alert = detect_spike(previous, event, config, now)
-    return SpikeCount(event.key, state, alert_outputs((alert,) if alert else ()))
+    counted = detect_spikes(previous, batch, config, now)
+    outputs = tuple(out for alert, at in counted.alerts for out in alert_outputs((alert,), at))
+    return SpikeCount(batch.key, counted.state, outputs)
 
 
 def keep_windows(counted: SpikeCount, write_windows: Callable[[str, bytes], None]) -> None:

@@ -20,7 +20,7 @@ from streams.codec import Headers, encode_record, message_headers
 from streams.deadletter import SourcePosition, guarded, record_outcome
 from streams.health import WorkerHealth
 from streams.kafka.topics import ARTICLES, DEAD_LETTERS, TopicSpec
-from streams.latency import input_fetched_at, latency_seconds, latency_start
+from streams.latency import latency_seconds, latency_start
 from streams.metrics import WorkerMetrics
 from streams.pipeline import StageConfig
 from streams.records import Alert, Article, DeadLetter, Stage
@@ -75,16 +75,10 @@ class Wiring:
         return SourcePosition(message.topic, message.partition, message.offset, key)
 
     async def emit(
-        self,
-        stage: Stage,
-        key: bytes | None,
-        outcome: tuple[Outbound, ...] | DeadLetter,
-        fetched_at: datetime | None = None,
+        self, stage: Stage, key: bytes | None, outcome: tuple[Outbound, ...] | DeadLetter
     ) -> None:
-        """Send a stage's outputs to their topics, or its dead letter to the dead-letter topic.
-
-        `fetched_at` (when the input's item was fetched) starts the end-to-end latency of the
-        alerts among the outputs; an article carries its own."""
+        """Count one input of `stage` and send its outputs to their topics, or its dead letter to
+        the dead-letter topic."""
         self.metrics.items_received.labels(stage).inc()
         if isinstance(outcome, DeadLetter):
             record_outcome(self.metrics, stage, outcome)
@@ -93,14 +87,21 @@ class Wiring:
             )
             return
         record_outcome(self.metrics, stage)
-        for outbound in outcome:
+        await self.send(outcome)
+
+    async def send(self, outputs: tuple[Outbound, ...]) -> None:
+        """Send messages to their topics, counted, with their end-to-end latency observed. A
+        record sent to several topics (an article to `articles` and `story-route`) is encoded
+        once."""
+        encoded: dict[int, tuple[bytes, Headers]] = {}
+        for outbound in outputs:
             self._count(outbound)
             record = outbound.record
-            await self._send(
-                outbound.topic, outbound.key.encode(), encode_record(record),
-                message_headers(record),
-            )  # fmt: skip
-            self._observe_latency(outbound, fetched_at)
+            value = encoded.get(id(record))
+            if value is None:
+                value = encoded[id(record)] = (encode_record(record), message_headers(record))
+            await self._send(outbound.topic, outbound.key.encode(), *value)
+            self._observe_latency(outbound)
 
     async def _send(self, suffix: str, key: bytes | None, value: bytes, headers: Headers) -> None:
         topic = self.topics[suffix]
@@ -125,11 +126,7 @@ class Wiring:
         if isinstance(outcome, DeadLetter):
             await self.emit(stage, event.key, outcome)
             return
-        outputs = outcome.outputs
-        # Decoded again only for the latency, and only when an alert goes out (rarely).
-        alerting = any(isinstance(outbound.record, Alert) for outbound in outputs)
-        fetched_at = input_fetched_at(stage, event.value) if alerting else None
-        await self.emit(stage, event.key, outputs, fetched_at)
+        await self.emit(stage, event.key, outcome.outputs)
         keep(outcome)
 
     def table(self, app: faust.App, name: str, changelog: TopicSpec) -> TableT[str, bytes]:
@@ -155,8 +152,8 @@ class Wiring:
             value_type=bytes,
         )
 
-    def _observe_latency(self, outbound: Outbound, fetched_at: datetime | None) -> None:
-        start = latency_start(outbound.topic, outbound.record, fetched_at)
+    def _observe_latency(self, outbound: Outbound) -> None:
+        start = latency_start(outbound.topic, outbound.record, outbound.fetched_at)
         if start is not None:
             output, since = start
             seconds = latency_seconds(since, self.now())

@@ -48,6 +48,8 @@ from streams.records import (
     StoryStarted,
     TermMatch,
     TopicEvent,
+    TopicEventBatch,
+    TopicItem,
     TopicTag,
     WindowCounts,
 )
@@ -61,6 +63,7 @@ Record = (
     | FeedRegistration
     | FeedState
     | TopicEvent
+    | TopicEventBatch
     | WindowCounts
     | StoryBucket
     | StorySignature
@@ -103,6 +106,7 @@ RECORD_TYPES: dict[type, RecordType] = dict(
         _record_type(FeedRegistration, "feed_registration", FEED_REGISTRATION_SCHEMA_VERSION),
         _record_type(FeedState, "feed_state", FEED_STATE_SCHEMA_VERSION),
         _record_type(TopicEvent, "topic_event", INTERNAL_SCHEMA_VERSION),
+        _record_type(TopicEventBatch, "topic_event_batch", INTERNAL_SCHEMA_VERSION),
         _record_type(WindowCounts, "window_counts", INTERNAL_SCHEMA_VERSION),
         _record_type(StoryBucket, "story_bucket", INTERNAL_SCHEMA_VERSION),
         _record_type(StorySignature, "story_signature", INTERNAL_SCHEMA_VERSION),
@@ -441,6 +445,36 @@ def decode_topic_event(payload: bytes) -> TopicEvent:
     )
 
 
+def decode_topic_event_batch(payload: bytes) -> TopicEventBatch:
+    """Bytes from the topic-events topic to a TopicEventBatch; raises DecodeError. A single
+    TopicEvent (what releases before batching wrote, still in the topic after an upgrade) reads
+    as a batch of one."""
+    data = decode_json(payload)
+    if "items" not in data:
+        single = decode_topic_event(payload)
+        return TopicEventBatch(
+            single.key, single.topic, single.language, (TopicItem(single.item_id, single.at),)
+        )
+    return TopicEventBatch(
+        key=_field(data, "key", str),
+        topic=_field(data, "topic", str),
+        language=_optional(data, "language", str),
+        items=_topic_items(_field(data, "items", list)),
+    )
+
+
+def _topic_items(values: list[Any]) -> tuple[TopicItem, ...]:
+    if not values:
+        raise DecodeError("a topic event batch must hold at least one item")
+    return tuple(_topic_item(value) for value in values)
+
+
+def _topic_item(value: Any) -> TopicItem:
+    if not isinstance(value, dict):
+        raise DecodeError(f"a topic event batch item must be an object, got {type(value).__name__}")
+    return TopicItem(item_id=_field(value, "item_id", str), at=_required_datetime(value, "at"))
+
+
 def _count_pair(value: Any) -> tuple[int, int]:
     if (
         not isinstance(value, list)
@@ -596,6 +630,7 @@ DECODERS: dict[str, Callable[[bytes], Record]] = {
     "feed_registration": decode_feed_registration,
     "feed_state": decode_feed_state,
     "topic_event": decode_topic_event,
+    "topic_event_batch": decode_topic_event_batch,
     "window_counts": decode_window_counts,
     "story_bucket": decode_story_bucket,
     "story_signature": decode_story_signature,

@@ -12,29 +12,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from streams.codec import Record, decode_article, decode_topic_event
-from streams.errors import DecodeError
+from streams.codec import Record
 from streams.kafka.topics import ARTICLES
-from streams.records import Alert, Article, Stage
+from streams.records import Alert, Article
 
 
 def latency_seconds(fetched_at: datetime, sent_at: datetime) -> float:
     """Seconds from `fetched_at` to `sent_at`, never negative."""
     return max(0.0, (sent_at - fetched_at).total_seconds())
-
-
-def input_fetched_at(stage: Stage, payload: bytes) -> datetime | None:
-    """When the item behind one input message of `stage` was fetched: the story article's
-    `fetched_at` for the alert stage, the topic event's `at` (the same time) for the spike stage;
-    None for other stages or a payload that does not decode (it became a dead letter)."""
-    try:
-        if stage is Stage.ALERT:
-            return decode_article(payload).fetched_at
-        if stage is Stage.SPIKE:
-            return decode_topic_event(payload).at
-    except (DecodeError, ValueError):
-        return None
-    return None
 
 
 def latency_start(

@@ -268,6 +268,33 @@ class TopicEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class TopicItem:
+    """One item counted in a TopicEventBatch."""
+
+    item_id: str
+    at: datetime  # when the item was fetched: the window it counts in
+
+
+@dataclass(frozen=True, slots=True)
+class TopicEventBatch:
+    """The topic events of one enrich batch for one spike key, in the order the items were
+    enriched: the spike stage's input, keyed by `key`. One message and one table write per key
+    per batch instead of one per item and key (docs/topics.md, "Batches")."""
+
+    key: str  # a topic id, or "topic|language"
+    topic: str
+    language: str | None
+    items: tuple[TopicItem, ...]
+
+    def events(self) -> tuple[TopicEvent, ...]:
+        """The batch as the single events the spike stage counts, in order."""
+        return tuple(
+            TopicEvent(self.key, self.topic, self.language, item.item_id, item.at)
+            for item in self.items
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class WindowCounts:
     """Recent windowed counts for one spike key: the spike table's value (changelog-backed)."""
 

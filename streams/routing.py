@@ -2,9 +2,10 @@
 
 Re-keying happens here, in the sending stage, rather than in Faust `group_by` hops: the enrich
 stage sends each article to the articles topic (by item id), to the story stage (by script group,
-so one partition sees every near-duplicate candidate) and, once per topic tag, to the spike stage
-(by topic and topic|language). Each extra Faust hop costs about as much as the enrich step itself
-(docs/topics.md), so a hop exists only where a stage needs its input co-partitioned with a table.
+so one partition sees every near-duplicate candidate) and, once per batch and spike key, the
+batch's topic events to the spike stage (by topic and topic|language). Each extra Faust hop costs
+about as much as the enrich step itself (docs/topics.md), so a hop exists only where a stage needs
+its input co-partitioned with a table.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from streams.alerts.spikes import SpikeConfig, topic_events
+from streams.alerts.spikes import SpikeConfig, batch_topic_events, topic_events
 from streams.codec import Record
 from streams.kafka.topics import (
     ALERTS,
@@ -24,7 +25,7 @@ from streams.kafka.topics import (
     STORY_STARTS_KEY,
     TOPIC_EVENTS,
 )
-from streams.records import Alert, Article, StoryStarted
+from streams.records import Alert, Article, StoryStarted, TopicEvent
 from streams.stories.cluster import script_group
 
 
@@ -35,15 +36,28 @@ class Outbound:
     topic: str
     key: str
     record: Record
+    # For an alert: when the item whose arrival raised or revised it was fetched, the start of
+    # its end-to-end latency (streams/latency.py). None for everything else.
+    fetched_at: datetime | None = None
 
 
-def article_outputs(article: Article, spike: SpikeConfig) -> tuple[Outbound, ...]:
-    """An enriched article: to consumers, to the story stage and to the spike stage."""
-    events = topic_events(article, spike)
-    return (
-        Outbound(ARTICLES.suffix, article.item_id, article),
-        Outbound(STORY_ROUTE.suffix, script_group(article), article),
-        *(Outbound(TOPIC_EVENTS.suffix, event.key, event) for event in events),
+@dataclass(frozen=True, slots=True)
+class EnrichedOutputs:
+    """What one enriched article sends: the article to consumers and to the story stage, and its
+    topic events, which the enrich agent sends batched with the rest of its batch's."""
+
+    outputs: tuple[Outbound, ...]
+    topic_events: tuple[TopicEvent, ...]
+
+
+def article_outputs(article: Article, spike: SpikeConfig) -> EnrichedOutputs:
+    """An enriched article: to consumers, to the story stage and (batched) to the spike stage."""
+    return EnrichedOutputs(
+        (
+            Outbound(ARTICLES.suffix, article.item_id, article),
+            Outbound(STORY_ROUTE.suffix, script_group(article), article),
+        ),
+        topic_events(article, spike),
     )
 
 
@@ -69,6 +83,15 @@ def story_start_outputs(article: Article, sent_at: datetime) -> tuple[Outbound, 
     return (Outbound(STORY_STARTS.suffix, STORY_STARTS_KEY, started),)
 
 
-def alert_outputs(alerts: Iterable[Alert]) -> tuple[Outbound, ...]:
-    """Alerts keyed by their id: an alert's revisions replace each other in the compacted topic."""
-    return tuple(Outbound(ALERTS.suffix, alert.alert_id, alert) for alert in alerts)
+def alert_outputs(alerts: Iterable[Alert], fetched_at: datetime | None) -> tuple[Outbound, ...]:
+    """Alerts keyed by their id: an alert's revisions replace each other in the compacted topic.
+    `fetched_at`: when the item that raised or revised them was fetched."""
+    return tuple(Outbound(ALERTS.suffix, alert.alert_id, alert, fetched_at) for alert in alerts)
+
+
+def topic_event_outputs(events: Iterable[TopicEvent]) -> tuple[Outbound, ...]:
+    """The topic events of a batch of articles, one message per spike key (in its events' order)
+    instead of one per event: fewer messages and table writes (docs/topics.md, "Batches")."""
+    return tuple(
+        Outbound(TOPIC_EVENTS.suffix, batch.key, batch) for batch in batch_topic_events(events)
+    )

@@ -143,6 +143,11 @@ class Settings:
     link_max_per_second: float = 5.0
     link_max_age_seconds: float = 60.0
     link_pool_max: int = 20000
+    # The enrich agent takes raw items in batches of at most this many, or what arrived within
+    # this many seconds: the batch's topic events go out as one message per spike key, and its
+    # input offsets are committed once every message of the batch is sent.
+    enrich_batch_max_items: int = 500
+    enrich_batch_max_seconds: float = 0.05
     metrics_host: str = "127.0.0.1"
     worker_metrics_port: int = 9464
     poller_metrics_port: int = 9465
@@ -351,10 +356,11 @@ def _range_problems(settings: Settings) -> list[str]:
     """Values a process would only refuse later (after connecting, in a stage's own terms)."""
     positive = ("story_horizon_seconds", "spike_factor", "http_timeout_seconds",
                 "backoff_base_seconds", "seen_retention_seconds",
-                "link_max_age_seconds")  # fmt: skip
+                "link_max_age_seconds", "enrich_batch_max_seconds")  # fmt: skip
     at_least_one = ("replication_factor", "spike_window_seconds", "spike_baseline_windows",
                     "spike_min_count", "alert_max_items", "max_concurrent_fetches",
-                    "max_fetches_per_host", "max_feed_bytes", "link_pool_max")  # fmt: skip
+                    "max_fetches_per_host", "max_feed_bytes", "link_pool_max",
+                    "enrich_batch_max_items")  # fmt: skip
     problems = [
         f"setting '{name}': got {getattr(settings, name)!r}; accepted: a positive number"
         for name in positive

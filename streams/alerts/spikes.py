@@ -12,6 +12,7 @@ alert ids.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -24,6 +25,8 @@ from streams.records import (
     Language,
     SpikeWindow,
     TopicEvent,
+    TopicEventBatch,
+    TopicItem,
     TopicTag,
     WindowCounts,
 )
@@ -141,6 +144,44 @@ def topic_events(article: Article, config: SpikeConfig) -> tuple[TopicEvent, ...
             key = spike_key(topic, language)
             events.append(TopicEvent(key, topic, language, article.item_id, article.fetched_at))
     return tuple(events)
+
+
+def batch_topic_events(events: Iterable[TopicEvent]) -> tuple[TopicEventBatch, ...]:
+    """The topic events of one enrich batch, one TopicEventBatch per key, each keeping its
+    events' order (keys in order of first appearance)."""
+    by_key: dict[str, list[TopicEvent]] = {}
+    for event in events:
+        by_key.setdefault(event.key, []).append(event)
+    return tuple(
+        TopicEventBatch(
+            key, same[0].topic, same[0].language, tuple(TopicItem(e.item_id, e.at) for e in same)
+        )
+        for key, same in by_key.items()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BatchCount:
+    """A key's state after counting a batch of its events, and the spike alerts raised on the way
+    (at most one per window), each with the fetch time of the item that raised it."""
+
+    state: WindowCounts
+    alerts: tuple[tuple[Alert, datetime], ...]
+
+
+def detect_spikes(
+    state: WindowCounts | None, batch: TopicEventBatch, config: SpikeConfig, now: datetime
+) -> BatchCount:
+    """`detect_spike` over a batch's events in order: the same counts and alerts as counting
+    them one message at a time."""
+    alerts: list[tuple[Alert, datetime]] = []
+    current = state
+    for event in batch.events():
+        current, alert = detect_spike(current, event, config, now)
+        if alert is not None:
+            alerts.append((alert, event.at))
+    assert current is not None  # a batch holds at least one event (the codec checks it)
+    return BatchCount(current, tuple(alerts))
 
 
 def _is_backlog(article: Article, config: SpikeConfig) -> bool:

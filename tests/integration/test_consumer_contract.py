@@ -199,7 +199,8 @@ def test_worker_messages_carry_headers_and_the_example_consumer_keeps_the_latest
         ("articles", "article", 3),
         ("story-route", "article", 3),
         ("story-articles", "article", 3),
-        ("topic-events", "topic_event", 3),
+        # One message per spike key and enrich batch: at least cyberattack and cyberattack|en.
+        ("topic-events", "topic_event_batch", 2),
         ("story-starts", "story_started", 1),  # the story's first item, for the link stage
         ("dead-letters", "dead_letter", 1),
     ]:

@@ -17,7 +17,7 @@ from agents.enrich import enrich_step
 from agents.spike import keep_windows, spike_step
 from agents.story import expired_story_keys, group_signatures, keep_story_tables, story_step
 from streams.alerts.rules import Rule, build_rule_set
-from streams.alerts.spikes import SpikeConfig
+from streams.alerts.spikes import SpikeConfig, batch_topic_events
 from streams.codec import decode_alert, decode_story_alerts, encode_record
 from streams.kafka.topics import (
     ALERTS,
@@ -40,6 +40,7 @@ from streams.records import (
     TopicEvent,
     TopicTag,
 )
+from streams.routing import topic_event_outputs
 from streams.settings import load_settings
 from streams.stories.cluster import StoryConfig, StoryIndex
 
@@ -172,6 +173,34 @@ def test_spike_step_alerts_once_when_a_window_outgrows_its_baseline() -> None:
     assert "cyberattack" in table
 
 
+def test_spike_step_counts_a_batch_as_its_events_one_by_one() -> None:
+    config = SpikeConfig()
+    events = [
+        TopicEvent("cyberattack", "cyberattack", None, f"i-{n}", T0 + timedelta(seconds=n))
+        for n in range(12)
+    ]
+    one_by_one: dict[str, bytes] = {}
+    singles = []
+    for event in events:  # a single TopicEvent, as releases before batching wrote them
+        counted = spike_step(encode_record(event), T0, one_by_one.get, config)
+        keep_windows(counted, one_by_one.__setitem__)
+        singles.extend(counted.outputs)
+    batched: dict[str, bytes] = {}
+    outputs = []
+    for part in (events[:3], events[3:10], events[10:]):
+        (batch,) = batch_topic_events(part)
+        counted = spike_step(encode_record(batch), T0, batched.get, config)
+        keep_windows(counted, batched.__setitem__)
+        outputs.extend(counted.outputs)
+    assert batched == one_by_one
+    assert [o.record for o in outputs] == [o.record for o in singles] and len(outputs) == 1
+    # The alert's latency starts at the item that tipped the window (the min_count-th).
+    assert outputs[0].fetched_at == events[config.min_count - 1].at
+    # A redelivered batch counts nothing again and raises nothing again.
+    (again,) = batch_topic_events(events[3:10])
+    assert spike_step(encode_record(again), T0, batched.get, config).outputs == ()
+
+
 def test_enrich_step_routes_an_item_to_articles_the_story_stage_and_the_spike_stage() -> None:
     stages = build_stages(load_settings(environ={}))
     raw = RawItem(
@@ -187,10 +216,12 @@ def test_enrich_step_routes_an_item_to_articles_the_story_stage_and_the_spike_st
         published_at=T0,
         fetched_at=T0,
     )
-    outputs = enrich_step(encode_record(raw), T0, stages)
-    topics = [out.topic for out in outputs]
-    assert topics[:2] == [ARTICLES.suffix, STORY_ROUTE.suffix]
-    assert TOPIC_EVENTS.suffix in topics
+    enriched_outputs = enrich_step(encode_record(raw), T0, stages)
+    outputs = enriched_outputs.outputs
+    assert [out.topic for out in outputs] == [ARTICLES.suffix, STORY_ROUTE.suffix]
+    assert {event.topic for event in enriched_outputs.topic_events} == {"cyberattack"}
+    (batch, *_) = topic_event_outputs(enriched_outputs.topic_events)
+    assert batch.topic == TOPIC_EVENTS.suffix
     enriched = outputs[0].record
     assert isinstance(enriched, Article)
     assert enriched.item_id == "i-raw-1" and "<" not in enriched.summary

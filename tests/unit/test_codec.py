@@ -22,6 +22,7 @@ from streams.codec import (
     decode_article,
     decode_dead_letter,
     decode_raw_item,
+    decode_topic_event_batch,
     decode_window_counts,
     encode_record,
 )
@@ -58,6 +59,8 @@ from streams.records import (
     StoryStarted,
     TermMatch,
     TopicEvent,
+    TopicEventBatch,
+    TopicItem,
     TopicTag,
     WindowCounts,
 )
@@ -79,6 +82,7 @@ CURRENT_VERSIONS = {
     "feed_registration": FEED_REGISTRATION_SCHEMA_VERSION,
     "feed_state": FEED_STATE_SCHEMA_VERSION,
     "topic_event": INTERNAL_SCHEMA_VERSION,
+    "topic_event_batch": INTERNAL_SCHEMA_VERSION,
     "window_counts": INTERNAL_SCHEMA_VERSION,
     "story_bucket": INTERNAL_SCHEMA_VERSION,
     "story_signature": INTERNAL_SCHEMA_VERSION,
@@ -232,6 +236,9 @@ SPIKE_ALERT = Alert(
 
 TOPIC_EVENT = TopicEvent("elections|es", "elections", "es", ARTICLE.item_id, NOW)
 TOPIC_EVENT_ALL_LANGUAGES = TopicEvent("elections", "elections", None, ARTICLE.item_id, NOW)
+TOPIC_EVENT_BATCH = TopicEventBatch(
+    "elections|es", "elections", "es", (TopicItem(ARTICLE.item_id, NOW), TopicItem("i-02", NOW))
+)
 WINDOW_COUNTS = WindowCounts(
     window_seconds=600,
     counts=((WINDOW - 1200, 1), (WINDOW - 600, 2), (WINDOW, 9)),
@@ -245,7 +252,9 @@ STORY_BUCKET = StoryBucket(
     )
 )
 STORY_SIGNATURE = StorySignature(
-    story_id="s-5f0c2a9e41d7b3c8", signature=(0, 17, 4_294_967_295, 123_456_789), seen_at=1.5e9
+    story_id="s-5f0c2a9e41d7b3c8",
+    signature=b"".join(n.to_bytes(4, "little") for n in (0, 17, 4_294_967_295, 123_456_789)),
+    seen_at=1.5e9,
 )
 STORY_ALERTS = StoryAlerts(
     story_id="s-5f0c2a9e41d7b3c8",
@@ -324,6 +333,7 @@ ROUND_TRIPS = [
     pytest.param(STATE, "feed_state", id="feed_state"),
     pytest.param(TOPIC_EVENT, "topic_event", id="topic_event"),
     pytest.param(TOPIC_EVENT_ALL_LANGUAGES, "topic_event", id="topic_event-all-languages"),
+    pytest.param(TOPIC_EVENT_BATCH, "topic_event_batch", id="topic_event_batch"),
     pytest.param(WINDOW_COUNTS, "window_counts", id="window_counts"),
     pytest.param(WindowCounts(600, ()), "window_counts", id="window_counts-empty"),
     pytest.param(STORY_BUCKET, "story_bucket", id="story_bucket"),
@@ -331,7 +341,7 @@ ROUND_TRIPS = [
     pytest.param(
         StorySignature(
             "s-5f0c2a9e41d7b3c8",
-            (),
+            b"",
             1.6e9,
             "Latin|link|0123456789abcdef01234567",
             (StoryIndexEntry("s-5f0c2a9e41d7b3c8", 1.5e9, ("Latin|b0|00ff", "Latin|b1|0a0b")),),
@@ -454,8 +464,28 @@ MALFORMED_NESTED = [
     ),
     pytest.param(
         "story_signature",
-        replaced(STORY_SIGNATURE, ("signature", 1), 17.5),
-        id="signature-with-a-float",
+        replaced(STORY_SIGNATURE, ("signature",), [0, 17.5]),
+        id="signature-v1-list-with-a-float",
+    ),
+    pytest.param(
+        "story_signature",
+        replaced(STORY_SIGNATURE, ("signature",), [0, True]),
+        id="signature-v1-list-with-a-boolean",
+    ),
+    pytest.param(
+        "story_signature",
+        replaced(STORY_SIGNATURE, ("signature",), [0, 2**32]),
+        id="signature-v1-list-with-a-value-over-32-bits",
+    ),
+    pytest.param(
+        "story_signature",
+        replaced(STORY_SIGNATURE, ("signature",), "not base64!"),
+        id="signature-not-base64",
+    ),
+    pytest.param(
+        "story_signature",
+        replaced(STORY_SIGNATURE, ("signature",), "AAAA"),
+        id="signature-base64-of-a-partial-value",
     ),
     pytest.param(
         "story_bucket",
@@ -497,7 +527,21 @@ MALFORMED_NESTED = [
         "story_digest", replaced(STORY_DIGEST, ("neighbours", 0), "0.6"), id="neighbour-a-string"
     ),
     pytest.param("topic_event", replaced(TOPIC_EVENT, ("at",), "yesterday"), id="event-at-bad"),
+    pytest.param(
+        "topic_event_batch", replaced(TOPIC_EVENT_BATCH, ("items",), []), id="batch-empty"
+    ),
+    pytest.param(
+        "topic_event_batch",
+        replaced(TOPIC_EVENT_BATCH, ("items", 1, "at"), "later"),
+        id="batch-item-at-bad",
+    ),
 ]
+
+
+def test_a_single_topic_event_reads_as_a_batch_of_one() -> None:
+    """topic-events written before batching are still counted after an upgrade."""
+    batch = decode_topic_event_batch(encode_record(TOPIC_EVENT))
+    assert batch.events() == (TOPIC_EVENT,)
 
 
 @pytest.mark.parametrize(("name", "payload"), MALFORMED_NESTED)

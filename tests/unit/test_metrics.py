@@ -24,7 +24,7 @@ from streams.alerts.story import decide_story_alerts
 from streams.codec import encode_record
 from streams.deadletter import make_dead_letter, record_outcome
 from streams.kafka.lag import compute_lag, set_lag_gauge
-from streams.latency import input_fetched_at, latency_seconds, latency_start
+from streams.latency import latency_seconds, latency_start
 from streams.metrics import (
     HealthMetrics,
     PollerHealthMetrics,
@@ -32,8 +32,8 @@ from streams.metrics import (
     WorkerMetrics,
     expected_alert_series,
 )
-from streams.records import Stage, TopicEvent
-from streams.routing import alert_outputs, article_outputs
+from streams.records import Stage
+from streams.routing import alert_outputs, article_outputs, topic_event_outputs
 from streams.runner import process_registry
 
 PROCESS_FAMILIES = {
@@ -188,16 +188,15 @@ def test_latency_helpers() -> None:
     assert latency_seconds(NOW - timedelta(seconds=42), NOW) == 42.0
     assert latency_seconds(NOW + timedelta(seconds=3), NOW) == 0.0  # clock skew
     fetched = NOW - timedelta(minutes=5)
-    story_article = encode_record(dataclasses.replace(article("s-1"), fetched_at=fetched))
-    event = encode_record(TopicEvent("cyberattack", "cyberattack", None, "i-1", fetched))
-    assert input_fetched_at(Stage.ALERT, story_article) == fetched
-    assert input_fetched_at(Stage.SPIKE, event) == fetched
-    assert input_fetched_at(Stage.ALERT, b"not json") is None
-    assert input_fetched_at(Stage.ENRICH, story_article) is None
-    outputs = article_outputs(dataclasses.replace(article(), fetched_at=fetched), SpikeConfig())
-    starts = [latency_start(o.topic, o.record, None) for o in outputs]
+    enriched = article_outputs(dataclasses.replace(article(), fetched_at=fetched), SpikeConfig())
+    outputs = enriched.outputs + topic_event_outputs(enriched.topic_events)
+    starts = [latency_start(o.topic, o.record, o.fetched_at) for o in outputs]
     assert starts[0] == ("article", fetched)  # to `articles`; not story-route, not topic-events
     assert starts[1:] == [None] * (len(outputs) - 1)
+    story_article = dataclasses.replace(article("s-1"), fetched_at=fetched)
+    alerts = decide_story_alerts(None, story_article, alert_rules(), NOW).alerts
+    (alert,) = alert_outputs(alerts, story_article.fetched_at)
+    assert latency_start(alert.topic, alert.record, alert.fetched_at) == ("alert", fetched)
 
 
 def alert_rules() -> Any:
@@ -217,13 +216,13 @@ def test_wiring_observes_latency_when_an_article_and_an_alert_are_sent() -> None
     wired, _, registry = wiring()
     fetched = NOW - timedelta(seconds=90)
     outputs = article_outputs(dataclasses.replace(article(), fetched_at=fetched), SpikeConfig())
-    asyncio.run(wired.emit(Stage.ENRICH, b"i-1", outputs))
+    asyncio.run(wired.emit(Stage.ENRICH, b"i-1", outputs.outputs))
     assert histogram(registry, "article") == (1, 90.0)  # once: story-route is not consumers'
 
     story_article = dataclasses.replace(article("s-1"), fetched_at=NOW - timedelta(seconds=30))
     alerts = decide_story_alerts(None, story_article, alert_rules(), NOW).alerts
     assert alerts
-    decision = SimpleNamespace(outputs=alert_outputs(alerts))
+    decision = SimpleNamespace(outputs=alert_outputs(alerts, story_article.fetched_at))
     message = SimpleNamespace(topic="p.story-articles", partition=0, offset=3)
     event = SimpleNamespace(value=encode_record(story_article), key=b"s-1", message=message)
     step = lambda payload, now: decision  # noqa: E731

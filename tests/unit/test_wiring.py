@@ -31,7 +31,13 @@ from streams.kafka.topics import (
 )
 from streams.metrics import Metrics
 from streams.records import Article, Language, Stage, TopicTag
-from streams.routing import Outbound, alert_outputs, article_outputs, story_outputs
+from streams.routing import (
+    Outbound,
+    alert_outputs,
+    article_outputs,
+    story_outputs,
+    topic_event_outputs,
+)
 from streams.settings import VERSION, load_settings
 from streams.stories.cluster import script_group
 
@@ -99,8 +105,9 @@ def sample(registry: CollectorRegistry, name: str, **labels: str) -> float:
 
 def test_emit_sends_each_output_to_its_topic_under_its_key_and_counts_it() -> None:
     wired, topics, registry = wiring()
-    outputs = article_outputs(article(), SpikeConfig())
-    asyncio.run(wired.emit(Stage.ENRICH, b"i-1", outputs))
+    enriched = article_outputs(article(), SpikeConfig())
+    asyncio.run(wired.emit(Stage.ENRICH, b"i-1", enriched.outputs))
+    asyncio.run(wired.send(topic_event_outputs(enriched.topic_events)))
     assert [key for key, _ in topics[ARTICLES.suffix].sent] == [b"i-1"]
     assert decode_article(topics[ARTICLES.suffix].sent[0][1]).item_id == "i-1"
     group = script_group(article())
@@ -128,13 +135,15 @@ def test_emit_sends_a_dead_letter_with_its_reason_and_counts_the_error() -> None
 
 def test_every_message_sent_carries_the_headers_of_its_record() -> None:
     wired, topics, _ = wiring()
-    asyncio.run(wired.emit(Stage.ENRICH, b"i-1", article_outputs(article(), SpikeConfig())))
+    enriched = article_outputs(article(), SpikeConfig())
+    asyncio.run(wired.emit(Stage.ENRICH, b"i-1", enriched.outputs))
+    asyncio.run(wired.send(topic_event_outputs(enriched.topic_events)))
     letter = guarded(Stage.ENRICH, b"{", json.loads, NOW, SourcePosition("raw", 0, 7, "k"))
     asyncio.run(wired.emit(Stage.ENRICH, b"k", letter))
     expected = {
         ARTICLES.suffix: (b"Article", b"3"),
         STORY_ROUTE.suffix: (b"Article", b"3"),
-        TOPIC_EVENTS.suffix: (b"TopicEvent", b"1"),
+        TOPIC_EVENTS.suffix: (b"TopicEventBatch", b"1"),
         DEAD_LETTERS.suffix: (b"DeadLetter", b"1"),
     }
     for suffix, (record, version) in expected.items():
@@ -158,13 +167,13 @@ def test_a_failed_delivery_is_remembered_so_no_commit_passes_it() -> None:
 def test_routing_keys_story_articles_by_story_and_alerts_by_alert_id() -> None:
     (out,) = story_outputs(article(story_id="s-1"))
     assert (out.topic, out.key) == (STORY_ARTICLES.suffix, "s-1")
-    assert alert_outputs(()) == ()
+    assert alert_outputs((), None) == ()
 
 
 def test_routed_alerts_keep_their_id_as_key() -> None:
     rules = build_rule_set([Rule(id="cyber", severity="critical",
                                  topics=(("cyberattack", 2.0),))], "t")  # fmt: skip
     update = decide_story_alerts(None, article(story_id="s-1"), rules, NOW)
-    (out,) = alert_outputs(update.alerts)
+    (out,) = alert_outputs(update.alerts, None)
     assert out.topic == ALERTS.suffix
     assert out.key == decode_alert(encode_record(out.record)).alert_id
