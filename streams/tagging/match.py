@@ -3,9 +3,9 @@
 Each word is folded once and turned into lookup keys (the word, its Arabic or Persian forms
 without clitics and suffixes, its stems); a trie walk from every word finds every term and phrase
 at once, and one regex per language finds compound parts and Chinese terms. Scoring is per topic:
-matches inside an exclusion do not count, overlapping matches count once (the heavier wins), and
-each term counts once. A tag carries the distinct terms found and every counted match with its
-field and character offsets.
+matches inside an exclusion or inside a longer term of another topic do not count, overlapping
+matches count once (the heavier wins), and each term counts once. A tag carries the distinct terms
+found and every counted match with its field and character offsets.
 """
 
 from __future__ import annotations
@@ -66,6 +66,12 @@ class _Hit(NamedTuple):
     last: int
     start: int  # character offsets in the field as written
     end: int
+    # Where the term itself lies: the same as start/end except for a part of a compound word,
+    # whose start/end cover the whole word (the evidence shown) but which is compared with other
+    # topics' terms by the part alone ("Wahlkampf": "wahl" and "kampf" do not contain each other).
+    # Folded offsets stand in for written ones there: exact unless folding changed the length.
+    inner_start: int
+    inner_end: int
 
     def overlaps(self, field: int, start: int, end: int) -> bool:
         return self.field == field and self.start < end and start < self.end
@@ -119,8 +125,9 @@ def _find_hits(
             keys = analysed[j][1]
             reached = [n.children[k] for n in nodes for k in keys if k in n.children]
             for node in reached:
+                end = bounds[2 * j + 1]
                 for rule, part in node.ends:
-                    add(_Hit(rule, part, field, i, j, start, bounds[2 * j + 1]))
+                    add(_Hit(rule, part, field, i, j, start, end, start, end))
             if not reached:
                 break
             nodes = reached
@@ -161,8 +168,11 @@ def _find_infix_hits(
             # Chinese evidence is the term itself; a compound's evidence is the whole word.
             # Offsets inside a word hold only when folding kept its length.
             exact = UNSPACED_SCRIPT.search(term) and len(words[index]) == end - start
-            span = (start + inside, start + inside + len(term)) if exact else (start, end)
-            hits.extend(_Hit(rule, part, field, index, index, *span) for rule, part in node.ends)
+            inner = (start + inside, min(end, start + inside + len(term)))
+            span = inner if exact else (start, end)
+            hits.extend(
+                _Hit(rule, part, field, index, index, *span, *inner) for rule, part in node.ends
+            )
     return hits
 
 
@@ -254,12 +264,17 @@ def _score_topics(
     for hit in hits:
         by_topic.setdefault(rules[hit.rule].topic, {}).setdefault(hit.rule, []).append(hit)
     tags: list[tuple[int, TopicTag]] = []
+    longer: list[_Hit] | None = None
     for topic_index, by_rule in by_topic.items():
         topic = taxonomy.topics[topic_index]
         # Most items hit only a few context words; when every rule found, counted once at title
         # weight, cannot reach the threshold, exclusions and overlaps need not be worked out.
         if _best_case(by_rule, taxonomy) < topic.threshold:
             continue
+        if len(by_topic) > 1:
+            if longer is None:
+                longer = _longer_terms(hits, taxonomy)
+            by_rule = _unshadowed(by_rule, topic_index, longer, taxonomy)
         excluded = _excluded_spans(by_rule, taxonomy)
         candidates: list[_Candidate] = []
         for index, rule_hits in by_rule.items():
@@ -276,6 +291,52 @@ def _score_topics(
             tags.append((topic_index, TopicTag(topic.id, score, evidence, matches)))
     tags.sort(key=lambda pair: (-pair[1].score, pair[0]))
     return tuple(tag for _, tag in tags)
+
+
+def _longer_terms(hits: list[_Hit], taxonomy: CompiledTaxonomy) -> list[_Hit]:
+    """The hits that can shadow another topic's: single terms that count (weight > 0)."""
+    rules = taxonomy.rules
+    return [
+        hit
+        for hit in hits
+        if rules[hit.rule].kind is RuleKind.TERM
+        and rules[hit.rule].weight
+        and hit.inner_end - hit.inner_start > 1
+    ]
+
+
+def _unshadowed(
+    by_rule: dict[int, list[_Hit]], topic: int, longer: list[_Hit], taxonomy: CompiledTaxonomy
+) -> dict[int, list[_Hit]]:
+    """A topic's hits without those that lie inside a longer term of another topic.
+
+    The longest term says what a stretch of text is about: "attack" inside "cyber attack",
+    "virus" inside "computer virus" (电脑病毒), "strike" inside "drone strike", "Angriff" inside
+    "Cyberangriff" count for the longer term's topic only. Exclusions (weight 0) always count,
+    and only single terms shadow: a near or all rule is made of pieces, not a name for a stretch.
+    """
+    rules = taxonomy.rules
+    others = [hit for hit in longer if rules[hit.rule].topic != topic]
+    if not others:
+        return by_rule
+    kept: dict[int, list[_Hit]] = {}
+    for index, rule_hits in by_rule.items():
+        if rules[index].weight:
+            rule_hits = [hit for hit in rule_hits if not _inside_longer(hit, others)]
+        if rule_hits:
+            kept[index] = rule_hits
+    return kept
+
+
+def _inside_longer(hit: _Hit, others: list[_Hit]) -> bool:
+    field, start, end = hit.field, hit.inner_start, hit.inner_end
+    return any(
+        other.field == field
+        and other.inner_start <= start
+        and end <= other.inner_end
+        and other.inner_end - other.inner_start > end - start
+        for other in others
+    )
 
 
 def _best_case(by_rule: dict[int, list[_Hit]], taxonomy: CompiledTaxonomy) -> float:
