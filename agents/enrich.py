@@ -1,10 +1,12 @@
 """The enrich agent: raw-items → articles (clean, detect language, tag topics), routed onwards.
 
 It takes its input in batches (`enrich_batch_max_items`, `enrich_batch_max_seconds`): each item
-is enriched and sent on its own (a poison item dead-letters alone), and the batch's topic events
-go to the spike stage as one message per spike key. Faust commits a batch's input offsets only
-after the body has sent every message of the batch, so a crash re-enriches the whole batch
-(at least once, as before; the spike stage does not count an item twice).
+is enriched on its own (a poison item dead-letters alone) and its article sent to `articles`;
+then the batch's articles go to the story stage as one message per story-route key (one article
+per line), and its topic events to the spike stage as one message per spike key. Faust commits a
+batch's input offsets only after the body has sent every message of the batch, so a crash
+re-enriches the whole batch (at least once, as before: the story stage knows a redelivered item,
+the spike stage does not count one twice).
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ from datetime import datetime
 import faust
 from faust.types import StreamT
 
-from agents.wiring import Wiring
+from agents.wiring import Encoded, Wiring
 from streams.kafka.topics import RAW_ITEMS
 from streams.pipeline import StageConfig, enrich_payload
 from streams.records import DeadLetter, Stage, TopicEvent
-from streams.routing import EnrichedOutputs, article_outputs, topic_event_outputs
+from streams.routing import EnrichedOutputs, Outbound, article_outputs, topic_event_outputs
 
 
 def enrich_step(payload: bytes, now: datetime, stages: StageConfig) -> EnrichedOutputs:
@@ -41,12 +43,16 @@ def register(app: faust.App, wiring: Wiring) -> None:
             settings.enrich_batch_max_items, within=settings.enrich_batch_max_seconds
         )
         async for events in batches:  # raw bytes: decoding happens inside the step
+            routed: list[Outbound] = []
             topic_events: list[TopicEvent] = []
+            encoded: Encoded = {}
             for event in events:
                 outcome = wiring.run_step(Stage.ENRICH, event, step)
                 if isinstance(outcome, DeadLetter):
                     await wiring.emit(Stage.ENRICH, event.key, outcome)
                     continue
-                await wiring.emit(Stage.ENRICH, event.key, outcome.outputs)
+                await wiring.emit(Stage.ENRICH, event.key, outcome.outputs, encoded)
+                routed.append(outcome.story_route)
                 topic_events.extend(outcome.topic_events)
+            await wiring.send_lines(routed, encoded)
             await wiring.send(topic_event_outputs(topic_events))

@@ -23,7 +23,12 @@ import faust
 from faust.types import StreamT, TableT
 
 from agents.wiring import Wiring
-from streams.codec import decode_article, decode_story_signature, encode_record
+from streams.codec import (
+    decode_article,
+    decode_story_signature,
+    encode_record,
+    split_records,
+)
 from streams.errors import DecodeError
 from streams.kafka.topics import STORY_ROUTE, STORY_SIGNATURES_CHANGELOG
 from streams.records import Stage, StoryBucket, StorySignature
@@ -177,7 +182,9 @@ def register(app: faust.App, wiring: Wiring) -> None:
     @app.agent(wiring.topics[STORY_ROUTE.suffix], name="story")
     async def story(stream: StreamT[bytes]) -> None:
         async for event in stream.events():
-            await wiring.process(Stage.STORY, event, step, keep)
+            # One message holds one enrich batch's articles of one key, one per line.
+            for payload in split_records(event.value):
+                await wiring.process(Stage.STORY, event, step, keep, payload)
 
 
 def _writer(table: TableT[str, bytes]) -> TableWriter:

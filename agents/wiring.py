@@ -7,7 +7,7 @@ and counts them; the agents in this package are a loop of a few lines around it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol, TypeVar
@@ -16,7 +16,13 @@ import faust
 from faust.types import EventT, TableT, TopicT
 
 from agents.faust_patches import watch_delivery
-from streams.codec import Headers, encode_record, message_headers
+from streams.codec import (
+    NDJSON_CONTENT_TYPE,
+    Headers,
+    encode_record,
+    join_records,
+    message_headers,
+)
 from streams.deadletter import SourcePosition, guarded, record_outcome
 from streams.health import WorkerHealth
 from streams.kafka.topics import ARTICLES, DEAD_LETTERS, TopicSpec
@@ -24,10 +30,15 @@ from streams.latency import latency_seconds, latency_start
 from streams.metrics import WorkerMetrics
 from streams.pipeline import StageConfig
 from streams.records import Alert, Article, DeadLetter, Stage
-from streams.routing import Outbound
+from streams.routing import Outbound, by_key
 from streams.settings import Settings
 
 T = TypeVar("T")
+# id(record) -> the record's encoded bytes, for records alive while the map is used.
+Encoded = dict[int, bytes]
+# One message of records one per line at most this long: well under the producer's and the
+# broker's default message limit (1 MB), whatever a batch holds.
+MAX_LINES_BYTES = 256 * 1024
 
 
 class StepOutcome(Protocol):
@@ -57,13 +68,18 @@ class Wiring:
     health: WorkerHealth = field(default_factory=WorkerHealth)
 
     def run_step(
-        self, stage: Stage, event: EventT[bytes], step: Callable[[bytes, datetime], T]
+        self,
+        stage: Stage,
+        event: EventT[bytes],
+        step: Callable[[bytes, datetime], T],
+        payload: bytes | None = None,
     ) -> T | DeadLetter:
-        """Run a stage's pure step on an event's raw value, timed, failures as dead letters."""
+        """Run a stage's pure step on an event's raw value (or on `payload`, one record of a
+        message of several), timed, failures as dead letters."""
         now = self.now()
         started = time.perf_counter()
-        outcome = guarded(stage, event.value, lambda payload: step(payload, now), now,
-                          self.position(event))  # fmt: skip
+        outcome = guarded(stage, event.value if payload is None else payload,
+                          lambda value: step(value, now), now, self.position(event))  # fmt: skip
         self.metrics.stage_duration.labels(stage).observe(time.perf_counter() - started)
         self.health.record_processed(event.message.topic, event.message.partition,
                                      event.message.offset)  # fmt: skip
@@ -75,10 +91,14 @@ class Wiring:
         return SourcePosition(message.topic, message.partition, message.offset, key)
 
     async def emit(
-        self, stage: Stage, key: bytes | None, outcome: tuple[Outbound, ...] | DeadLetter
+        self,
+        stage: Stage,
+        key: bytes | None,
+        outcome: tuple[Outbound, ...] | DeadLetter,
+        encoded: Encoded | None = None,
     ) -> None:
         """Count one input of `stage` and send its outputs to their topics, or its dead letter to
-        the dead-letter topic."""
+        the dead-letter topic. `encoded`: as for `send`."""
         self.metrics.items_received.labels(stage).inc()
         if isinstance(outcome, DeadLetter):
             record_outcome(self.metrics, stage, outcome)
@@ -87,21 +107,29 @@ class Wiring:
             )
             return
         record_outcome(self.metrics, stage)
-        await self.send(outcome)
+        await self.send(outcome, encoded)
 
-    async def send(self, outputs: tuple[Outbound, ...]) -> None:
-        """Send messages to their topics, counted, with their end-to-end latency observed. A
-        record sent to several topics (an article to `articles` and `story-route`) is encoded
-        once."""
-        encoded: dict[int, tuple[bytes, Headers]] = {}
+    async def send(self, outputs: tuple[Outbound, ...], encoded: Encoded | None = None) -> None:
+        """Send messages to their topics, counted, with their end-to-end latency observed.
+        `encoded` keeps each record's bytes for a later `send_lines` of the same records."""
         for outbound in outputs:
             self._count(outbound)
             record = outbound.record
-            value = encoded.get(id(record))
-            if value is None:
-                value = encoded[id(record)] = (encode_record(record), message_headers(record))
-            await self._send(outbound.topic, outbound.key.encode(), *value)
+            value = encode_record(record)
+            if encoded is not None:
+                encoded[id(record)] = value
+            await self._send(outbound.topic, outbound.key.encode(), value, message_headers(record))
             self._observe_latency(outbound)
+
+    async def send_lines(self, outputs: Iterable[Outbound], encoded: Encoded) -> None:
+        """Send records in as few messages as their keys allow: one message per topic and key,
+        holding the records one per line (split at MAX_LINES_BYTES). `encoded` holds the bytes
+        of records already encoded for another topic (an article for `articles`)."""
+        for (topic, key), same in by_key(outputs).items():
+            lines = [encoded.get(id(o.record)) or encode_record(o.record) for o in same]
+            headers = message_headers(same[0].record, NDJSON_CONTENT_TYPE)
+            for value in join_records(lines, MAX_LINES_BYTES):
+                await self._send(topic, key.encode(), value, headers)
 
     async def _send(self, suffix: str, key: bytes | None, value: bytes, headers: Headers) -> None:
         topic = self.topics[suffix]
@@ -116,13 +144,15 @@ class Wiring:
         event: EventT[bytes],
         step: Callable[[bytes, datetime], S],
         keep: Callable[[S], None],
+        payload: bytes | None = None,
     ) -> None:
-        """A stateful stage's event: the step's outputs are sent, then `keep` writes its state.
+        """A stateful stage's event (or `payload`, one record of a message of several): the
+        step's outputs are sent, then `keep` writes its state.
 
         Outputs go first: a crash between the two re-sends them under the same keys (alerts and
         articles have stable ids) instead of recording state for outputs never sent.
         """
-        outcome = self.run_step(stage, event, step)
+        outcome = self.run_step(stage, event, step, payload)
         if isinstance(outcome, DeadLetter):
             await self.emit(stage, event.key, outcome)
             return

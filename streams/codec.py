@@ -10,7 +10,7 @@ Compatibility), and a worker of the previous release must keep reading it during
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -126,13 +126,14 @@ CONTENT_TYPE = "application/json"
 Headers = list[tuple[str, bytes]]  # Kafka headers as aiokafka and Faust take them
 
 
-def message_headers(record: Record) -> Headers:
+def message_headers(record: Record, content_type: str = CONTENT_TYPE) -> Headers:
     """The headers of a message whose value is `record`: content type, record, schema version
     and the wirewatch release that wrote it. A consumer can route or skip a message without
-    parsing it; the values match the record's own `schema_version` (docs/topics.md)."""
+    parsing it; the values match the record's own `schema_version` (docs/topics.md). A message
+    of several such records, one per line, has the content type NDJSON_CONTENT_TYPE."""
     kind = RECORD_TYPES[type(record)]
     return [
-        (CONTENT_TYPE_HEADER, CONTENT_TYPE.encode()),
+        (CONTENT_TYPE_HEADER, content_type.encode()),
         (RECORD_HEADER, kind.name.encode()),
         (SCHEMA_VERSION_HEADER, str(kind.version).encode()),
         (PRODUCER_HEADER, VERSION.encode()),
@@ -157,6 +158,34 @@ _ENCODE_OPTIONS = orjson.OPT_NON_STR_KEYS
 def encode_record(record: Record) -> bytes:
     """Serialize a record (a frozen dataclass) to JSON bytes."""
     return orjson.dumps(record, option=_ENCODE_OPTIONS)
+
+
+# Records batched into one message (story-route) are written one per line: orjson never writes a
+# raw newline (one inside a string is escaped), so a newline can only separate records.
+RECORD_SEPARATOR = b"\n"
+NDJSON_CONTENT_TYPE = "application/x-ndjson"
+
+
+def join_records(encoded: Iterable[bytes], max_bytes: int) -> list[bytes]:
+    """Encoded records as messages of newline-separated records, each message at most
+    `max_bytes` long unless one record alone is longer (it then goes alone)."""
+    messages: list[bytes] = []
+    lines: list[bytes] = []
+    size = 0
+    for record in encoded:
+        if lines and size + len(record) + 1 > max_bytes:
+            messages.append(RECORD_SEPARATOR.join(lines))
+            lines, size = [], 0
+        lines.append(record)
+        size += len(record) + 1
+    if lines:
+        messages.append(RECORD_SEPARATOR.join(lines))
+    return messages
+
+
+def split_records(payload: bytes) -> list[bytes]:
+    """A message of newline-separated records as one payload each (one record: itself)."""
+    return payload.split(RECORD_SEPARATOR)
 
 
 def decode_json(payload: bytes) -> Mapping[str, Any]:

@@ -43,22 +43,30 @@ class Outbound:
 
 @dataclass(frozen=True, slots=True)
 class EnrichedOutputs:
-    """What one enriched article sends: the article to consumers and to the story stage, and its
-    topic events, which the enrich agent sends batched with the rest of its batch's."""
+    """What one enriched article sends: the article to consumers at once; to the story stage and
+    (as topic events) to the spike stage batched with the rest of its enrich batch."""
 
     outputs: tuple[Outbound, ...]
+    story_route: Outbound
     topic_events: tuple[TopicEvent, ...]
 
 
 def article_outputs(article: Article, spike: SpikeConfig) -> EnrichedOutputs:
-    """An enriched article: to consumers, to the story stage and (batched) to the spike stage."""
+    """An enriched article: to consumers, and (batched) to the story and spike stages."""
     return EnrichedOutputs(
-        (
-            Outbound(ARTICLES.suffix, article.item_id, article),
-            Outbound(STORY_ROUTE.suffix, script_group(article), article),
-        ),
+        (Outbound(ARTICLES.suffix, article.item_id, article),),
+        Outbound(STORY_ROUTE.suffix, script_group(article), article),
         topic_events(article, spike),
     )
+
+
+def by_key(outputs: Iterable[Outbound]) -> dict[tuple[str, str], list[Outbound]]:
+    """Outputs grouped by topic and key, each group in its original order (groups in order of
+    first use): the story-route messages of one enrich batch, one message per key."""
+    groups: dict[tuple[str, str], list[Outbound]] = {}
+    for outbound in outputs:
+        groups.setdefault((outbound.topic, outbound.key), []).append(outbound)
+    return groups
 
 
 def story_outputs(article: Article) -> tuple[Outbound, ...]:

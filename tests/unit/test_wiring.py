@@ -8,18 +8,25 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any, cast
 
 from prometheus_client import CollectorRegistry
 
 from agents import faust_patches
-from agents.wiring import Wiring
+from agents.wiring import MAX_LINES_BYTES, Encoded, Wiring
 from streams.alerts.rules import Rule, build_rule_set
 from streams.alerts.spikes import SpikeConfig
 from streams.alerts.story import decide_story_alerts
-from streams.codec import decode_alert, decode_article, decode_dead_letter, encode_record
+from streams.codec import (
+    decode_alert,
+    decode_article,
+    decode_dead_letter,
+    encode_record,
+    split_records,
+)
 from streams.deadletter import SourcePosition, guarded
 from streams.kafka.topics import (
     ALERTS,
@@ -106,7 +113,9 @@ def sample(registry: CollectorRegistry, name: str, **labels: str) -> float:
 def test_emit_sends_each_output_to_its_topic_under_its_key_and_counts_it() -> None:
     wired, topics, registry = wiring()
     enriched = article_outputs(article(), SpikeConfig())
-    asyncio.run(wired.emit(Stage.ENRICH, b"i-1", enriched.outputs))
+    encoded: Encoded = {}
+    asyncio.run(wired.emit(Stage.ENRICH, b"i-1", enriched.outputs, encoded))
+    asyncio.run(wired.send_lines([enriched.story_route], encoded))
     asyncio.run(wired.send(topic_event_outputs(enriched.topic_events)))
     assert [key for key, _ in topics[ARTICLES.suffix].sent] == [b"i-1"]
     assert decode_article(topics[ARTICLES.suffix].sent[0][1]).item_id == "i-1"
@@ -137,6 +146,7 @@ def test_every_message_sent_carries_the_headers_of_its_record() -> None:
     wired, topics, _ = wiring()
     enriched = article_outputs(article(), SpikeConfig())
     asyncio.run(wired.emit(Stage.ENRICH, b"i-1", enriched.outputs))
+    asyncio.run(wired.send_lines([enriched.story_route], {}))
     asyncio.run(wired.send(topic_event_outputs(enriched.topic_events)))
     letter = guarded(Stage.ENRICH, b"{", json.loads, NOW, SourcePosition("raw", 0, 7, "k"))
     asyncio.run(wired.emit(Stage.ENRICH, b"k", letter))
@@ -149,12 +159,63 @@ def test_every_message_sent_carries_the_headers_of_its_record() -> None:
     for suffix, (record, version) in expected.items():
         assert topics[suffix].headers, suffix
         for headers in topics[suffix].headers:
-            assert headers["content-type"] == b"application/json", suffix
+            lines = suffix == STORY_ROUTE.suffix  # articles one per line
+            content = b"application/x-ndjson" if lines else b"application/json"
+            assert headers["content-type"] == content, suffix
             assert (headers["wirewatch-record"], headers["wirewatch-schema-version"]) == (
                 record,
                 version,
             ), suffix
             assert headers["wirewatch-version"] == VERSION.encode()
+
+
+def test_send_lines_sends_one_message_per_key_with_one_record_per_line() -> None:
+    wired, topics, _ = wiring()
+    articles = [replace(article(), item_id=f"i-{n}", title=f"Title {n}\nwith a newline")
+                for n in range(5)]  # fmt: skip
+    keys = ["Latin", "Cyrillic", "Latin", "Latin", "Cyrillic"]
+    routed = [Outbound(STORY_ROUTE.suffix, key, a) for key, a in zip(keys, articles, strict=True)]
+    encoded: Encoded = {id(articles[0]): encode_record(articles[0])}
+    asyncio.run(wired.send_lines(routed, encoded))
+    sent = topics[STORY_ROUTE.suffix].sent
+    assert [key for key, _ in sent] == [b"Latin", b"Cyrillic"]
+    by_key = {key: [decode_article(line) for line in split_records(value)] for key, value in sent}
+    assert by_key[b"Latin"] == [articles[0], articles[2], articles[3]]  # in their order
+    assert by_key[b"Cyrillic"] == [articles[1], articles[4]]
+
+
+def test_send_lines_splits_a_key_over_messages_at_the_size_limit() -> None:
+    wired, topics, _ = wiring()
+    big = replace(article(), summary="x" * (MAX_LINES_BYTES // 3))
+    routed = [Outbound(STORY_ROUTE.suffix, "Latin", replace(big, item_id=f"i-{n}"))
+              for n in range(7)]  # fmt: skip
+    asyncio.run(wired.send_lines(routed, {}))
+    sent = topics[STORY_ROUTE.suffix].sent
+    assert len(sent) == 4  # two articles per message, the seventh alone
+    assert all(len(value) <= MAX_LINES_BYTES for _, value in sent)
+    ids = [decode_article(line).item_id for _, value in sent for line in split_records(value)]
+    assert ids == [f"i-{n}" for n in range(7)]
+
+
+def test_process_of_one_line_of_several_dead_letters_that_line_alone() -> None:
+    wired, topics, registry = wiring()
+    good = encode_record(article())
+    message = SimpleNamespace(topic="p.story-route", partition=1, offset=9)
+    event = SimpleNamespace(value=b"\n".join([good, b"{not json", good]), key=b"Latin",
+                            message=message)  # fmt: skip
+    kept: list[object] = []
+
+    def step(payload: bytes, now: datetime) -> SimpleNamespace:
+        decoded = decode_article(payload)
+        return SimpleNamespace(outputs=story_outputs(replace(decoded, story_id="s-1")))
+
+    for line in split_records(event.value):
+        asyncio.run(wired.process(Stage.STORY, cast(Any, event), step, kept.append, line))
+    assert len(kept) == 2 and len(topics[STORY_ARTICLES.suffix].sent) == 2
+    ((_, value),) = topics[DEAD_LETTERS.suffix].sent
+    dead = decode_dead_letter(value)
+    assert dead.stage == "story" and dead.source_offset == 9 and dead.payload == "{not json"
+    assert sample(registry, "wirewatch_items_processed_total", stage="story", outcome="ok") == 2
 
 
 def test_a_failed_delivery_is_remembered_so_no_commit_passes_it() -> None:
