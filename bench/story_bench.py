@@ -25,11 +25,9 @@ import time
 import tracemalloc
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeVar
-
-import orjson
 
 from agents.story import keep_story_tables, story_step
 from streams.codec import encode_record
@@ -40,7 +38,6 @@ from streams.stories.cluster import (
     StoryIndex,
     assign_story,
     expired_keys,
-    rebuild_index,
     script_group,
     shingle_article,
 )
@@ -312,7 +309,7 @@ def run_stream(
     precision, recall = pair_scores(predicted, truth)
     # Only the signatures go to a changelog: the index writes stay in the worker's memory.
     written = sum(
-        len(orjson.dumps(asdict(value))) if value is not None else 0
+        len(encode_record(value)) if value is not None else 0
         for assignment in assignments
         for value in assignment.signature_writes.values()
     )
@@ -441,6 +438,8 @@ def deep_size(root: object) -> int:
             stack.extend(obj)
         elif hasattr(obj, "__slots__"):
             stack.extend(getattr(obj, name) for name in obj.__slots__)
+        elif isinstance(obj, StoryIndex):  # its buckets, not its config
+            stack.append(obj._groups)
     return total
 
 
@@ -462,17 +461,21 @@ def describe_state(run: Run, stream: list[tuple[float, Article]], config: StoryC
         for item_id, signature in records
     }
     started = time.process_time()
-    index: dict[str, StoryBucket] = {}
+    held = StoryIndex(config)
     for group, records in groups.items():
-        index.update(rebuild_index(group, records, config))
+        held.rebuild(group, records)
     rebuild_seconds = time.process_time() - started
+    index: dict[str, StoryBucket] = {}
+    for group in groups:
+        index.update(held.buckets(group))
     old_table = {key: encode_record(bucket) for key, bucket in index.items()}
     print(
         f"  per item held: signatures table {deep_size(table) / items:,.0f} B, in-memory index "
-        f"{deep_size(index) / items:,.0f} B ({len(index) / items:.1f} keys); the story-index "
-        f"table it replaces held {deep_size(old_table) / items:,.0f} B; rebuilt from the "
-        f"signatures in {rebuild_seconds:.2f} s for {items:,} items, equal to the index kept "
-        f"item by item: {index == run.index}"
+        f"{deep_size(held) / items:,.0f} B ({len(index) / items:.1f} keys; as StoryBucket "
+        f"objects under str keys {deep_size(index) / items:,.0f} B); the story-index table it "
+        f"replaces held {deep_size(old_table) / items:,.0f} B; rebuilt from the signatures in "
+        f"{rebuild_seconds:.2f} s for {items:,} items, equal to the index kept item by item: "
+        f"{index == run.index}"
     )
 
 

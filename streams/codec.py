@@ -10,11 +10,13 @@ Compatibility), and a worker of the previous release must keep reading it during
 
 from __future__ import annotations
 
+import binascii
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import numpy as np
 import orjson
 
 from streams.errors import DecodeError
@@ -156,8 +158,16 @@ _ENCODE_OPTIONS = orjson.OPT_NON_STR_KEYS
 
 
 def encode_record(record: Record) -> bytes:
-    """Serialize a record (a frozen dataclass) to JSON bytes."""
-    return orjson.dumps(record, option=_ENCODE_OPTIONS)
+    """Serialize a record (a frozen dataclass) to JSON bytes; a bytes field as base64 text."""
+    return orjson.dumps(record, default=_encode_bytes, option=_ENCODE_OPTIONS)
+
+
+def _encode_bytes(value: object) -> str:
+    # orjson calls this only for types it cannot write itself. The one bytes field is
+    # StorySignature.signature: base64 is 684 characters for 128 values, a JSON list ~1,300.
+    if isinstance(value, bytes):
+        return binascii.b2a_base64(value, newline=False).decode("ascii")
+    raise TypeError(f"{type(value).__name__} is not a record field type")
 
 
 # Records batched into one message (story-route) are written one per line: orjson never writes a
@@ -543,14 +553,9 @@ def decode_story_bucket(payload: bytes) -> StoryBucket:
 def decode_story_signature(payload: bytes) -> StorySignature:
     """Bytes from the story-signatures table's changelog to a StorySignature; raises DecodeError."""
     data = decode_json(payload)
-    signature = _field(data, "signature", list)
-    # type() rather than isinstance, which would let a bool through: it is read for every
-    # candidate the story stage compares, and one set of types costs a fifth of a generator.
-    if not set(map(type, signature)) <= {int}:
-        raise DecodeError("field 'signature' must be a list of integers")
     return StorySignature(
         story_id=_field(data, "story_id", str),
-        signature=tuple(signature),
+        signature=_signature(_field(data, "signature", (str, list))),
         seen_at=float(_field(data, "seen_at", (int, float))),
         # v1.1; a v1 record (before the index was derived from this table) has neither.
         link_key=_optional(data, "link_key", str),
@@ -563,6 +568,26 @@ def decode_story_signature(payload: bytes) -> StorySignature:
             for entry in _objects(data.get("earlier", []), "earlier")
         ),
     )
+
+
+def _signature(value: str | list[Any]) -> bytes:
+    """A StorySignature's `signature` as little-endian uint32 bytes: base64 text since v1.2, a
+    list of integers in v1 and v1.1 (still in the changelog of a worker upgraded mid-horizon)."""
+    if isinstance(value, str):
+        try:
+            raw = binascii.a2b_base64(value, strict_mode=True)
+        except binascii.Error as exc:
+            raise DecodeError(f"field 'signature' is not base64: {exc}") from None
+        if len(raw) % 4:
+            raise DecodeError("field 'signature' must hold whole 32-bit values")
+        return raw
+    # type() rather than isinstance, which would let a bool through.
+    if not set(map(type, value)) <= {int}:
+        raise DecodeError("field 'signature' must be a list of integers")
+    try:
+        return np.array(value, dtype="<u4").tobytes()
+    except OverflowError:
+        raise DecodeError("field 'signature' holds a value outside 0..2^32-1") from None
 
 
 def decode_story_alerts(payload: bytes) -> StoryAlerts:

@@ -338,7 +338,10 @@ class StorySignature:
     what the in-memory band and link index is rebuilt from (streams/stories/cluster.py)."""
 
     story_id: str
-    signature: tuple[int, ...]  # empty: too little text to compare; indexed by its link alone
+    # The MinHash values, unsigned 32-bit little-endian, 4 bytes each (512 for 128 permutations):
+    # a tuple of Python ints took ~5 KB an item. Empty: too little text to compare; indexed by its
+    # link alone.
+    signature: bytes
     seen_at: float
     link_key: str | None = None  # the item's link key in the index, if its link is one
     # Earlier versions still within the horizon, oldest first: an update leaves the item in the

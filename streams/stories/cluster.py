@@ -212,7 +212,7 @@ def assign_story(
     group = script_group(article) if group is None else group
     shingles = shingle_article(article, group)
     hashvalues = _minhash(shingles, config) if len(shingles) >= config.min_shingles else None
-    signature = tuple(hashvalues.tolist()) if hashvalues is not None else None
+    signature = hashvalues.astype("<u4", copy=False).tobytes() if hashvalues is not None else None
     stored_self = signatures(article.item_id)
     # A record without a signature (too little text) only indexes the item by its link: the item
     # is placed again as if new, which is what it got before such records were stored.
@@ -230,7 +230,7 @@ def assign_story(
         story_id, match, similarity = known.story_id, "updated", None
     else:
         story_id, match, similarity = _find_story(
-            article.item_id, signature, band_keys, link_key, buckets, now, signatures, config
+            article.item_id, hashvalues, band_keys, link_key, buckets, now, signatures, config
         )
 
     member = StoryMember(article.item_id, story_id, now)
@@ -247,7 +247,7 @@ def assign_story(
     if signature is not None or link_key is not None:
         earlier = _earlier_versions(group, stored_self, now, tuple(keys), config)
         signature_writes[article.item_id] = StorySignature(
-            story_id, signature or (), now, link_key, earlier
+            story_id, signature or b"", now, link_key, earlier
         )
     return StoryAssignment(story_id, match, similarity, index_writes, signature_writes)
 
@@ -255,9 +255,8 @@ def assign_story(
 def index_keys(group: str, stored: StorySignature, config: StoryConfig) -> tuple[str, ...]:
     """The band and link keys the stored version of an item is a member of (`assign_story`'s)."""
     keys: list[str] = []
-    if len(stored.signature) == config.num_perm:
-        hashvalues = np.asarray(stored.signature, dtype=np.uint32)
-        keys.extend(_band_keys(group, hashvalues, config))
+    if len(stored.signature) == 4 * config.num_perm:
+        keys.extend(_band_keys(group, np.frombuffer(stored.signature, dtype="<u4"), config))
     if stored.link_key is not None:
         keys.append(stored.link_key)
     return tuple(keys)
@@ -273,19 +272,49 @@ def rebuild_index(
     not on the order they arrived in; a stream processed in time order gives the same buckets.
     Members whose signature was deleted (past the horizon) are left out: they can match nothing.
     """
-    adds: list[tuple[float, str, str, tuple[str, ...]]] = []
+    index: dict[str, StoryBucket] = {}
+    _replay(group, records, config, index.get, index.__setitem__)
+    return index
+
+
+def _replay(
+    group: str,
+    records: Iterable[tuple[str, StorySignature]],
+    config: StoryConfig,
+    read: Callable[[str], StoryBucket | None],
+    write: Callable[[str, StoryBucket], None],
+) -> None:
+    """`rebuild_index` into any store read and written by key."""
+    # The current version's keys are derived when it is added, not held for every item at once:
+    # 21 key strings an item would take ~2 KB of memory during a rebuild, the record ~0.8 KB.
+    adds: list[tuple[float, str, str, tuple[str, ...] | StorySignature]] = []
     for item_id, record in records:
         for entry in record.earlier:
             adds.append((entry.seen_at, item_id, entry.story_id, entry.keys))
-        adds.append((record.seen_at, item_id, record.story_id, index_keys(group, record, config)))
+        adds.append((record.seen_at, item_id, record.story_id, record))
     # Stable: an item's earlier versions stay before its later ones at the same instant.
     adds.sort(key=operator.itemgetter(0, 1))
-    index: dict[str, StoryBucket] = {}
-    for seen_at, item_id, story_id, keys in adds:
+    for seen_at, item_id, story_id, version in adds:
         member = StoryMember(item_id, story_id, seen_at)
+        keys = version if isinstance(version, tuple) else index_keys(group, version, config)
         for key in keys:
-            index[key], _ = _add_member(index.get(key), member, seen_at, config)
-    return index
+            write(key, _add_member(read(key), member, seen_at, config)[0])
+
+
+# How the in-memory index holds a bucket: its one member (two thirds of the keys read on
+# bench/stream.py's stream are new, and most buckets never get a second member), else the tuple
+# of its members. The member objects are shared by all the buckets of one item version.
+_Held = StoryMember | tuple[StoryMember, ...]
+# A key is held as an int: its hex digits, shifted left, with its band number + 1 (0 for a link
+# key) in the low bits. 40 bytes instead of an ~85-byte str, with the same keys apart.
+_TAG_BITS = 20
+_LINK_DIGITS = 24  # blake2b, 12 bytes: see _link_key
+
+
+def _held_key(key: str) -> int:
+    _, kind, digits = key.rsplit("|", 2)
+    tag = 0 if kind == "link" else int(kind[1:]) + 1
+    return int(digits, 16) << _TAG_BITS | tag
 
 
 class StoryIndex:
@@ -293,52 +322,94 @@ class StoryIndex:
 
     Derived state: `assign_story` reads it and its index writes go here, never to a changelog;
     `rebuild` makes a group's index from the signatures table after a rebalance. Bounded by the
-    horizon through `sweep`, as the table it replaces was by the agent's sweep.
+    horizon through `sweep`, as the table it replaces was by the agent's sweep. It holds buckets
+    compactly (`_Held`, int keys): about 85 bytes a key instead of 210 as StoryBucket objects
+    under str keys (bench/memory_bench.py).
     """
 
     def __init__(self, config: StoryConfig) -> None:
         self.config = config
-        self._groups: dict[str, dict[str, StoryBucket]] = {}
+        self._groups: dict[str, dict[int, _Held]] = {}
+        if config.bands >= 1 << _TAG_BITS:
+            raise ValueError(f"at most {(1 << _TAG_BITS) - 1} bands")
 
     def __contains__(self, group: object) -> bool:
         return group in self._groups
 
     def rebuild(self, group: str, records: Iterable[tuple[str, StorySignature]]) -> None:
-        self._groups[group] = rebuild_index(group, records, self.config)
+        self._groups[group] = {}
+        _replay(group, records, self.config, self.reader(group), self._writer(group))
 
     def reader(self, group: str) -> Callable[[str], StoryBucket | None]:
-        return self._groups.setdefault(group, {}).get
+        held = self._groups.setdefault(group, {})
+
+        def read(key: str) -> StoryBucket | None:
+            value = held.get(_held_key(key))
+            if value is None:
+                return None
+            return StoryBucket(value if isinstance(value, tuple) else (value,))
+
+        return read
+
+    def _writer(self, group: str) -> Callable[[str, StoryBucket], None]:
+        held = self._groups.setdefault(group, {})
+
+        def write(key: str, bucket: StoryBucket) -> None:
+            members = bucket.members
+            held[_held_key(key)] = members[0] if len(members) == 1 else members
+
+        return write
 
     def apply(self, group: str, writes: dict[str, StoryBucket | None]) -> None:
-        buckets = self._groups.setdefault(group, {})
+        held = self._groups.setdefault(group, {})
+        write = self._writer(group)
         for key, bucket in writes.items():
             if bucket is None:
-                buckets.pop(key, None)
+                held.pop(_held_key(key), None)
             else:
-                buckets[key] = bucket
+                write(key, bucket)
 
     def sweep(self, group: str, now: float) -> int:
         """Delete the group's buckets whose newest member is past the horizon; how many."""
-        buckets = self._groups.get(group, {})
-        expired = expired_keys(buckets.items(), now, self.config)
+        held = self._groups.get(group, {})
+        expired = [
+            key for key, value in held.items() if _is_expired(_newest(value), now, self.config)
+        ]
         for key in expired:
-            del buckets[key]
+            del held[key]
         return len(expired)
 
     def clear(self) -> None:
         self._groups.clear()
 
     def buckets(self, group: str) -> dict[str, StoryBucket]:
-        """The group's buckets (a copy), for tests and measurements."""
-        return dict(self._groups.get(group, {}))
+        """The group's buckets under their str keys, for tests and measurements."""
+        band_digits = self.config.rows * 8
+        out = {}
+        for key, value in self._groups.get(group, {}).items():
+            tag, number = key & ((1 << _TAG_BITS) - 1), key >> _TAG_BITS
+            if tag:
+                name = f"{group}|b{tag - 1}|{number:0{band_digits}x}"
+            else:
+                name = f"{group}|link|{number:0{_LINK_DIGITS}x}"
+            out[name] = StoryBucket(value if isinstance(value, tuple) else (value,))
+        return out
 
     def size(self) -> tuple[int, int]:
         """(keys, members) over every group."""
-        keys = sum(len(buckets) for buckets in self._groups.values())
+        keys = sum(len(held) for held in self._groups.values())
         members = sum(
-            len(bucket.members) for buckets in self._groups.values() for bucket in buckets.values()
+            len(value) if isinstance(value, tuple) else 1
+            for held in self._groups.values()
+            for value in held.values()
         )
         return keys, members
+
+
+def _newest(value: _Held) -> float:
+    if isinstance(value, tuple):
+        return max(member.seen_at for member in value)
+    return value.seen_at
 
 
 def expired_keys(
@@ -431,7 +502,7 @@ def _link_key(group: str, link: str | None) -> str | None:
 
 def _find_story(
     item_id: str,
-    signature: tuple[int, ...] | None,
+    hashvalues: npt.NDArray[np.uint32] | None,
     band_keys: list[str],
     link_key: str | None,
     buckets: dict[str, StoryBucket | None],
@@ -445,7 +516,8 @@ def _find_story(
         if linked:
             return linked[-1].story_id, "link", None
     best: tuple[float, float, str] | None = None  # (-similarity, seen_at, story_id): min wins
-    if signature is not None:
+    if hashvalues is not None:
+        size = 4 * len(hashvalues)
         compared = {item_id}
         for key in band_keys:
             for member in _fresh_members(buckets[key], now, config):
@@ -457,10 +529,10 @@ def _find_story(
                 if (
                     stored is None
                     or _is_expired(stored.seen_at, now, config)
-                    or len(stored.signature) != len(signature)
+                    or len(stored.signature) != size
                 ):
                     continue
-                similarity = _estimate_jaccard(signature, stored.signature)
+                similarity = _estimate_jaccard(hashvalues, stored.signature)
                 if similarity >= config.threshold:
                     rank = (-similarity, stored.seen_at, stored.story_id)
                     best = rank if best is None else min(best, rank)
@@ -469,10 +541,10 @@ def _find_story(
     return new_story_id(item_id), "new", None
 
 
-def _estimate_jaccard(signature: tuple[int, ...], stored: tuple[int, ...]) -> float:
+def _estimate_jaccard(hashvalues: npt.NDArray[np.uint32], stored: bytes) -> float:
     """The share of equal MinHash values: datasketch's `MinHash.jaccard`, without the objects."""
-    equal: int = sum(map(operator.eq, signature, stored))
-    return equal / len(stored)
+    equal = int(np.count_nonzero(hashvalues == np.frombuffer(stored, dtype="<u4")))
+    return equal / len(hashvalues)
 
 
 def _fresh_members(

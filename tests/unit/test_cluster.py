@@ -475,8 +475,8 @@ def test_expired_keys_are_old_signatures_and_buckets_with_no_recent_member() -> 
     entries: list[tuple[str, StoryBucket | StorySignature]] = [
         ("Latin|b0|aa", StoryBucket((old,))),
         ("Latin|b1|bb", StoryBucket((old, new))),
-        ("old", StorySignature("s-1", (1, 2, 3), T0)),
-        ("new", StorySignature("s-1", (1, 2, 3), T0 + CONFIG.horizon_seconds)),
+        ("old", StorySignature("s-1", bytes(12), T0)),
+        ("new", StorySignature("s-1", bytes(12), T0 + CONFIG.horizon_seconds)),
     ]
     now = T0 + CONFIG.horizon_seconds + 1
     assert expired_keys(entries, now, CONFIG) == ["Latin|b0|aa", "old"]
@@ -489,7 +489,7 @@ def test_signatures_of_another_length_are_not_compared() -> None:
     member = StoryMember("older", "s-older", T0)
     tables = Tables(
         index={key: StoryBucket((member,)) for key in dry_run.index_writes},
-        signatures={"older": StorySignature("s-older", tuple(range(64)), T0)},
+        signatures={"older": StorySignature("s-older", bytes(4 * 64), T0)},
     )
     assignment = tables.assign(article, T0 + 60)
     assert (assignment.story_id, assignment.match) == (new_story_id("new"), "new")

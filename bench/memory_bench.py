@@ -1,0 +1,214 @@
+"""Memory of a worker's story and alert state after N items: RSS and bytes per item per structure.
+
+Items of bench/stream.py's realistic stream (generated in chunks of `--chunk` items, each chunk a
+stream of its own seed, so the whole stream never sits in memory) are stamped at `--per-day`
+items a day (default 300,000, about EMM's daily volume) and run through the worker's pure steps in
+time order: enrich, then the story stage's step and keep (agents/story.py: `story_step`,
+`keep_story_tables`) with the `story-signatures` table as Faust's memory store holds it (a dict
+of str keys and bytes values) and the in-memory index (`StoryIndex`), then the alert stage's
+(agents/alert.py: `alert_step`, `keep_alert_state`) with its `alert-state` table as a dict. The
+story stage's sweep runs every `--sweep-every` seconds of item time, as the agent's does (it runs
+on the wall clock there, every 900 s; on the items' clock here so a run covers days quickly).
+The spike stage is left out: its table holds one value per topic (and topic|language) key, a
+fixed number whatever the item count.
+
+At every `--checkpoint` items it prints the process's VmRSS and VmHWM and, per live item, the
+bytes each structure holds (sys.getsizeof of every object it reaches, each counted once). With
+`--rebuild`, it ends as a restarted worker would: the index dropped and rebuilt from the table.
+Prints numbers; asserts nothing.
+
+Usage: python bench/memory_bench.py [--items 1000000] [--per-day 300000] [--checkpoint 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from agents.alert import alert_step, keep_alert_state
+from agents.story import (
+    expired_story_keys,
+    group_signatures,
+    keep_story_tables,
+    story_step,
+)
+from streams.codec import decode_raw_item, encode_record
+from streams.errors import ContentError, DecodeError
+from streams.pipeline import build_stages, enrich
+from streams.records import Article
+from streams.settings import load_settings
+from streams.stories.cluster import StoryIndex
+
+# bench/ is no package: run as a script, its folder is on sys.path (as chain_bench does).
+from stream import BenchItem, realistic_stream  # isort: skip
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def status() -> dict[str, int]:
+    """VmRSS and VmHWM of this process, in bytes."""
+    found = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            found[name] = int(value.split()[0]) * 1024
+    return found
+
+
+def timed_items(
+    count: int, chunk: int, per_day: float, seed: int
+) -> Iterator[tuple[datetime, BenchItem]]:
+    """`count` items with their fetch times: chunks of the realistic stream, each squeezed into
+    its share of the day at `per_day` (a story's outlets follow within minutes, as they do)."""
+    chunk_seconds = chunk / per_day * 86_400.0
+    for number in range(0, (count + chunk - 1) // chunk):
+        items = realistic_stream(min(chunk, count - number * chunk), seed + number)
+        span = max(item.offset_seconds for item in items) or 1.0
+        start = number * chunk_seconds
+        for item in items:
+            at = start + item.offset_seconds / span * chunk_seconds
+            yield T0 + timedelta(seconds=at), item
+
+
+def table_bytes(table: dict[str, bytes]) -> int:
+    return sys.getsizeof(table) + sum(sys.getsizeof(k) + sys.getsizeof(v) for k, v in table.items())
+
+
+def index_bytes(index: StoryIndex) -> int:
+    """What the index reaches: its dicts, int keys, member tuples and members with their fields
+    (a member is shared by every bucket of its item version, counted once)."""
+    total, seen = 0, set()
+    for held in index._groups.values():  # a bench may look inside
+        total += sys.getsizeof(held)
+        for key, value in held.items():
+            total += sys.getsizeof(key)
+            if hasattr(value, "members"):  # a StoryBucket, as releases before 1.2 held them
+                total += sys.getsizeof(value)
+                value = value.members
+            members = value if isinstance(value, tuple) else (value,)
+            if isinstance(value, tuple):
+                total += sys.getsizeof(value)
+            for member in members:
+                for obj in (member, member.item_id, member.story_id, member.seen_at):
+                    if id(obj) not in seen:
+                        seen.add(id(obj))
+                        total += sys.getsizeof(obj)
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--per-day", type=float, default=300_000.0)
+    parser.add_argument("--checkpoint", type=int, default=100_000)
+    parser.add_argument("--chunk", type=int, default=20_000)
+    parser.add_argument("--sweep-every", type=float, default=3_600.0, help="item-time seconds")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-alert", action="store_true", help="leave the alert stage out")
+    parser.add_argument("--rebuild", action="store_true", help="end with an index rebuild")
+    args = parser.parse_args()
+
+    stages = build_stages(load_settings(environ={}))
+    settings = load_settings(environ={})
+    config = stages.stories
+    table: dict[str, bytes] = {}
+    alert_table: dict[str, bytes] = {}
+    index = StoryIndex(config)
+    days = args.items / args.per_day
+    print(
+        f"{args.items:,} items at {args.per_day:,.0f} a day: {days:.2f} days of items, story "
+        f"horizon {config.horizon_seconds / 3600:.0f} h, sweep every "
+        f"{args.sweep_every:,.0f} s of item time; start {status()['VmRSS'] / 2**20:,.0f} MiB"
+    )
+
+    def write(key: str, value: bytes | None) -> None:
+        if value is None:
+            table.pop(key, None)
+        else:
+            table[key] = value
+
+    done = dead = 0
+    last_sweep: dict[str, float] = {}
+    sweep_seconds = swept = 0.0
+    started = time.monotonic()
+    for fetched, item in timed_items(args.items, args.chunk, args.per_day, args.seed):
+        done += 1
+        try:
+            article = enrich(decode_raw_item(item.encode(fetched)), stages.enricher, fetched)
+        except (DecodeError, ContentError):
+            dead += 1
+            continue
+        placement = story_step(encode_record(article), index.reader, table.get, config)
+        keep_story_tables(placement, index, write)
+        now = placement.seen_at
+        group = placement.group
+        if now - last_sweep.setdefault(group, now) > args.sweep_every:
+            last_sweep[group] = now
+            began = time.process_time()
+            for key in expired_story_keys(list(table.items()), group, now, config):
+                del table[key]
+            index.sweep(group, now)
+            sweep_seconds += time.process_time() - began
+            swept += 1
+        if not args.no_alert:
+            placed = placement.outputs[0].record
+            assert isinstance(placed, Article)
+            decision = alert_step(
+                encode_record(placed),
+                fetched,
+                alert_table.get,
+                stages.rules,
+                settings.alert_max_items,
+            )
+            keep_alert_state(decision, alert_table.__setitem__)
+        if done % args.checkpoint == 0 or done == args.items:
+            checkpoint(done, dead, fetched, table, index, alert_table, started)
+    print(f"sweeps: {swept:.0f}, {sweep_seconds / max(swept, 1):.2f} s CPU each on average")
+    if args.rebuild:
+        index.clear()
+        gc.collect()
+        before = status()
+        began = time.process_time()
+        rebuilt = StoryIndex(config)
+        groups = {key.rsplit("|", 1)[0] for key in table}
+        for group in groups:
+            rebuilt.rebuild(group, group_signatures(list(table.items()), group))
+        after = status()
+        print(
+            f"rebuild of {len(groups)} groups from {len(table):,} signatures: "
+            f"{time.process_time() - began:.1f} s CPU; VmRSS {before['VmRSS'] / 2**20:,.0f} -> "
+            f"{after['VmRSS'] / 2**20:,.0f} MiB, VmHWM {before['VmHWM'] / 2**20:,.0f} -> "
+            f"{after['VmHWM'] / 2**20:,.0f} MiB"
+        )
+
+
+def checkpoint(
+    done: int,
+    dead: int,
+    fetched: datetime,
+    table: dict[str, bytes],
+    index: StoryIndex,
+    alert_table: dict[str, bytes],
+    started: float,
+) -> None:
+    memory = status()
+    live = max(1, len(table))
+    keys, members = index.size()
+    print(
+        f"{done:>9,} items ({dead} dead) at +{(fetched - T0).total_seconds() / 86_400:.2f} d, "
+        f"{time.monotonic() - started:,.0f} s: VmRSS {memory['VmRSS'] / 2**20:,.0f} MiB, VmHWM "
+        f"{memory['VmHWM'] / 2**20:,.0f} MiB; live items (signatures) {len(table):,}: table "
+        f"{table_bytes(table) / live:,.0f} B/item, index {index_bytes(index) / live:,.0f} B/item "
+        f"({keys / live:.1f} keys, {members / live:.1f} members); alert-state {len(alert_table):,} "
+        f"stories, {table_bytes(alert_table) / 2**20:,.1f} MiB",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()
