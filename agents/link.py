@@ -23,7 +23,12 @@ import faust
 from faust.types import StreamT
 
 from agents.wiring import Wiring
-from streams.codec import decode_story_digest, decode_story_started, encode_record
+from streams.codec import (
+    decode_story_digest,
+    decode_story_started,
+    encode_record,
+    split_records,
+)
 from streams.errors import DecodeError
 from streams.kafka.topics import STORY_DIGESTS_CHANGELOG, STORY_STARTS
 from streams.records import Stage, StoryDigestState
@@ -126,10 +131,12 @@ def register(app: faust.App, wiring: Wiring) -> None:
     @app.agent(wiring.topics[STORY_STARTS.suffix], name="link")
     async def link(stream: StreamT[bytes]) -> None:
         async for event in stream.events():
-            sync_pool()
-            skipped, embedding = await prepare(event.value, wiring.now())
-            step = _step(skipped, embedding, pool, config)
-            await wiring.process(Stage.LINK, event, step, keep)
+            # One message holds the new stories of one story-route message, one per line.
+            for payload in split_records(event.value):
+                sync_pool()
+                skipped, embedding = await prepare(payload, wiring.now())
+                step = _step(skipped, embedding, pool, config)
+                await wiring.process(Stage.LINK, event, step, keep, payload)
 
 
 def _step(

@@ -191,9 +191,12 @@ def register(app: faust.App, wiring: Wiring) -> None:
     @app.agent(wiring.topics[STORY_ROUTE.suffix], name="story")
     async def story(stream: StreamT[bytes]) -> None:
         async for event in stream.events():
-            # One message holds one enrich batch's articles of one key, one per line.
+            # One message holds one enrich batch's articles of one key, one per line; the new
+            # stories among them go to the link stage as one message.
+            starts: list[Outbound] = []
             for payload in split_records(event.value):
-                await wiring.process(Stage.STORY, event, step, keep, payload)
+                await wiring.process(Stage.STORY, event, step, keep, payload, starts)
+            await wiring.send_lines(starts, {})
 
 
 def _writer(table: TableT[str, bytes]) -> TableWriter:

@@ -25,7 +25,7 @@ from streams.codec import (
 )
 from streams.deadletter import SourcePosition, guarded, record_outcome
 from streams.health import WorkerHealth
-from streams.kafka.topics import ARTICLES, DEAD_LETTERS, TopicSpec
+from streams.kafka.topics import ARTICLES, DEAD_LETTERS, STORY_ROUTE, STORY_STARTS, TopicSpec
 from streams.latency import latency_seconds, latency_start
 from streams.metrics import WorkerMetrics
 from streams.pipeline import StageConfig
@@ -39,6 +39,9 @@ Encoded = dict[int, bytes]
 # One message of records one per line at most this long: well under the producer's and the
 # broker's default message limit (1 MB), whatever a batch holds.
 MAX_LINES_BYTES = 256 * 1024
+# Internal topics whose messages hold several records, one per line: what one input message or
+# batch sends there goes out as one message per key (docs/topics.md, "Batches").
+LINES_TOPICS = frozenset({STORY_ROUTE.suffix, STORY_STARTS.suffix})
 
 
 class StepOutcome(Protocol):
@@ -96,9 +99,10 @@ class Wiring:
         key: bytes | None,
         outcome: tuple[Outbound, ...] | DeadLetter,
         encoded: Encoded | None = None,
+        deferred: list[Outbound] | None = None,
     ) -> None:
         """Count one input of `stage` and send its outputs to their topics, or its dead letter to
-        the dead-letter topic. `encoded`: as for `send`."""
+        the dead-letter topic. `encoded`, `deferred`: as for `send`."""
         self.metrics.items_received.labels(stage).inc()
         if isinstance(outcome, DeadLetter):
             record_outcome(self.metrics, stage, outcome)
@@ -107,13 +111,23 @@ class Wiring:
             )
             return
         record_outcome(self.metrics, stage)
-        await self.send(outcome, encoded)
+        await self.send(outcome, encoded, deferred)
 
-    async def send(self, outputs: tuple[Outbound, ...], encoded: Encoded | None = None) -> None:
+    async def send(
+        self,
+        outputs: tuple[Outbound, ...],
+        encoded: Encoded | None = None,
+        deferred: list[Outbound] | None = None,
+    ) -> None:
         """Send messages to their topics, counted, with their end-to-end latency observed.
-        `encoded` keeps each record's bytes for a later `send_lines` of the same records."""
+        `encoded` keeps each record's bytes for a later `send_lines` of the same records. With
+        `deferred`, outputs to a LINES_TOPICS topic are put there instead, for the agent to
+        `send_lines` before its input is acknowledged."""
         for outbound in outputs:
             self._count(outbound)
+            if deferred is not None and outbound.topic in LINES_TOPICS:
+                deferred.append(outbound)
+                continue
             record = outbound.record
             value = encode_record(record)
             if encoded is not None:
@@ -145,6 +159,7 @@ class Wiring:
         step: Callable[[bytes, datetime], S],
         keep: Callable[[S], None],
         payload: bytes | None = None,
+        deferred: list[Outbound] | None = None,
     ) -> None:
         """A stateful stage's event (or `payload`, one record of a message of several): the
         step's outputs are sent, then `keep` writes its state.
@@ -156,7 +171,7 @@ class Wiring:
         if isinstance(outcome, DeadLetter):
             await self.emit(stage, event.key, outcome)
             return
-        await self.emit(stage, event.key, outcome.outputs)
+        await self.emit(stage, event.key, outcome.outputs, deferred=deferred)
         keep(outcome)
 
     def table(self, app: faust.App, name: str, changelog: TopicSpec) -> TableT[str, bytes]:

@@ -63,7 +63,7 @@ import stream
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from streams.codec import decode_alert, decode_article
+from streams.codec import decode_alert, decode_article, decode_topic_event_batch, split_records
 from streams.errors import DecodeError
 from streams.kafka.admin import ensure_topics
 from streams.kafka.localbroker import (
@@ -77,6 +77,7 @@ from streams.kafka.topics import (
     STORY_ARTICLES,
     STORY_ROUTE,
     TOPIC_EVENTS,
+    TopicSpec,
 )
 from streams.runner import stop_process
 from streams.settings import Settings
@@ -447,6 +448,10 @@ async def measure_outputs(
     broker, partitions = settings.broker, settings.partitions
     ends = await end_offsets(broker, list(names.values()), partitions)
     result.partitions = {suffix: ends[name] for suffix, name in names.items()}
+    # Batched inputs hold several records per message: count the records, the stage's work.
+    for spec in (STORY_ROUTE, TOPIC_EVENTS):
+        batched = await read_all(broker, spec.name(settings), partitions)
+        result.partitions[spec.suffix] = records_per_partition(spec, batched, partitions)
     result.messages = await prefix_message_counts(broker, settings.topic_prefix)
     read = {spec.suffix: await read_all(broker, spec.name(settings), partitions)
             for spec in OUTPUTS}  # fmt: skip
@@ -549,11 +554,26 @@ def describe_run(result: RunResult, raw_rate: float) -> list[str]:
         lines.append(f"  MISSING item ids: {result.missing}")
     for stage, spec in STAGE_INPUTS:
         counts = result.partitions.get(spec.suffix, [])
-        lines.append(f"  {stage:<7} input {spec.suffix:<15} per partition {fair_share(counts)}")
+        lines.append(f"  {stage:<7} input {spec.suffix:<15} per partition {fair_share(counts)}"
+                     + ("  (records)" if spec in (STORY_ROUTE, TOPIC_EVENTS) else ""))  # fmt: skip
     for spec in (ARTICLES, ALERTS):
         counts = result.partitions.get(spec.suffix, [])
         lines.append(f"  output        {spec.suffix:<15} per partition {fair_share(counts)}")
     return lines
+
+
+def records_per_partition(
+    spec: TopicSpec, messages: Sequence[Message], partitions: int
+) -> list[int]:
+    """Records per partition of a topic whose messages may hold several: story-route's articles
+    one per line, topic-events' TopicEventBatch items."""
+    counts = [0] * partitions
+    for message in messages:
+        if spec is STORY_ROUTE:
+            counts[message.partition] += len(split_records(message.value))
+        else:
+            counts[message.partition] += len(decode_topic_event_batch(message.value).items)
+    return counts
 
 
 def fair_share(counts: Sequence[int]) -> str:
