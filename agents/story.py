@@ -1,7 +1,8 @@
-"""The story agent: articles (re-keyed by script group) → the same articles with a story id.
+"""The story agent: articles (re-keyed by story group) → the same articles with a story id.
 
 Near-duplicates (the same wire story rewritten by several outlets) get one story id: a MinHash
-LSH index over recent items finds the candidates. The input is keyed by script group, so every
+LSH index over recent items finds the candidates. The input is keyed by story group (script and
+detected language, `story_group`: near-duplicates are rewrites in one language), so every
 item that could match lands on the same partition and worker. Only the signatures are a
 changelog-backed table (one write per item); the band and link index is kept in memory, derived
 from them: each group's is rebuilt from the table the first time the group is placed after a
@@ -39,7 +40,7 @@ from streams.stories.cluster import (
     StoryIndex,
     assign_story,
     expired_keys,
-    script_group,
+    story_group,
 )
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ IndexOf = Callable[[str], Callable[[str], StoryBucket | None]]  # group -> the g
 
 @dataclass(frozen=True, slots=True)
 class StoryPlacement:
-    """An article placed in a story: its script group, the assignment and the article to send."""
+    """An article placed in a story: its story group, the assignment and the article to send."""
 
     group: str
     assignment: StoryAssignment
@@ -71,12 +72,13 @@ def story_step(
     announce_at: datetime | None = None,
 ) -> StoryPlacement:
     """An article's bytes → its story (a match in the index, else a new one) and the article with
-    its story id. Signature keys are "group|item_id": every key names the script group whose
+    its story id. Signature keys are "group|item_id": every key names the story group whose
     partition wrote it. With `announce_at` (the link stage is on), the item that starts a story
     is also sent to story-starts, stamped with that time. `index_of(group)` gives the group's
     index (built from the signatures first if the worker has not placed the group yet)."""
     article = decode_article(payload)
-    group = script_group(article)
+    # The story-route key the enrich stage sent it under (streams/routing.py calls the same).
+    group = story_group(article)
 
     def read_signature(item_id: str) -> StorySignature | None:
         stored = read_signatures(f"{group}|{item_id}")

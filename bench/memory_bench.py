@@ -87,7 +87,7 @@ def index_bytes(index: StoryIndex) -> int:
         total += sys.getsizeof(held)
         for key, value in held.items():
             total += sys.getsizeof(key)
-            if hasattr(value, "members"):  # a StoryBucket, as releases before 1.2 held them
+            if hasattr(value, "members"):  # a StoryBucket, as earlier releases held them
                 total += sys.getsizeof(value)
                 value = value.members
             members = value if isinstance(value, tuple) else (value,)

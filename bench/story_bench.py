@@ -12,6 +12,7 @@ process, is exact-duplicate detection: SHA-1 of the text and a dict lookup per i
 numbers; asserts nothing.
 
 Usage: python bench/story_bench.py [--stories 500] [--variants 10] [--unrelated 1000] [--sweep]
+       python bench/story_bench.py --routing 20000  (how story-route keys spread over partitions)
 Pin it to one core with `taskset -c 1`.
 """
 
@@ -40,6 +41,7 @@ from streams.stories.cluster import (
     expired_keys,
     script_group,
     shingle_article,
+    story_group,
 )
 
 _CONSONANTS = "bcdfghklmnprstvz"
@@ -452,7 +454,7 @@ def describe_state(run: Run, stream: list[tuple[float, Article]], config: StoryC
     signed = dict(run.signatures)
     for _, article in stream:
         if article.item_id in signed:
-            groups.setdefault(script_group(article), []).append(
+            groups.setdefault(story_group(article), []).append(
                 (article.item_id, signed.pop(article.item_id))
             )
     table = {
@@ -479,6 +481,52 @@ def describe_state(run: Run, stream: list[tuple[float, Article]], config: StoryC
     )
 
 
+def routing_spread(items: int, partitions: tuple[int, ...]) -> None:
+    """How story-route keys spread bench/stream.py's realistic stream (real enrich: language
+    detection) over partitions, keyed by script group (earlier releases) and by story group:
+    items per key, and the busiest partition against its fair share under Kafka's default
+    partitioner (murmur2 of the key bytes, as the worker's producer sends them). Also how many
+    updates were detected in another language than their first version (they change group)."""
+    from aiokafka.partitioner import murmur2
+    from stream import ItemKind, realistic_stream  # bench/ is on sys.path: run as a script
+
+    from streams.codec import decode_raw_item
+    from streams.errors import ContentError, DecodeError
+    from streams.pipeline import build_stages, enrich
+    from streams.settings import load_settings
+
+    stages = build_stages(load_settings(environ={}))
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    keys: dict[str, Counter[str]] = {"script group": Counter(), "story group": Counter()}
+    first_group: dict[str, str] = {}
+    updates = moved = 0
+    for item in realistic_stream(items):
+        try:
+            article = enrich(decode_raw_item(item.encode(now)), stages.enricher, now)
+        except (DecodeError, ContentError):
+            continue
+        group = story_group(article)
+        keys["script group"][script_group(article)] += 1
+        keys["story group"][group] += 1
+        if item.kind is ItemKind.UPDATE:
+            updates += 1
+            moved += first_group.get(article.item_id, group) != group
+        first_group.setdefault(article.item_id, group)
+    for name, counts in keys.items():
+        total = sum(counts.values())
+        top = ", ".join(f"{key} {n / total:.0%}" for key, n in counts.most_common(6))
+        loads = []
+        for count in partitions:
+            per = Counter[int]()
+            for key, n in counts.items():
+                per[(murmur2(key.encode()) & 0x7FFFFFFF) % count] += n
+            loads.append(f"P={count} {max(per.values()) / (total / count):.2f}x")
+        print(f"  by {name}: {len(counts)} keys ({top}, ...); busiest partition vs fair share: "
+              f"{', '.join(loads)}")  # fmt: skip
+    print(f"  updates detected in another language than their item's first version: {moved} of "
+          f"{updates} (they are placed in their new group as new items)")  # fmt: skip
+
+
 def s_curve(config: StoryConfig, similarity: float) -> float:
     return 1 - (1 - similarity**config.rows) ** config.bands
 
@@ -490,7 +538,14 @@ def main() -> None:
     parser.add_argument("--unrelated", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--sweep", action="store_true", help="also try other LSH parameters")
+    parser.add_argument(
+        "--routing", type=int, default=0, metavar="ITEMS", help="only print story-route spread"
+    )
     args = parser.parse_args()
+    if args.routing:
+        print(f"story-route keys on bench/stream.py's realistic stream, {args.routing:,} items:")
+        routing_spread(args.routing, (2, 4, 8, 12))
+        return
     stream, truth = build_stream(args.stories, args.variants, args.unrelated, args.seed)
     print(
         f"{len(stream):,} items: {args.stories} stories x {args.variants} variants "

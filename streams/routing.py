@@ -1,8 +1,8 @@
 """What each stage sends where, under which key: pure functions from records to `Outbound`s.
 
 Re-keying happens here, in the sending stage, rather than in Faust `group_by` hops: the enrich
-stage sends each article to the articles topic (by item id), to the story stage (by script group,
-so one partition sees every near-duplicate candidate) and, once per batch and spike key, the
+stage sends each article to the articles topic (by item id), to the story stage (by script group
+and language: one partition sees each candidate) and, once per batch and spike key, the
 batch's topic events to the spike stage (by topic and topic|language). Each extra Faust hop costs
 about as much as the enrich step itself (docs/topics.md), so a hop exists only where a stage needs
 its input co-partitioned with a table.
@@ -26,7 +26,7 @@ from streams.kafka.topics import (
     TOPIC_EVENTS,
 )
 from streams.records import Alert, Article, StoryStarted, TopicEvent
-from streams.stories.cluster import script_group
+from streams.stories.cluster import story_group
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +55,7 @@ def article_outputs(article: Article, spike: SpikeConfig) -> EnrichedOutputs:
     """An enriched article: to consumers, and (batched) to the story and spike stages."""
     return EnrichedOutputs(
         (Outbound(ARTICLES.suffix, article.item_id, article),),
-        Outbound(STORY_ROUTE.suffix, script_group(article), article),
+        Outbound(STORY_ROUTE.suffix, story_group(article), article),
         topic_events(article, spike),
     )
 

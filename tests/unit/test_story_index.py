@@ -27,7 +27,7 @@ from streams.stories.cluster import (
     _fresh_members,
     assign_story,
     rebuild_index,
-    script_group,
+    story_group,
 )
 from tests.unit.test_cluster import T0, WIRE_STORIES, Tables, make_article
 
@@ -101,7 +101,7 @@ def incremental(tables: dict[str, Tables]) -> dict[str, StoryBucket]:
 
 
 def run(ops: list[Op], config: StoryConfig) -> tuple[dict[str, Tables], list[str], float]:
-    """Process the stream item by item (the incremental index), one Tables per script group as
+    """Process the stream item by item (the incremental index), one Tables per story group as
     the agent keys them ("group|item_id"): the tables, the story ids and the last item's time."""
     tables: dict[str, Tables] = {}
     stories = []
@@ -109,7 +109,7 @@ def run(ops: list[Op], config: StoryConfig) -> tuple[dict[str, Tables], list[str
     for position in range(len(ops)):
         article = article_of(ops, position)
         now = article.fetched_at.timestamp()
-        table = tables.setdefault(script_group(article), Tables())
+        table = tables.setdefault(story_group(article), Tables())
         stories.append(table.assign(article, now, config).story_id)
     return tables, stories, now
 
@@ -143,12 +143,12 @@ def test_a_stream_with_caps_updates_links_and_expiry_rebuilds_exactly() -> None:
     assert stories[11] != stories[2]  # 600 s later the update is past it: a new story
     derived = rebuilt(tables, SMALL)
     assert visible(derived, now, SMALL) == visible(incremental(tables), now, SMALL)
-    assert "i-002" not in tables["Latin"].signatures  # past the horizon: deleted
+    assert "i-002" not in tables["Latin|en"].signatures  # past the horizon: deleted
     first_part, _, _ = run(ops[:8], SMALL)
     kept = incremental(first_part)
     assert rebuilt(first_part, SMALL) == kept
     assert {len(bucket.members) for bucket in kept.values()} >= {3}  # the per-story cap bit
-    updated = first_part["Latin"].signatures["i-002"]
+    updated = first_part["Latin|en"].signatures["i-002"]
     assert updated.earlier and updated.earlier[0].keys  # the old bands, kept for the rebuild
     assert decode_story_signature(encode_record(updated)) == updated
 

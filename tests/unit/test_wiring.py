@@ -46,7 +46,7 @@ from streams.routing import (
     topic_event_outputs,
 )
 from streams.settings import VERSION, load_settings
-from streams.stories.cluster import script_group
+from streams.stories.cluster import story_group
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 
@@ -119,7 +119,7 @@ def test_emit_sends_each_output_to_its_topic_under_its_key_and_counts_it() -> No
     asyncio.run(wired.send(topic_event_outputs(enriched.topic_events)))
     assert [key for key, _ in topics[ARTICLES.suffix].sent] == [b"i-1"]
     assert decode_article(topics[ARTICLES.suffix].sent[0][1]).item_id == "i-1"
-    group = script_group(article())
+    group = story_group(article())
     assert [key for key, _ in topics[STORY_ROUTE.suffix].sent] == [group.encode()]
     assert topics[TOPIC_EVENTS.suffix].sent, "a tagged article is counted for spikes"
     assert sample(registry, "wirewatch_items_processed_total", stage="enrich", outcome="ok") == 1
