@@ -13,6 +13,7 @@ unless `link_max_per_second` is 0.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -160,17 +161,38 @@ def register(app: faust.App, wiring: Wiring) -> None:
         signal.connect(on_rebalance)  # type: ignore[arg-type]  # mode's mypy_extensions type
 
     def index_of(group: str) -> Callable[[str], StoryBucket | None]:
+        # The agent has built the message's group (ensure_index); this builds another group in
+        # place only for a line whose group is not its message's key (a message of an earlier
+        # release, keyed by script alone).
         if stale["index"]:
             index.clear()
             stale["index"] = False
         if group not in index:
             began = time.perf_counter()
             index.rebuild(group, group_signatures(list(signatures.items()), group))
-            keys, members = index.size()
-            log.info("story index of %s rebuilt from the signatures table in %.2f s "
-                     "(%d keys, %d members in all groups)", group,
-                     time.perf_counter() - began, keys, members)  # fmt: skip
+            log_rebuilt(group, began)
         return index.reader(group)
+
+    async def ensure_index(group: str) -> None:
+        """Build `group`'s index before its items are placed, in a thread: at 500,000 items
+        within the horizon a rebuild takes tens of seconds, which on the event loop would stop
+        every other agent, the commits and the heartbeats. The table is copied first, on the
+        loop (the only writer of it is this agent, which waits here; a rebalance meanwhile marks
+        the index stale and it is built again)."""
+        while stale["index"] or group not in index:
+            if stale["index"]:
+                index.clear()
+                stale["index"] = False
+            began = time.perf_counter()
+            snapshot = list(signatures.items())
+            await asyncio.to_thread(index.rebuild, group, group_signatures(snapshot, group))
+            log_rebuilt(group, began)
+
+    def log_rebuilt(group: str, began: float) -> None:
+        keys, members = index.size()
+        log.info("story index of %s rebuilt from the signatures table in %.2f s "
+                 "(%d keys, %d members in all groups)", group,
+                 time.perf_counter() - began, keys, members)  # fmt: skip
 
     def step(payload: bytes, now: datetime) -> StoryPlacement:
         return story_step(payload, index_of, signatures.get, config, now if announce else None)
@@ -196,6 +218,8 @@ def register(app: faust.App, wiring: Wiring) -> None:
             # One message holds one enrich batch's articles of one key, one per line; the new
             # stories among them go to the link stage as one message.
             starts: list[Outbound] = []
+            if isinstance(event.key, bytes):
+                await ensure_index(event.key.decode("utf-8", "replace"))
             for payload in split_records(event.value):
                 await wiring.process(Stage.STORY, event, step, keep, payload, starts)
             await wiring.send_lines(starts, {})
