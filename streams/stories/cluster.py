@@ -352,35 +352,19 @@ class StoryIndex:
         return group in self._groups
 
     def rebuild(self, group: str, records: Iterable[tuple[str, StorySignature]]) -> None:
-        self._groups[group] = {}
-        _replay(group, records, self.config, self.reader(group), self._writer(group))
+        """Make `group`'s index from its signatures. Built aside and put in place at the end,
+        with its own key memo: the agent may run this in a thread, and a group is never seen
+        half built (nor left so by an exception)."""
+        held: dict[int, _Held] = {}
+        parsed: dict[str, int] = {}
+        _replay(group, records, self.config, _read(held, parsed), _write(held, parsed))
+        self._groups[group] = held
 
     def reader(self, group: str) -> Callable[[str], StoryBucket | None]:
-        held = self._groups.setdefault(group, {})
-
-        parsed = self._parsed
-
-        def read(key: str) -> StoryBucket | None:
-            number = parsed[key] = _held_key(key)
-            value = held.get(number)
-            if value is None:
-                return None
-            return StoryBucket(value if isinstance(value, tuple) else (value,))
-
-        return read
+        return _read(self._groups.setdefault(group, {}), self._parsed)
 
     def _writer(self, group: str) -> Callable[[str, StoryBucket], None]:
-        held = self._groups.setdefault(group, {})
-        parsed = self._parsed
-
-        def write(key: str, bucket: StoryBucket) -> None:
-            members = bucket.members
-            number = parsed.pop(key, None)
-            held[_held_key(key) if number is None else number] = (
-                members[0] if len(members) == 1 else members
-            )
-
-        return write
+        return _write(self._groups.setdefault(group, {}), self._parsed)
 
     def apply(self, group: str, writes: dict[str, StoryBucket | None]) -> None:
         held = self._groups.setdefault(group, {})
@@ -428,6 +412,28 @@ class StoryIndex:
             for value in held.values()
         )
         return keys, members
+
+
+def _read(held: dict[int, _Held], parsed: dict[str, int]) -> Callable[[str], StoryBucket | None]:
+    def read(key: str) -> StoryBucket | None:
+        number = parsed[key] = _held_key(key)
+        value = held.get(number)
+        if value is None:
+            return None
+        return StoryBucket(value if isinstance(value, tuple) else (value,))
+
+    return read
+
+
+def _write(held: dict[int, _Held], parsed: dict[str, int]) -> Callable[[str, StoryBucket], None]:
+    def write(key: str, bucket: StoryBucket) -> None:
+        members = bucket.members
+        number = parsed.pop(key, None)
+        held[_held_key(key) if number is None else number] = (
+            members[0] if len(members) == 1 else members
+        )
+
+    return write
 
 
 def _newest(value: _Held) -> float:

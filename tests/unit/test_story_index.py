@@ -10,7 +10,7 @@ link, and items past the horizon. The tables are dicts holding what the Faust ta
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from agents.story import group_signatures, keep_story_tables, story_step
 from streams.codec import decode_story_signature, encode_record
-from streams.records import Article, StoryBucket, StoryMember
+from streams.records import Article, StoryBucket, StoryMember, StorySignature
 from streams.stories.cluster import (
     StoryConfig,
     StoryIndex,
@@ -226,3 +226,20 @@ def test_the_compact_in_memory_index_holds_the_buckets_rebuild_index_makes(ops: 
         assert kept.buckets(group) == table.index
         read = kept.reader(group)
         assert all(read(key) == bucket for key, bucket in table.index.items())
+
+
+def test_a_rebuild_that_fails_leaves_no_half_built_group() -> None:
+    # The agent rebuilds in a thread and asks `group in index` to know whether it is done.
+    tables, _, _ = run([Op(1.0, n, 0, None) for n in range(4)], SMALL)
+    (group, table), *_ = tables.items()
+
+    def records_then_a_failure() -> Iterator[tuple[str, StorySignature]]:
+        yield from table.signatures.items()
+        raise OSError("the table went away")
+
+    index = StoryIndex(SMALL)
+    with pytest.raises(OSError):
+        index.rebuild(group, records_then_a_failure())
+    assert group not in index
+    index.rebuild(group, table.signatures.items())
+    assert group in index and index.buckets(group) == table.index
