@@ -105,16 +105,8 @@ def keep_story_tables(
     index.apply(placement.group, assignment.index_writes)
     for item_id, signature in assignment.signature_writes.items():
         key = f"{placement.group}|{item_id}"
-        value = _right_sized(encode_record(signature)) if signature is not None else None
+        value = encode_record(signature) if signature is not None else None
         write_signatures(key, value)
-
-
-def _right_sized(value: bytes) -> bytes:
-    # orjson 3.12+ returns bytes whose buffer keeps its whole capacity (4 KiB, or the power of
-    # two it grew to: 8 KiB for a ~900-byte signature), and the table keeps every value for the
-    # horizon: measured 780 MiB for 100,000 such values, 93 MiB for copies of them.
-    # home-assistant/core#181245 traces it to orjson's byteswriter never shrinking its buffer.
-    return bytes(memoryview(value))
 
 
 def group_signatures(

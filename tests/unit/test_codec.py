@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -711,3 +712,17 @@ def test_story_index_and_signature_built_by_the_step_match_their_schemas() -> No
         check_schema(bucket, "story_bucket")
     for signature in signatures.values():
         check_schema(signature, "story_signature")
+
+
+def test_encoded_records_hold_only_their_own_size_in_memory() -> None:
+    """Tables keep encoded values for days: orjson's own result would keep its whole buffer
+    (8 KiB for a ~900-byte value), a right-sized copy about the value's size."""
+    records = [replace(TOPIC_EVENT, item_id=f"i-{n:04d}" + "x" * 800) for n in range(200)]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        kept = [encode_record(record) for record in records]
+        per_value = (tracemalloc.get_traced_memory()[0] - before) / len(kept)
+    finally:
+        tracemalloc.stop()
+    assert len(kept[0]) < per_value < 2 * len(kept[0]), per_value
