@@ -12,8 +12,10 @@ limited link stage got to it; story-links is where a consumer finds the current 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+import asyncio
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import faust
@@ -23,9 +25,10 @@ from agents.wiring import Wiring
 from streams.alerts.rules import RuleSet
 from streams.alerts.story import StoryAlertsUpdate, decide_story_alerts
 from streams.codec import decode_article, decode_story_alerts, decode_story_links, encode_record
+from streams.errors import DecodeError
 from streams.kafka.topics import ALERT_STATE_CHANGELOG, STORY_ARTICLES, STORY_LINKS
 from streams.records import Alert, LinkedStory, Stage, StoryAlerts
-from streams.routing import Outbound, alert_outputs
+from streams.routing import Outbound, alert_outputs, key_partition
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +102,47 @@ def keep_alert_state(decision: AlertDecision, write_state: Callable[[str, bytes]
         write_state(decision.story_id, encode_record(decision.state))
 
 
+# How often (wall-clock seconds, per input partition) the alert agent deletes the states of
+# stories no item has changed for `idle_seconds`.
+SWEEP_INTERVAL_SECONDS = 900.0
+
+
+@dataclass
+class StateAges:
+    """When each story's alert state was last changed (epoch seconds) and the partition its key
+    lives on: what the sweep needs without decoding every state each time."""
+
+    partitions: int
+    changed: dict[str, tuple[int, float]] = field(default_factory=dict)
+
+    def touch(self, story_id: str, at: float) -> None:
+        known = self.changed.get(story_id)
+        partition = known[0] if known else key_partition(story_id, self.partitions)
+        self.changed[story_id] = (partition, at)
+
+    def expired(self, partition: int, before: float) -> list[str]:
+        """Stories on `partition` last changed before `before`."""
+        return [story_id for story_id, (p, at) in self.changed.items()
+                if p == partition and at < before]  # fmt: skip
+
+
+def learn_ages(ages: StateAges, stored: Iterable[tuple[str, bytes]]) -> None:
+    """Read the age of states the worker did not write itself (restored from the changelog)."""
+    for story_id, value in stored:
+        if story_id not in ages.changed:
+            try:
+                changed = decode_story_alerts(value).updated_at.timestamp()
+            except DecodeError:
+                changed = 0.0  # unreadable (another release): as old as can be
+            ages.touch(story_id, changed)
+
+
 def register(app: faust.App, wiring: Wiring) -> None:
-    """Attach the alert agent and its table to `app`."""
+    """Attach the alert agent and its table to `app`.
+
+    A story that no item has changed for twice the story horizon can never be revised again (no
+    item of it is left to match), so its state is deleted from the table (and, by a tombstone,
+    from the changelog), keeping the worker's memory bounded by the stories of the last days."""
     rules, max_items = wiring.stages.rules, wiring.settings.alert_max_items
     states = wiring.table(app, "alert-state", ALERT_STATE_CHANGELOG)
 
@@ -116,11 +158,32 @@ def register(app: faust.App, wiring: Wiring) -> None:
     def links_step(payload: bytes, now: datetime) -> AlertDecision:
         return alert_links_step(payload, now, states.get)
 
+    ages = StateAges(wiring.settings.partitions)
+    idle_seconds = 2 * wiring.settings.story_horizon_seconds
+    last_sweep: dict[int, float] = {}
+
     def keep(decision: AlertDecision) -> None:
         keep_alert_state(decision, states.__setitem__)
+        if decision.state is not None:
+            ages.touch(decision.story_id, decision.state.updated_at.timestamp())
+
+    async def sweep(partition: int) -> None:
+        """Delete the idle states of `partition`, the current event's: Faust writes a deletion
+        to the current event's changelog partition, which is the key's only for keys of it."""
+        swept = last_sweep.setdefault(partition, time.monotonic())
+        if time.monotonic() - swept < SWEEP_INTERVAL_SECONDS:
+            return
+        last_sweep[partition] = time.monotonic()
+        unknown = [(k, v) for k, v in states.items() if k not in ages.changed]
+        if unknown:  # after a restart: decoded once, in a thread, off the event loop
+            await asyncio.to_thread(learn_ages, ages, unknown)
+        for story_id in ages.expired(partition, time.time() - idle_seconds):
+            states.pop(story_id, None)
+            del ages.changed[story_id]
 
     @app.agent(inputs, name="alert")
     async def alert(stream: StreamT[bytes]) -> None:
         async for event in stream.events():
             linked = event.message.topic == links_topic
             await wiring.process(Stage.ALERT, event, links_step if linked else step, keep)
+            await sweep(event.message.partition)

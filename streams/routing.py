@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from aiokafka.partitioner import murmur2
+
 from streams.alerts.spikes import SpikeConfig, batch_topic_events, topic_events
 from streams.codec import Record
 from streams.kafka.topics import (
@@ -89,6 +91,13 @@ def story_start_outputs(article: Article, sent_at: datetime) -> tuple[Outbound, 
         sent_at=sent_at,
     )
     return (Outbound(STORY_STARTS.suffix, STORY_STARTS_KEY, started),)
+
+
+def key_partition(key: str, partitions: int) -> int:
+    """The partition Kafka's default partitioner puts `key` on (murmur2, as the Java client and
+    aiokafka, which Faust sends with, compute it): where a keyed message, and the table entry its
+    agent writes under the same key, live."""
+    return int(murmur2(key.encode()) & 0x7FFFFFFF) % partitions
 
 
 def alert_outputs(alerts: Iterable[Alert], fetched_at: datetime | None) -> tuple[Outbound, ...]:

@@ -295,3 +295,30 @@ def test_links_that_arrive_before_any_alert_are_named_by_the_first_one() -> None
     raised = alert_step(encode_record(article(0, story_id="s-port")), T0, table.get, CYBER, 200)
     (alert,) = [decode_alert(encode_record(o.record)) for o in raised.outputs]
     assert (alert.revision, alert.linked_stories) == (1, (LINK,))
+
+
+def test_alert_state_ages_expire_idle_stories_of_one_partition_only() -> None:
+    from aiokafka.partitioner import DefaultPartitioner
+
+    from agents.alert import StateAges, learn_ages
+    from streams.routing import key_partition
+
+    partitions = [0, 1, 2, 3]
+    for story_id in ("s-5f0c2a9e41d7b3c8", "s-0000000000000001", "s-ffffffffffffffff"):
+        expected = DefaultPartitioner()(story_id.encode(), partitions, partitions)
+        assert key_partition(story_id, 4) == expected  # where Faust sent its story-articles
+    ages = StateAges(4)
+    ids = [f"s-{n:016x}" for n in range(40)]
+    for n, story_id in enumerate(ids):
+        ages.touch(story_id, 1_000.0 + n)
+    old = {s for s in ids[:20]}
+    for partition in range(4):
+        expired = ages.expired(partition, before=1_020.0)
+        assert set(expired) == {s for s in old if key_partition(s, 4) == partition}
+    # States restored from the changelog: their age is read from the stored value once.
+    table = {}
+    for n in range(3):
+        decision = alert_step(encode_record(article(n, story_id=f"s-r{n}")), T0, {}.get, CYBER, 200)
+        keep_alert_state(decision, table.__setitem__)
+    learn_ages(ages, [*table.items(), ("s-garbled", b"{")])
+    assert ages.changed["s-r0"][1] == T0.timestamp() and ages.changed["s-garbled"][1] == 0.0
