@@ -70,10 +70,18 @@ class LazyEncoder:
         if self.loading is None:
             self.loading = asyncio.ensure_future(asyncio.to_thread(_warm_encoder))
 
-    async def embed(self, text: str) -> Embedding:
+    async def loaded(self) -> Encoder:
+        """The encoder, once loaded. A load that failed is started again on the next call."""
         self.preload()
         assert self.loading is not None
-        encoder = await self.loading
+        try:
+            return await self.loading
+        except Exception:
+            self.loading = None
+            raise
+
+    async def embed(self, text: str) -> Embedding:
+        encoder = await self.loaded()
         vectors = await asyncio.to_thread(encoder.encode, [text])
         vector: Embedding = vectors[0]
         return vector
@@ -127,8 +135,9 @@ def register(app: faust.App, wiring: Wiring) -> None:
         skipped = admit(started, now, time.monotonic(), bucket, config)
         if skipped is not None:
             return skipped, None
-        began = time.perf_counter()
         try:
+            await encoder.loaded()  # waiting for a load in progress is not embedding time
+            began = time.perf_counter()
             embedding = await encoder.embed(embed_text(started))
         except Exception as exc:
             return None, exc

@@ -278,3 +278,31 @@ def test_the_link_agent_loads_its_encoder_once_however_often_it_is_asked(
 
     vectors = asyncio.run(run())
     assert loads == [1] and len(vectors) == 2 and vectors[0].shape == (4,)
+
+
+def test_a_failed_encoder_load_is_tried_again_on_the_next_story(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from agents import link
+
+    attempts: list[int] = []
+
+    class Encoder:
+        def encode(self, texts: list[str]) -> Any:
+            return np.ones((len(texts), 4), dtype=np.float32)
+
+    def warm() -> Encoder:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise OSError("weights not readable")
+        return Encoder()
+
+    monkeypatch.setattr(link, "_warm_encoder", warm)
+
+    async def run() -> Any:
+        encoder = link.LazyEncoder()
+        with pytest.raises(OSError):
+            await encoder.embed("first story")
+        return await encoder.embed("second story")
+
+    assert asyncio.run(run()).shape == (4,) and len(attempts) == 2
