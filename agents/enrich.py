@@ -51,8 +51,8 @@ def register(app: faust.App, wiring: Wiring) -> None:
                 if isinstance(outcome, DeadLetter):
                     await wiring.emit(Stage.ENRICH, event.key, outcome)
                     continue
-                await wiring.emit(Stage.ENRICH, event.key, outcome.outputs, encoded)
-                routed.append(outcome.story_route)
+                # Its story-route message waits in `routed` (agents.wiring.LINES_TOPICS).
+                await wiring.emit(Stage.ENRICH, event.key, outcome.outputs, encoded, routed)
                 topic_events.extend(outcome.topic_events)
             await wiring.send_lines(routed, encoded)
             await wiring.send(topic_event_outputs(topic_events))

@@ -41,6 +41,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 
+import pipeline_bench
 from aiokafka import AIOKafkaProducer
 from prometheus_client import CollectorRegistry
 
@@ -48,12 +49,6 @@ from streams.feeds.http import Fetcher
 from streams.feeds.poller import PollerService, fetch_config, follow_registry, parser_pool
 from streams.feeds.registry import registration_for, write_registrations
 from streams.kafka.admin import ensure_topics
-from streams.kafka.localbroker import (
-    broker_log_tail,
-    free_port,
-    start_local_broker,
-    stop_local_broker,
-)
 from streams.metrics import PollerMetrics
 from streams.runner import stop_process
 from streams.settings import FeedConfig, Settings, load_settings
@@ -558,18 +553,8 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="wirewatch-pbench-") as tmp:
         work_dir = Path(tmp)
-        if args.broker:
-            run_benchmark(args, args.broker, work_dir)
-            return
-        data_dir = work_dir / "kafka"
-        try:
-            broker = start_local_broker(free_port(), free_port(), data_dir)
-        except RuntimeError as exc:
-            sys.exit(f"local Kafka broker did not start: {exc}\n{broker_log_tail(data_dir)}")
-        try:
-            run_benchmark(args, broker.address, work_dir)
-        finally:
-            stop_local_broker(broker)
+        with pipeline_bench.bench_broker(args.broker, work_dir) as (address, _):
+            run_benchmark(args, address, work_dir)
 
 
 if __name__ == "__main__":

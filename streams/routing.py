@@ -45,19 +45,21 @@ class Outbound:
 
 @dataclass(frozen=True, slots=True)
 class EnrichedOutputs:
-    """What one enriched article sends: the article to consumers at once; to the story stage and
-    (as topic events) to the spike stage batched with the rest of its enrich batch."""
+    """What one enriched article sends: the article to consumers and to the story stage (which
+    the agent sends batched, as for every LINES_TOPICS topic), and its topic events, which the
+    agent sends as one message per spike key and batch."""
 
     outputs: tuple[Outbound, ...]
-    story_route: Outbound
     topic_events: tuple[TopicEvent, ...]
 
 
 def article_outputs(article: Article, spike: SpikeConfig) -> EnrichedOutputs:
     """An enriched article: to consumers, and (batched) to the story and spike stages."""
     return EnrichedOutputs(
-        (Outbound(ARTICLES.suffix, article.item_id, article),),
-        Outbound(STORY_ROUTE.suffix, story_group(article), article),
+        (
+            Outbound(ARTICLES.suffix, article.item_id, article),
+            Outbound(STORY_ROUTE.suffix, story_group(article), article),
+        ),
         topic_events(article, spike),
     )
 

@@ -218,8 +218,7 @@ def test_enrich_step_routes_an_item_to_articles_the_story_stage_and_the_spike_st
     )
     enriched_outputs = enrich_step(encode_record(raw), T0, stages)
     outputs = enriched_outputs.outputs
-    assert [out.topic for out in outputs] == [ARTICLES.suffix]
-    assert enriched_outputs.story_route.topic == STORY_ROUTE.suffix
+    assert [out.topic for out in outputs] == [ARTICLES.suffix, STORY_ROUTE.suffix]
     assert {event.topic for event in enriched_outputs.topic_events} == {"cyberattack"}
     (batch, *_) = topic_event_outputs(enriched_outputs.topic_events)
     assert batch.topic == TOPIC_EVENTS.suffix

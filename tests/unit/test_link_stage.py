@@ -253,6 +253,13 @@ def test_a_failed_embedding_is_raised_so_the_message_becomes_a_dead_letter() -> 
                   LinkStageConfig())  # fmt: skip
 
 
+class OnesEncoder:
+    """Stands for the sentence encoder where the test is about loading it, not its vectors."""
+
+    def encode(self, texts: list[str]) -> Any:
+        return np.ones((len(texts), 4), dtype=np.float32)
+
+
 def test_the_link_agent_loads_its_encoder_once_however_often_it_is_asked(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -260,13 +267,9 @@ def test_the_link_agent_loads_its_encoder_once_however_often_it_is_asked(
 
     loads: list[int] = []
 
-    class Encoder:
-        def encode(self, texts: list[str]) -> Any:
-            return np.ones((len(texts), 4), dtype=np.float32)
-
-    def warm() -> Encoder:
+    def warm() -> OnesEncoder:
         loads.append(1)
-        return Encoder()
+        return OnesEncoder()
 
     monkeypatch.setattr(link, "_warm_encoder", warm)
 
@@ -287,15 +290,11 @@ def test_a_failed_encoder_load_is_tried_again_on_the_next_story(
 
     attempts: list[int] = []
 
-    class Encoder:
-        def encode(self, texts: list[str]) -> Any:
-            return np.ones((len(texts), 4), dtype=np.float32)
-
-    def warm() -> Encoder:
+    def warm() -> OnesEncoder:
         attempts.append(1)
         if len(attempts) == 1:
             raise OSError("weights not readable")
-        return Encoder()
+        return OnesEncoder()
 
     monkeypatch.setattr(link, "_warm_encoder", warm)
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from agents.story import keep_story_tables, story_step
 from streams.alerts.spikes import SpikeConfig
 from streams.codec import encode_record
+from streams.kafka.topics import STORY_ROUTE
 from streams.records import Language
 from streams.routing import article_outputs
 from streams.stories.cluster import StoryConfig, StoryIndex, new_story_id, story_group
@@ -29,7 +30,8 @@ def test_the_story_group_is_the_script_and_the_detected_language() -> None:
 
 def test_the_story_route_key_is_the_group_of_the_story_tables() -> None:
     article = make_article("i-1", WIRE_STORIES["fr"][0][0], "fr", link="https://e.fr/a/1")
-    route = article_outputs(article, SpikeConfig()).story_route
+    outputs = article_outputs(article, SpikeConfig()).outputs
+    (route,) = [out for out in outputs if out.topic == STORY_ROUTE.suffix]
     table: dict[str, bytes] = {}
     index = StoryIndex(CONFIG)
     placement = story_step(encode_record(article), index.reader, table.get, CONFIG)

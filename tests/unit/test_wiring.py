@@ -114,8 +114,10 @@ def test_emit_sends_each_output_to_its_topic_under_its_key_and_counts_it() -> No
     wired, topics, registry = wiring()
     enriched = article_outputs(article(), SpikeConfig())
     encoded: Encoded = {}
-    asyncio.run(wired.emit(Stage.ENRICH, b"i-1", enriched.outputs, encoded))
-    asyncio.run(wired.send_lines([enriched.story_route], encoded))
+    routed: list[Outbound] = []
+    asyncio.run(wired.emit(Stage.ENRICH, b"i-1", enriched.outputs, encoded, routed))
+    assert not topics[STORY_ROUTE.suffix].sent  # deferred, for one message per key and batch
+    asyncio.run(wired.send_lines(routed, encoded))
     asyncio.run(wired.send(topic_event_outputs(enriched.topic_events)))
     assert [key for key, _ in topics[ARTICLES.suffix].sent] == [b"i-1"]
     assert decode_article(topics[ARTICLES.suffix].sent[0][1]).item_id == "i-1"
@@ -145,8 +147,9 @@ def test_emit_sends_a_dead_letter_with_its_reason_and_counts_the_error() -> None
 def test_every_message_sent_carries_the_headers_of_its_record() -> None:
     wired, topics, _ = wiring()
     enriched = article_outputs(article(), SpikeConfig())
-    asyncio.run(wired.emit(Stage.ENRICH, b"i-1", enriched.outputs))
-    asyncio.run(wired.send_lines([enriched.story_route], {}))
+    routed: list[Outbound] = []
+    asyncio.run(wired.emit(Stage.ENRICH, b"i-1", enriched.outputs, deferred=routed))
+    asyncio.run(wired.send_lines(routed, {}))
     asyncio.run(wired.send(topic_event_outputs(enriched.topic_events)))
     letter = guarded(Stage.ENRICH, b"{", json.loads, NOW, SourcePosition("raw", 0, 7, "k"))
     asyncio.run(wired.emit(Stage.ENRICH, b"k", letter))
