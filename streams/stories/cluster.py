@@ -31,9 +31,11 @@ import operator
 import re
 import unicodedata
 import zlib
-from collections.abc import Callable, Iterable
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -314,20 +316,311 @@ def _replay(
             write(key, _add_member(read(key), member, seen_at, config)[0])
 
 
-# How the in-memory index holds a bucket: its one member (two thirds of the keys read on
-# bench/stream.py's stream are new, and most buckets never get a second member), else the tuple
-# of its members. The member objects are shared by all the buckets of one item version.
-_Held = StoryMember | tuple[StoryMember, ...]
-# A key is held as an int: its hex digits, shifted left, with its band number + 1 (0 for a link
-# key) in the low bits. 40 bytes instead of an ~85-byte str, with the same keys apart.
-_TAG_BITS = 20
+# The in-memory index holds no Python object per key (an int key, a dict entry and a member
+# tuple cost ~120 bytes a key, ~1,500 an item: bench/memory_bench.py). A group's item versions are
+# rows of flat arrays (item id, story code, time), each held once however many buckets it is in;
+# a bucket of one member is that row's number, a bucket of several is their row numbers packed in
+# bytes (a "spill" slot, its code the slot's complement, negative). Each band's keys (and the
+# links') are their 96 bits in sorted flat arrays (high 64 bits, low 32) beside the bucket's code,
+# found by bisection, plus a dict of the keys added since they were last merged into the arrays
+# (at most ~1/64 of them): 16 bytes a key in the arrays, ~100 in the dict.
+_DEAD = -(1 << 31)  # a deleted key's code in the arrays, dropped at the next merge or sweep
+_LOW_BITS = 32
+_LOW_MASK = (1 << _LOW_BITS) - 1
+_WIDE = 1 << 96  # keys this wide (bands of more than 3 rows) stay in the dict: too wide to merge
+_MERGE_MIN = 64  # a band's dict is merged into its arrays past this many keys ...
+_MERGE_SHARE = 64  # ... plus 1/64 of the arrays' keys: a merge copies the arrays
+_ROWS_KEPT = 0.75  # a sweep compacts a group's rows when fewer than this share is in a bucket
+_FRESH_MAX = 4_096  # rows remembered by member value during a rebuild (a memo, not a bound)
 _LINK_DIGITS = 24  # blake2b, 12 bytes: see _link_key
 
 
-def _held_key(key: str) -> int:
+def _parse_key(key: str) -> tuple[int, int]:
+    """(tag, number): the band number + 1 (0 for a link key) and the key's hex digits as an int."""
     _, kind, digits = key.rsplit("|", 2)
-    tag = 0 if kind == "link" else int(kind[1:]) + 1
-    return int(digits, 16) << _TAG_BITS | tag
+    return (0 if kind == "link" else int(kind[1:]) + 1), int(digits, 16)
+
+
+def _array(typecode: str, values: npt.NDArray[Any]) -> array[Any]:
+    held = array(typecode)
+    held.frombytes(values.tobytes())
+    return held
+
+
+class _Keys:
+    """One band's (or the links') keys of one group, with their buckets' codes."""
+
+    __slots__ = ("codes", "generation", "high", "low", "recent")
+
+    def __init__(self) -> None:
+        self.high: array[int] = array("Q")  # sorted; equal ones (same high, other low) adjacent
+        self.low: array[int] = array("I")
+        self.codes: array[int] = array("i")
+        self.recent: dict[int, int] = {}  # key number -> code, for numbers not in the arrays
+        self.generation = 0  # changes whenever a position in the arrays may have moved
+
+    def find(self, number: int) -> int:
+        """The key's position in the arrays, or -1."""
+        if number >= _WIDE:
+            return -1
+        high, low, highs = number >> _LOW_BITS, number & _LOW_MASK, self.high
+        position = bisect_left(highs, high)
+        while position < len(highs) and highs[position] == high:
+            if self.low[position] == low:
+                return position
+            position += 1
+        return -1
+
+    def merge(self) -> None:
+        """Move the dict's keys into the arrays (and the deleted keys out of them)."""
+        narrow = sorted(item for item in self.recent.items() if item[0] < _WIDE)
+        high = np.array([number >> _LOW_BITS for number, _ in narrow], dtype=np.uint64)
+        low = np.array([number & _LOW_MASK for number, _ in narrow], dtype=np.uint32)
+        codes = np.array([code for _, code in narrow], dtype=np.int32)
+        old_codes = np.frombuffer(self.codes, dtype=np.int32)
+        live = old_codes != _DEAD
+        old_high = np.frombuffer(self.high, dtype=np.uint64)[live]
+        at = np.searchsorted(old_high, high)
+        self.high = _array("Q", np.insert(old_high, at, high))
+        self.low = _array("I", np.insert(np.frombuffer(self.low, dtype=np.uint32)[live], at, low))
+        self.codes = _array("i", np.insert(old_codes[live], at, codes))
+        for number, _ in narrow:
+            del self.recent[number]
+        self.generation += 1
+
+    def keep(self, kept: npt.NDArray[np.bool_]) -> None:
+        """Only the keys of the arrays where `kept` is true."""
+        self.high = _array("Q", np.frombuffer(self.high, dtype=np.uint64)[kept])
+        self.low = _array("I", np.frombuffer(self.low, dtype=np.uint32)[kept])
+        self.codes = _array("i", np.frombuffer(self.codes, dtype=np.int32)[kept])
+        self.generation += 1
+
+    def entries(self) -> Iterator[tuple[int, int]]:
+        """(number, code) of every live key."""
+        for high, low, code in zip(self.high, self.low, self.codes, strict=True):
+            if code != _DEAD:
+                yield high << _LOW_BITS | low, code
+        yield from self.recent.items()
+
+
+class _Group:
+    """The index of one story group: its item versions (rows), spilled buckets and keys."""
+
+    __slots__ = ("bands", "item_ids", "seen", "spill", "spill_free", "stories", "story_codes",
+                 "story_ids")  # fmt: skip
+
+    def __init__(self) -> None:
+        self.bands: dict[int, _Keys] = {}  # by tag: band number + 1, 0 for the links
+        self.item_ids: list[str] = []
+        self.stories: array[int] = array("i")  # index into story_ids
+        self.seen: array[float] = array("d")
+        self.story_ids: list[str] = []
+        self.story_codes: dict[str, int] = {}
+        self.spill: list[bytes | None] = []  # rows of buckets of several members; None: free
+        self.spill_free: list[int] = []
+
+    def locate(self, key: str) -> tuple[_Keys, int, int]:
+        tag, number = _parse_key(key)
+        keys = self.bands.get(tag)
+        if keys is None:
+            keys = self.bands[tag] = _Keys()
+        return keys, number, keys.find(number)
+
+    def code(self, keys: _Keys, number: int, position: int) -> int | None:
+        if position < 0:
+            return keys.recent.get(number)
+        code = keys.codes[position]
+        return None if code == _DEAD else code
+
+    def rows(self, code: int) -> Iterable[int]:
+        return (code,) if code >= 0 else memoryview(self.spill[~code] or b"").cast("i")
+
+    def member(self, row: int) -> StoryMember:
+        return StoryMember(self.item_ids[row], self.story_ids[self.stories[row]], self.seen[row])
+
+    def bucket(self, code: int) -> StoryBucket:
+        return StoryBucket(tuple(map(self.member, self.rows(code))))
+
+    def row(self, member: StoryMember, old: Iterable[int], fresh: dict[StoryMember, int]) -> int:
+        """The row of `member`: the bucket's own when it held it already, else one added."""
+        for row in old:
+            if (
+                self.seen[row] == member.seen_at
+                and self.item_ids[row] == member.item_id
+                and self.story_ids[self.stories[row]] == member.story_id
+            ):
+                return row
+        row = fresh.get(member, -1)
+        if row < 0:
+            row = fresh[member] = len(self.seen)
+            self.item_ids.append(member.item_id)
+            story = self.story_codes.get(member.story_id)
+            if story is None:
+                story = self.story_codes[member.story_id] = len(self.story_ids)
+                self.story_ids.append(member.story_id)
+            self.stories.append(story)
+            self.seen.append(member.seen_at)
+        return row
+
+    def release(self, code: int) -> None:
+        if code < 0:
+            self.spill[~code] = None
+            self.spill_free.append(~code)
+
+    def write(
+        self,
+        located: tuple[_Keys, int, int],
+        bucket: StoryBucket | None,
+        fresh: dict[StoryMember, int],
+    ) -> None:
+        keys, number, position = located
+        old = self.code(keys, number, position)
+        if bucket is None:
+            if old is not None:
+                self.release(old)
+                if position < 0:
+                    del keys.recent[number]
+                else:
+                    keys.codes[position] = _DEAD
+            return
+        old_rows = tuple(self.rows(old)) if old is not None else ()
+        rows = [self.row(member, old_rows, fresh) for member in bucket.members]
+        if len(rows) == 1:
+            if old is not None:
+                self.release(old)
+            code = rows[0]
+        else:
+            packed = array("i", rows).tobytes()
+            if old is not None and old < 0:
+                code = old
+            else:
+                if old is not None:
+                    self.release(old)
+                if self.spill_free:
+                    code = ~self.spill_free.pop()
+                else:
+                    code = ~len(self.spill)
+                    self.spill.append(None)
+            self.spill[~code] = packed
+        if position >= 0:
+            keys.codes[position] = code
+        else:
+            keys.recent[number] = code
+            if len(keys.recent) > _MERGE_MIN + len(keys.high) // _MERGE_SHARE:
+                keys.merge()
+
+    def spill_newest(self, seen: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """The newest member's time of every spill slot (-inf for a free or empty one)."""
+        newest = np.full(len(self.spill), -np.inf)
+        slots = [slot for slot, packed in enumerate(self.spill) if packed]
+        if slots:
+            packed = [self.spill[slot] or b"" for slot in slots]
+            rows = np.frombuffer(b"".join(packed), dtype=np.int32)
+            starts = np.cumsum([0] + [len(p) // 4 for p in packed[:-1]])
+            newest[slots] = np.maximum.reduceat(seen[rows], starts)
+        return newest
+
+    def sweep(self, now: float, horizon: float) -> int:
+        """Delete the buckets whose newest member is past the horizon; how many."""
+        seen = np.frombuffer(self.seen, dtype=np.float64)
+        spill_newest = self.spill_newest(seen)
+        swept = 0
+        for keys in self.bands.values():
+            codes = np.frombuffer(keys.codes, dtype=np.int32)
+            newest = np.full(len(codes), -np.inf)
+            single = codes >= 0
+            newest[single] = seen[codes[single]]
+            spilled = (codes < 0) & (codes != _DEAD)
+            newest[spilled] = spill_newest[~codes[spilled]]
+            # The same float arithmetic as _is_expired; a deleted key (-inf) goes too.
+            expired = now - newest > horizon
+            swept += int(np.count_nonzero(expired & (codes != _DEAD)))
+            for code in codes[expired & spilled].tolist():
+                self.release(code)
+            if expired.any():
+                del codes
+                keys.keep(~expired)
+            for number, code in list(keys.recent.items()):
+                newest_of = seen[code] if code >= 0 else spill_newest[~code]
+                if now - newest_of > horizon:
+                    self.release(code)
+                    del keys.recent[number]
+                    swept += 1
+        del seen
+        self.collect()
+        return swept
+
+    def collect(self) -> None:
+        """Drop the rows no bucket holds (and free spill slots, unused story ids) once they are
+        a quarter of them: an item leaves its last bucket through a cap or a sweep."""
+        count = len(self.seen)
+        used = np.zeros(count, dtype=np.bool_)
+        codes = {
+            id(keys): np.frombuffer(keys.codes, dtype=np.int32) for keys in self.bands.values()
+        }
+        for keys in self.bands.values():
+            held = codes[id(keys)]
+            used[held[held >= 0]] = True
+            used[[code for code in keys.recent.values() if code >= 0]] = True
+        live_slots = [slot for slot, packed in enumerate(self.spill) if packed is not None]
+        packed = [self.spill[slot] or b"" for slot in live_slots]
+        spilled = np.frombuffer(b"".join(packed), dtype=np.int32)
+        used[spilled] = True
+        kept = np.flatnonzero(used)
+        if len(kept) >= _ROWS_KEPT * count and len(self.spill_free) <= len(self.spill) // 4:
+            return
+        renumber = np.cumsum(used, dtype=np.int64) - 1
+        reslot = np.full(len(self.spill), -1, dtype=np.int64)
+        reslot[live_slots] = np.arange(len(live_slots))
+        stories, story_rows = np.unique(
+            np.frombuffer(self.stories, dtype=np.int32)[kept], return_inverse=True
+        )
+        self.story_ids = [self.story_ids[story] for story in stories.tolist()]
+        self.story_codes = {story_id: code for code, story_id in enumerate(self.story_ids)}
+        self.stories = _array("i", story_rows.astype(np.int32))
+        self.item_ids = [self.item_ids[row] for row in kept.tolist()]
+        self.seen = _array("d", np.frombuffer(self.seen, dtype=np.float64)[kept])
+        respilled = renumber[spilled].astype(np.int32).tobytes()
+        ends = np.cumsum([len(p) for p in packed]).tolist()
+        self.spill = [respilled[start:end] for start, end in zip([0, *ends], ends, strict=False)]
+        self.spill_free = []
+
+        def recode(code: int) -> int:
+            return int(renumber[code]) if code >= 0 else ~int(reslot[~code])
+
+        for keys in self.bands.values():
+            held = codes[id(keys)].copy()
+            single = held >= 0
+            held[single] = renumber[held[single]]
+            spill = (held < 0) & (held != _DEAD)
+            held[spill] = ~reslot[~held[spill]]
+            keys.codes = _array("i", held)
+            keys.recent = {number: recode(code) for number, code in keys.recent.items()}
+            keys.generation += 1
+
+    def buckets(self, group: str, band_digits: int) -> dict[str, StoryBucket]:
+        out = {}
+        for tag, keys in self.bands.items():
+            for number, code in keys.entries():
+                if tag:
+                    name = f"{group}|b{tag - 1}|{number:0{band_digits}x}"
+                else:
+                    name = f"{group}|link|{number:0{_LINK_DIGITS}x}"
+                out[name] = self.bucket(code)
+        return out
+
+    def size(self) -> tuple[int, int]:
+        keys = members = 0
+        for band in self.bands.values():
+            for _, code in band.entries():
+                keys += 1
+                members += 1 if code >= 0 else len(self.spill[~code] or b"") // 4
+        return keys, members
+
+
+# Where `reader` found a key, for `apply` to write it without parsing and searching again: the
+# group and keys it was found in, the key's number and position, and the keys' generation then.
+_Located = tuple[_Group, _Keys, int, int, int]
 
 
 class StoryIndex:
@@ -336,110 +629,90 @@ class StoryIndex:
     Derived state: `assign_story` reads it and its index writes go here, never to a changelog;
     `rebuild` makes a group's index from the signatures table after a rebalance. Bounded by the
     horizon through `sweep`, as the table it replaces was by the agent's sweep. It holds buckets
-    compactly (`_Held`, int keys): about 85 bytes a key instead of 210 as StoryBucket objects
-    under str keys (bench/memory_bench.py).
+    compactly (`_Group`, `_Keys`): flat arrays, ~16 bytes a key and one row an item version,
+    instead of ~120 bytes a key as int keys and member tuples in dicts (bench/memory_bench.py).
+    What it gives back is what was written: the same buckets, members in the same order.
     """
 
     def __init__(self, config: StoryConfig) -> None:
         self.config = config
-        self._groups: dict[str, dict[int, _Held]] = {}
-        # Every key `assign_story` reads it then writes (`apply`): parsed once, for the write.
-        self._parsed: dict[str, int] = {}
-        if config.bands >= 1 << _TAG_BITS:
-            raise ValueError(f"at most {(1 << _TAG_BITS) - 1} bands")
+        self._groups: dict[str, _Group] = {}
+        # Every key `assign_story` reads it then writes (`apply`): located once, for the write.
+        self._located: dict[str, _Located] = {}
 
     def __contains__(self, group: object) -> bool:
         return group in self._groups
 
     def rebuild(self, group: str, records: Iterable[tuple[str, StorySignature]]) -> None:
         """Make `group`'s index from its signatures. Built aside and put in place at the end,
-        with its own key memo: the agent may run this in a thread, and a group is never seen
-        half built (nor left so by an exception)."""
-        held: dict[int, _Held] = {}
-        parsed: dict[str, int] = {}
-        _replay(group, records, self.config, _read(held, parsed), _write(held, parsed))
-        self._groups[group] = held
+        with its own memos: the agent may run this in a thread, and a group is never seen half
+        built (nor left so by an exception)."""
+        state = _Group()
+        located: dict[str, _Located] = {}
+        fresh: dict[StoryMember, int] = {}
+
+        def write(key: str, bucket: StoryBucket) -> None:
+            if len(fresh) > _FRESH_MAX:
+                fresh.clear()
+            state.write(_where(state, located, key), bucket, fresh)
+
+        _replay(group, records, self.config, _read(state, located), write)
+        state.collect()
+        self._groups[group] = state
 
     def reader(self, group: str) -> Callable[[str], StoryBucket | None]:
-        return _read(self._groups.setdefault(group, {}), self._parsed)
+        return _read(self._group(group), self._located)
 
-    def _writer(self, group: str) -> Callable[[str, StoryBucket], None]:
-        return _write(self._groups.setdefault(group, {}), self._parsed)
+    def _group(self, group: str) -> _Group:
+        state = self._groups.get(group)
+        if state is None:
+            state = self._groups[group] = _Group()
+        return state
 
     def apply(self, group: str, writes: dict[str, StoryBucket | None]) -> None:
-        held = self._groups.setdefault(group, {})
-        write = self._writer(group)
+        state = self._group(group)
+        fresh: dict[StoryMember, int] = {}
         for key, bucket in writes.items():
-            if bucket is None:
-                held.pop(_held_key(key), None)
-            else:
-                write(key, bucket)
+            state.write(_where(state, self._located, key), bucket, fresh)
         # Keys read but not written (an item redelivered): forgotten, so this stays small.
-        self._parsed.clear()
+        self._located.clear()
 
     def sweep(self, group: str, now: float) -> int:
         """Delete the group's buckets whose newest member is past the horizon; how many."""
-        held = self._groups.get(group, {})
-        expired = [
-            key for key, value in held.items() if _is_expired(_newest(value), now, self.config)
-        ]
-        for key in expired:
-            del held[key]
-        return len(expired)
+        state = self._groups.get(group)
+        return 0 if state is None else state.sweep(now, self.config.horizon_seconds)
 
     def clear(self) -> None:
         self._groups.clear()
+        self._located.clear()
 
     def buckets(self, group: str) -> dict[str, StoryBucket]:
         """The group's buckets under their str keys, for tests and measurements."""
-        band_digits = self.config.rows * 8
-        out = {}
-        for key, value in self._groups.get(group, {}).items():
-            tag, number = key & ((1 << _TAG_BITS) - 1), key >> _TAG_BITS
-            if tag:
-                name = f"{group}|b{tag - 1}|{number:0{band_digits}x}"
-            else:
-                name = f"{group}|link|{number:0{_LINK_DIGITS}x}"
-            out[name] = StoryBucket(value if isinstance(value, tuple) else (value,))
-        return out
+        state = self._groups.get(group)
+        return {} if state is None else state.buckets(group, self.config.rows * 8)
 
     def size(self) -> tuple[int, int]:
         """(keys, members) over every group."""
-        keys = sum(len(held) for held in self._groups.values())
-        members = sum(
-            len(value) if isinstance(value, tuple) else 1
-            for held in self._groups.values()
-            for value in held.values()
-        )
-        return keys, members
+        sizes = [state.size() for state in self._groups.values()]
+        return sum(keys for keys, _ in sizes), sum(members for _, members in sizes)
 
 
-def _read(held: dict[int, _Held], parsed: dict[str, int]) -> Callable[[str], StoryBucket | None]:
+def _where(state: _Group, located: dict[str, _Located], key: str) -> tuple[_Keys, int, int]:
+    """Where `key` is in `state`: as the read before this write found it, if nothing moved."""
+    found = located.pop(key, None)
+    if found is not None and found[0] is state and found[1].generation == found[4]:
+        return found[1], found[2], found[3]
+    return state.locate(key)
+
+
+def _read(state: _Group, located: dict[str, _Located]) -> Callable[[str], StoryBucket | None]:
     def read(key: str) -> StoryBucket | None:
-        number = parsed[key] = _held_key(key)
-        value = held.get(number)
-        if value is None:
-            return None
-        return StoryBucket(value if isinstance(value, tuple) else (value,))
+        keys, number, position = where = state.locate(key)
+        located[key] = (state, keys, number, position, keys.generation)
+        code = state.code(*where)
+        return None if code is None else state.bucket(code)
 
     return read
-
-
-def _write(held: dict[int, _Held], parsed: dict[str, int]) -> Callable[[str, StoryBucket], None]:
-    def write(key: str, bucket: StoryBucket) -> None:
-        members = bucket.members
-        number = parsed.pop(key, None)
-        held[_held_key(key) if number is None else number] = (
-            members[0] if len(members) == 1 else members
-        )
-
-    return write
-
-
-def _newest(value: _Held) -> float:
-    if isinstance(value, tuple):
-        return max(member.seen_at for member in value)
-    return value.seen_at
 
 
 def expired_keys(
