@@ -30,6 +30,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
+
 from agents.alert import alert_step, keep_alert_state
 from agents.story import (
     expired_story_keys,
@@ -79,26 +81,70 @@ def table_bytes(table: dict[str, bytes]) -> int:
     return sys.getsizeof(table) + sum(sys.getsizeof(k) + sys.getsizeof(v) for k, v in table.items())
 
 
-def index_bytes(index: StoryIndex) -> int:
-    """What the index reaches: its dicts, int keys, member tuples and members with their fields
-    (a member is shared by every bucket of its item version, counted once)."""
-    total, seen = 0, set()
-    for held in index._groups.values():  # a bench may look inside
-        total += sys.getsizeof(held)
-        for key, value in held.items():
-            total += sys.getsizeof(key)
-            if hasattr(value, "members"):  # a StoryBucket, as earlier releases held them
-                total += sys.getsizeof(value)
-                value = value.members
-            members = value if isinstance(value, tuple) else (value,)
-            if isinstance(value, tuple):
-                total += sys.getsizeof(value)
-            for member in members:
-                for obj in (member, member.item_id, member.story_id, member.seen_at):
-                    if id(obj) not in seen:
-                        seen.add(id(obj))
-                        total += sys.getsizeof(obj)
+def deep_bytes(root: object, seen: set[int]) -> int:
+    """Bytes of `root` and of every object it reaches that is not in `seen` (dicts, lists,
+    tuples, slotted objects, numpy arrays with their data, arrays, str, numbers), each counted
+    once: what holding it costs the process."""
+    total, stack = 0, [root]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        total += sys.getsizeof(obj)  # an ndarray or array.array with its buffer
+        if isinstance(obj, dict):
+            stack.extend(obj.keys())
+            stack.extend(obj.values())
+        elif isinstance(obj, tuple | list | set | frozenset):
+            stack.extend(obj)
+        elif isinstance(obj, np.ndarray):
+            if obj.base is not None:
+                stack.append(obj.base)
+        elif isinstance(obj, memoryview):
+            stack.append(obj.obj)
+        else:
+            for cls in type(obj).__mro__:
+                for name in getattr(cls, "__slots__", ()):
+                    if hasattr(obj, name):
+                        stack.append(getattr(obj, name))
     return total
+
+
+def slot_names(obj: object) -> list[str]:
+    return [name for cls in type(obj).__mro__ for name in getattr(cls, "__slots__", ())]
+
+
+def index_bytes(index: StoryIndex) -> dict[str, int]:
+    """What the index reaches, by part: for the compact index (a `_Group` per story group) the
+    bytes under each of its fields summed over the groups (`bands` by the fields of its `_Keys`:
+    `arrays` the sorted keys and codes, `recent` the dicts not merged yet); for an index of
+    dicts, all of it as "dicts". Each object counted once; the memos go with "other"."""
+    seen: set[int] = {id(index.config), id(index._groups)}  # a bench may look inside
+    parts: dict[str, int] = {"other": sys.getsizeof(index._groups)}
+
+    def add(name: str, obj: object) -> None:
+        parts[name] = parts.get(name, 0) + deep_bytes(obj, seen)
+
+    for group, state in index._groups.items():
+        add("other", group)
+        if not slot_names(state):
+            add("dicts", state)
+            continue
+        for name in slot_names(state):
+            value = getattr(state, name)
+            if name == "bands":
+                seen.add(id(value))
+                add("other", list(value))
+                for keys in value.values():
+                    seen.add(id(keys))
+                    parts["other"] += sys.getsizeof(keys)
+                    for field in slot_names(keys):
+                        add(f"bands.{field}", getattr(keys, field))
+            else:
+                add(name, value)
+    for value in vars(index).values():
+        add("other", value)
+    return parts
 
 
 def main() -> None:
@@ -199,13 +245,15 @@ def checkpoint(
     memory = status()
     live = max(1, len(table))
     keys, members = index.size()
+    parts = index_bytes(index)
+    by_part = ", ".join(f"{name} {size / live:,.0f}" for name, size in parts.items() if size)
     print(
         f"{done:>9,} items ({dead} dead) at +{(fetched - T0).total_seconds() / 86_400:.2f} d, "
         f"{time.monotonic() - started:,.0f} s: VmRSS {memory['VmRSS'] / 2**20:,.0f} MiB, VmHWM "
         f"{memory['VmHWM'] / 2**20:,.0f} MiB; live items (signatures) {len(table):,}: table "
-        f"{table_bytes(table) / live:,.0f} B/item, index {index_bytes(index) / live:,.0f} B/item "
-        f"({keys / live:.1f} keys, {members / live:.1f} members); alert-state {len(alert_table):,} "
-        f"stories, {table_bytes(alert_table) / 2**20:,.1f} MiB",
+        f"{table_bytes(table) / live:,.0f} B/item, index {sum(parts.values()) / live:,.0f} B/item "
+        f"({by_part}; {keys / live:.1f} keys, {members / live:.1f} members); alert-state "
+        f"{len(alert_table):,} stories, {table_bytes(alert_table) / 2**20:,.1f} MiB",
         flush=True,
     )
 

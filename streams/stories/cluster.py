@@ -33,7 +33,7 @@ import unicodedata
 import zlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -328,10 +328,11 @@ _DEAD = -(1 << 31)  # a deleted key's code in the arrays, dropped at the next me
 _LOW_BITS = 32
 _LOW_MASK = (1 << _LOW_BITS) - 1
 _WIDE = 1 << 96  # keys this wide (bands of more than 3 rows) stay in the dict: too wide to merge
-_MERGE_MIN = 64  # a band's dict is merged into its arrays past this many keys ...
-_MERGE_SHARE = 64  # ... plus 1/64 of the arrays' keys: a merge copies the arrays
+_MERGE_MIN = 512  # a band's dict is merged into its arrays past this many keys ...
+_MERGE_SHARE = 16  # ... plus 1/16 of the arrays' keys: a merge copies the arrays
+_GARBAGE_MIN = 4_096  # spilled rows left behind before they are worth dropping ...
 _ROWS_KEPT = 0.75  # a sweep compacts a group's rows when fewer than this share is in a bucket
-_FRESH_MAX = 4_096  # rows remembered by member value during a rebuild (a memo, not a bound)
+_KNOWN_MAX = 4_096  # members remembered between a read and its write (a memo, not a bound)
 _LINK_DIGITS = 24  # blake2b, 12 bytes: see _link_key
 
 
@@ -348,16 +349,30 @@ def _array(typecode: str, values: npt.NDArray[Any]) -> array[Any]:
 
 
 class _Keys:
-    """One band's (or the links') keys of one group, with their buckets' codes."""
+    """One band's (or the links') keys of one group, with their buckets' codes.
 
-    __slots__ = ("codes", "generation", "high", "low", "recent")
+    Numpy arrays, for the merges and sweeps; read and written one key at a time through
+    memoryviews of them (bisect and indexing on a memoryview give Python ints, ~10 times faster
+    than numpy's scalars)."""
+
+    __slots__ = ("arrays", "codes", "dead", "generation", "high", "low", "recent")
 
     def __init__(self) -> None:
-        self.high: array[int] = array("Q")  # sorted; equal ones (same high, other low) adjacent
-        self.low: array[int] = array("I")
-        self.codes: array[int] = array("i")
         self.recent: dict[int, int] = {}  # key number -> code, for numbers not in the arrays
         self.generation = 0  # changes whenever a position in the arrays may have moved
+        self.dead = 0  # codes _DEAD in the arrays
+        self.hold(np.empty(0, np.uint64), np.empty(0, np.uint32), np.empty(0, np.int32))
+
+    def hold(
+        self,
+        high: npt.NDArray[np.uint64],
+        low: npt.NDArray[np.uint32],
+        codes: npt.NDArray[np.int32],
+    ) -> None:
+        """Hold these arrays: high sorted (equal ones, keys of other lows, adjacent)."""
+        self.arrays = (high, low, codes)
+        self.high, self.low, self.codes = high.data, low.data, codes.data
+        self.generation += 1
 
     def find(self, number: int) -> int:
         """The key's position in the arrays, or -1."""
@@ -377,23 +392,22 @@ class _Keys:
         high = np.array([number >> _LOW_BITS for number, _ in narrow], dtype=np.uint64)
         low = np.array([number & _LOW_MASK for number, _ in narrow], dtype=np.uint32)
         codes = np.array([code for _, code in narrow], dtype=np.int32)
-        old_codes = np.frombuffer(self.codes, dtype=np.int32)
-        live = old_codes != _DEAD
-        old_high = np.frombuffer(self.high, dtype=np.uint64)[live]
+        old_high, old_low, old_codes = self.arrays
+        if self.dead:
+            live = old_codes != _DEAD
+            old_high, old_low, old_codes = old_high[live], old_low[live], old_codes[live]
+            self.dead = 0
         at = np.searchsorted(old_high, high)
-        self.high = _array("Q", np.insert(old_high, at, high))
-        self.low = _array("I", np.insert(np.frombuffer(self.low, dtype=np.uint32)[live], at, low))
-        self.codes = _array("i", np.insert(old_codes[live], at, codes))
+        self.hold(np.insert(old_high, at, high), np.insert(old_low, at, low),
+                  np.insert(old_codes, at, codes))  # fmt: skip
         for number, _ in narrow:
             del self.recent[number]
-        self.generation += 1
 
     def keep(self, kept: npt.NDArray[np.bool_]) -> None:
         """Only the keys of the arrays where `kept` is true."""
-        self.high = _array("Q", np.frombuffer(self.high, dtype=np.uint64)[kept])
-        self.low = _array("I", np.frombuffer(self.low, dtype=np.uint32)[kept])
-        self.codes = _array("i", np.frombuffer(self.codes, dtype=np.int32)[kept])
-        self.generation += 1
+        high, low, codes = self.arrays
+        self.hold(high[kept], low[kept], codes[kept])
+        self.dead = int(np.count_nonzero(self.arrays[2] == _DEAD))
 
     def entries(self) -> Iterator[tuple[int, int]]:
         """(number, code) of every live key."""
@@ -406,8 +420,8 @@ class _Keys:
 class _Group:
     """The index of one story group: its item versions (rows), spilled buckets and keys."""
 
-    __slots__ = ("bands", "item_ids", "seen", "spill", "spill_free", "stories", "story_codes",
-                 "story_ids")  # fmt: skip
+    __slots__ = ("bands", "garbage", "item_ids", "seen", "spill_at", "spill_free", "spill_len",
+                 "spilled", "stories", "story_codes", "story_ids")  # fmt: skip
 
     def __init__(self) -> None:
         self.bands: dict[int, _Keys] = {}  # by tag: band number + 1, 0 for the links
@@ -416,8 +430,14 @@ class _Group:
         self.seen: array[float] = array("d")
         self.story_ids: list[str] = []
         self.story_codes: dict[str, int] = {}
-        self.spill: list[bytes | None] = []  # rows of buckets of several members; None: free
+        # Buckets of several members: slot s holds spilled[spill_at[s] : + spill_len[s]], their
+        # rows in order. A bucket that grows is written anew at the end; what it leaves behind
+        # (`garbage`) is dropped once it outgrows what is held.
+        self.spilled: array[int] = array("i")
+        self.spill_at: array[int] = array("i")  # -1: a free slot
+        self.spill_len: array[int] = array("H")
         self.spill_free: list[int] = []
+        self.garbage = 0
 
     def locate(self, key: str) -> tuple[_Keys, int, int]:
         tag, number = _parse_key(key)
@@ -432,8 +452,11 @@ class _Group:
         code = keys.codes[position]
         return None if code == _DEAD else code
 
-    def rows(self, code: int) -> Iterable[int]:
-        return (code,) if code >= 0 else memoryview(self.spill[~code] or b"").cast("i")
+    def rows(self, code: int) -> Sequence[int]:
+        if code >= 0:
+            return (code,)
+        at = self.spill_at[~code]
+        return self.spilled[at : at + self.spill_len[~code]]
 
     def member(self, row: int) -> StoryMember:
         return StoryMember(self.item_ids[row], self.story_ids[self.stories[row]], self.seen[row])
@@ -441,8 +464,12 @@ class _Group:
     def bucket(self, code: int) -> StoryBucket:
         return StoryBucket(tuple(map(self.member, self.rows(code))))
 
-    def row(self, member: StoryMember, old: Iterable[int], fresh: dict[StoryMember, int]) -> int:
-        """The row of `member`: the bucket's own when it held it already, else one added."""
+    def row(self, member: StoryMember, old: Sequence[int], memo: _Memo) -> int:
+        """The row of `member`: the one it was read from or added as (by identity), else the
+        bucket's own when it held it already (by value), else one added."""
+        known = memo.known.get(id(member))
+        if known is not None and known[0] is member and known[1] is self:
+            return known[2]
         for row in old:
             if (
                 self.seen[row] == member.seen_at
@@ -450,28 +477,26 @@ class _Group:
                 and self.story_ids[self.stories[row]] == member.story_id
             ):
                 return row
-        row = fresh.get(member, -1)
-        if row < 0:
-            row = fresh[member] = len(self.seen)
-            self.item_ids.append(member.item_id)
-            story = self.story_codes.get(member.story_id)
-            if story is None:
-                story = self.story_codes[member.story_id] = len(self.story_ids)
-                self.story_ids.append(member.story_id)
-            self.stories.append(story)
-            self.seen.append(member.seen_at)
+        row = len(self.seen)
+        memo.remember(member, self, row)
+        self.item_ids.append(member.item_id)
+        story = self.story_codes.get(member.story_id)
+        if story is None:
+            story = self.story_codes[member.story_id] = len(self.story_ids)
+            self.story_ids.append(member.story_id)
+        self.stories.append(story)
+        self.seen.append(member.seen_at)
         return row
 
     def release(self, code: int) -> None:
         if code < 0:
-            self.spill[~code] = None
-            self.spill_free.append(~code)
+            slot = ~code
+            self.garbage += self.spill_len[slot]
+            self.spill_at[slot], self.spill_len[slot] = -1, 0
+            self.spill_free.append(slot)
 
     def write(
-        self,
-        located: tuple[_Keys, int, int],
-        bucket: StoryBucket | None,
-        fresh: dict[StoryMember, int],
+        self, located: tuple[_Keys, int, int], bucket: StoryBucket | None, memo: _Memo
     ) -> None:
         keys, number, position = located
         old = self.code(keys, number, position)
@@ -482,42 +507,112 @@ class _Group:
                     del keys.recent[number]
                 else:
                     keys.codes[position] = _DEAD
+                    keys.dead += 1
             return
-        old_rows = tuple(self.rows(old)) if old is not None else ()
-        rows = [self.row(member, old_rows, fresh) for member in bucket.members]
-        if len(rows) == 1:
-            if old is not None:
-                self.release(old)
-            code = rows[0]
-        else:
-            packed = array("i", rows).tobytes()
+        old_rows = () if old is None else (old,) if old >= 0 else self.rows(old)
+        members = bucket.members
+        if len(members) == 1:
+            code = self.row(members[0], old_rows, memo)
             if old is not None and old < 0:
-                code = old
-            else:
-                if old is not None:
-                    self.release(old)
-                if self.spill_free:
-                    code = ~self.spill_free.pop()
-                else:
-                    code = ~len(self.spill)
-                    self.spill.append(None)
-            self.spill[~code] = packed
+                self.release(old)
+        else:
+            code = self.spill(old, [self.row(member, old_rows, memo) for member in members])
         if position >= 0:
             keys.codes[position] = code
         else:
             keys.recent[number] = code
             if len(keys.recent) > _MERGE_MIN + len(keys.high) // _MERGE_SHARE:
                 keys.merge()
+        if self.garbage > _GARBAGE_MIN + len(self.spilled) // 2:
+            self.compact()
+
+    def spill(self, old: int | None, rows: list[int]) -> int:
+        """The code of a bucket of these rows, in the slot of the `old` one if it had one."""
+        if old is not None and old < 0:
+            slot = ~old
+            at, held = self.spill_at[slot], self.spill_len[slot]
+            if len(rows) <= held:  # a cap dropped a member: written over
+                self.spilled[at : at + len(rows)] = array("i", rows)
+                self.garbage += held - len(rows)
+                self.spill_len[slot] = len(rows)
+                return old
+            self.garbage += held
+        elif self.spill_free:
+            slot = self.spill_free.pop()
+        else:
+            slot = len(self.spill_at)
+            self.spill_at.append(-1)
+            self.spill_len.append(0)
+        self.spill_at[slot], self.spill_len[slot] = len(self.spilled), len(rows)
+        self.spilled.extend(rows)
+        return ~slot
+
+    def spill_ranges(self) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
+        """(which slots are held, where each held slot's rows are in `spilled`, all of them)."""
+        at = np.frombuffer(self.spill_at, dtype=np.int32)
+        lengths = np.frombuffer(self.spill_len, dtype=np.uint16).astype(np.int64)
+        held = at >= 0
+        starts, lengths = at[held].astype(np.int64), lengths[held]
+        offsets = np.cumsum(lengths) - lengths
+        return held, np.repeat(starts - offsets, lengths) + np.arange(int(lengths.sum()))
+
+    def compact(self, renumber: npt.NDArray[np.int64] | None = None) -> None:
+        """`spilled` without garbage and the slots without free ones (their codes changed
+        in every band), rows renumbered if `renumber` is given."""
+        held, positions = self.spill_ranges()
+        rows = np.frombuffer(self.spilled, dtype=np.int32)[positions]
+        if renumber is not None:
+            rows = renumber[rows].astype(np.int32)
+        lengths = np.frombuffer(self.spill_len, dtype=np.uint16)[held]
+        reslot = np.full(len(held), -1, dtype=np.int64)
+        reslot[held] = np.arange(int(held.sum()))
+        self.spilled = _array("i", rows)
+        self.spill_len = _array("H", lengths)
+        self.spill_at = _array("i", (np.cumsum(lengths, dtype=np.int64) - lengths).astype(np.int32))
+        self.spill_free, self.garbage = [], 0
+        self.recode(lambda codes: codes, reslot)
+        if renumber is not None:
+            self.recode(lambda codes: renumber[codes], None)
+
+    def recode(
+        self,
+        singles: Callable[[npt.NDArray[np.int32]], npt.NDArray[Any]],
+        reslot: npt.NDArray[np.int64] | None,
+    ) -> None:
+        """Every key's code mapped: a row's by `singles`, a slot's by `reslot` if given."""
+        for keys in self.bands.values():
+            high, low, codes = keys.arrays
+            codes = codes.copy()
+            numbers = list(keys.recent)
+            codes = np.concatenate([codes, np.array(list(keys.recent.values()), np.int32)])
+            single = codes >= 0
+            codes[single] = singles(codes[single])
+            if reslot is not None:
+                spill = (codes < 0) & (codes != _DEAD)
+                codes[spill] = ~reslot[~codes[spill]]
+            keys.hold(high, low, codes[: len(high)].copy())
+            keys.recent = dict(zip(numbers, codes[len(high) :].tolist(), strict=True))
+
+    def newest(self, codes: npt.NDArray[np.int32], seen: npt.NDArray[np.float64],
+               spill_newest: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:  # fmt: skip
+        """The newest member's time of each code's bucket (-inf for a deleted key)."""
+        newest = np.full(len(codes), -np.inf)
+        single = codes >= 0
+        newest[single] = seen[codes[single]]
+        spilled = (codes < 0) & (codes != _DEAD)
+        newest[spilled] = spill_newest[~codes[spilled]]
+        return newest
 
     def spill_newest(self, seen: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """The newest member's time of every spill slot (-inf for a free or empty one)."""
-        newest = np.full(len(self.spill), -np.inf)
-        slots = [slot for slot, packed in enumerate(self.spill) if packed]
-        if slots:
-            packed = [self.spill[slot] or b"" for slot in slots]
-            rows = np.frombuffer(b"".join(packed), dtype=np.int32)
-            starts = np.cumsum([0] + [len(p) // 4 for p in packed[:-1]])
-            newest[slots] = np.maximum.reduceat(seen[rows], starts)
+        newest = np.full(len(self.spill_at), -np.inf)
+        held, positions = self.spill_ranges()
+        lengths = np.frombuffer(self.spill_len, dtype=np.uint16)[held].astype(np.int64)
+        filled = np.flatnonzero(held)[lengths > 0]
+        if len(filled):
+            times = seen[np.frombuffer(self.spilled, dtype=np.int32)[positions]]
+            starts = (np.cumsum(lengths) - lengths)[lengths > 0]
+            newest[filled] = np.maximum.reduceat(times, starts)
         return newest
 
     def sweep(self, now: float, horizon: float) -> int:
@@ -526,23 +621,19 @@ class _Group:
         spill_newest = self.spill_newest(seen)
         swept = 0
         for keys in self.bands.values():
-            codes = np.frombuffer(keys.codes, dtype=np.int32)
-            newest = np.full(len(codes), -np.inf)
-            single = codes >= 0
-            newest[single] = seen[codes[single]]
-            spilled = (codes < 0) & (codes != _DEAD)
-            newest[spilled] = spill_newest[~codes[spilled]]
+            codes = keys.arrays[2]
             # The same float arithmetic as _is_expired; a deleted key (-inf) goes too.
-            expired = now - newest > horizon
+            expired = now - self.newest(codes, seen, spill_newest) > horizon
             swept += int(np.count_nonzero(expired & (codes != _DEAD)))
-            for code in codes[expired & spilled].tolist():
+            for code in codes[expired & (codes < 0) & (codes != _DEAD)].tolist():
                 self.release(code)
             if expired.any():
-                del codes
                 keys.keep(~expired)
-            for number, code in list(keys.recent.items()):
-                newest_of = seen[code] if code >= 0 else spill_newest[~code]
-                if now - newest_of > horizon:
+            recent = np.array(list(keys.recent.values()), dtype=np.int32)
+            gone = (now - self.newest(recent, seen, spill_newest) > horizon).tolist()
+            for number, code, expired_too in zip(list(keys.recent), recent.tolist(), gone,
+                                                  strict=True):  # fmt: skip
+                if expired_too:
                     self.release(code)
                     del keys.recent[number]
                     swept += 1
@@ -555,23 +646,16 @@ class _Group:
         a quarter of them: an item leaves its last bucket through a cap or a sweep."""
         count = len(self.seen)
         used = np.zeros(count, dtype=np.bool_)
-        codes = {
-            id(keys): np.frombuffer(keys.codes, dtype=np.int32) for keys in self.bands.values()
-        }
         for keys in self.bands.values():
-            held = codes[id(keys)]
-            used[held[held >= 0]] = True
+            codes = keys.arrays[2]
+            used[codes[codes >= 0]] = True
             used[[code for code in keys.recent.values() if code >= 0]] = True
-        live_slots = [slot for slot, packed in enumerate(self.spill) if packed is not None]
-        packed = [self.spill[slot] or b"" for slot in live_slots]
-        spilled = np.frombuffer(b"".join(packed), dtype=np.int32)
-        used[spilled] = True
+        _, positions = self.spill_ranges()
+        used[np.frombuffer(self.spilled, dtype=np.int32)[positions]] = True
         kept = np.flatnonzero(used)
-        if len(kept) >= _ROWS_KEPT * count and len(self.spill_free) <= len(self.spill) // 4:
+        if len(kept) >= _ROWS_KEPT * count and len(self.spill_free) <= len(self.spill_at) // 4:
             return
         renumber = np.cumsum(used, dtype=np.int64) - 1
-        reslot = np.full(len(self.spill), -1, dtype=np.int64)
-        reslot[live_slots] = np.arange(len(live_slots))
         stories, story_rows = np.unique(
             np.frombuffer(self.stories, dtype=np.int32)[kept], return_inverse=True
         )
@@ -580,23 +664,7 @@ class _Group:
         self.stories = _array("i", story_rows.astype(np.int32))
         self.item_ids = [self.item_ids[row] for row in kept.tolist()]
         self.seen = _array("d", np.frombuffer(self.seen, dtype=np.float64)[kept])
-        respilled = renumber[spilled].astype(np.int32).tobytes()
-        ends = np.cumsum([len(p) for p in packed]).tolist()
-        self.spill = [respilled[start:end] for start, end in zip([0, *ends], ends, strict=False)]
-        self.spill_free = []
-
-        def recode(code: int) -> int:
-            return int(renumber[code]) if code >= 0 else ~int(reslot[~code])
-
-        for keys in self.bands.values():
-            held = codes[id(keys)].copy()
-            single = held >= 0
-            held[single] = renumber[held[single]]
-            spill = (held < 0) & (held != _DEAD)
-            held[spill] = ~reslot[~held[spill]]
-            keys.codes = _array("i", held)
-            keys.recent = {number: recode(code) for number, code in keys.recent.items()}
-            keys.generation += 1
+        self.compact(renumber)
 
     def buckets(self, group: str, band_digits: int) -> dict[str, StoryBucket]:
         out = {}
@@ -614,13 +682,34 @@ class _Group:
         for band in self.bands.values():
             for _, code in band.entries():
                 keys += 1
-                members += 1 if code >= 0 else len(self.spill[~code] or b"") // 4
+                members += 1 if code >= 0 else self.spill_len[~code]
         return keys, members
 
 
 # Where `reader` found a key, for `apply` to write it without parsing and searching again: the
 # group and keys it was found in, the key's number and position, and the keys' generation then.
 _Located = tuple[_Group, _Keys, int, int, int]
+
+
+class _Memo:
+    """What reads leave for the writes that follow them: where each key was, and the row each
+    member read (or added) stands for, by identity (the member is held, so its id is its own).
+    Forgotten after every apply and sweep; a write that finds nothing here searches again."""
+
+    __slots__ = ("known", "located")
+
+    def __init__(self) -> None:
+        self.located: dict[str, _Located] = {}
+        self.known: dict[int, tuple[StoryMember, _Group, int]] = {}
+
+    def remember(self, member: StoryMember, state: _Group, row: int) -> None:
+        if len(self.known) >= _KNOWN_MAX:
+            self.known.clear()
+        self.known[id(member)] = (member, state, row)
+
+    def clear(self) -> None:
+        self.located.clear()
+        self.known.clear()
 
 
 class StoryIndex:
@@ -638,7 +727,7 @@ class StoryIndex:
         self.config = config
         self._groups: dict[str, _Group] = {}
         # Every key `assign_story` reads it then writes (`apply`): located once, for the write.
-        self._located: dict[str, _Located] = {}
+        self._memo = _Memo()
 
     def __contains__(self, group: object) -> bool:
         return group in self._groups
@@ -647,21 +736,17 @@ class StoryIndex:
         """Make `group`'s index from its signatures. Built aside and put in place at the end,
         with its own memos: the agent may run this in a thread, and a group is never seen half
         built (nor left so by an exception)."""
-        state = _Group()
-        located: dict[str, _Located] = {}
-        fresh: dict[StoryMember, int] = {}
+        state, memo = _Group(), _Memo()
 
         def write(key: str, bucket: StoryBucket) -> None:
-            if len(fresh) > _FRESH_MAX:
-                fresh.clear()
-            state.write(_where(state, located, key), bucket, fresh)
+            state.write(_where(state, memo, key), bucket, memo)
 
-        _replay(group, records, self.config, _read(state, located), write)
+        _replay(group, records, self.config, _read(state, memo), write)
         state.collect()
         self._groups[group] = state
 
     def reader(self, group: str) -> Callable[[str], StoryBucket | None]:
-        return _read(self._group(group), self._located)
+        return _read(self._group(group), self._memo)
 
     def _group(self, group: str) -> _Group:
         state = self._groups.get(group)
@@ -670,21 +755,21 @@ class StoryIndex:
         return state
 
     def apply(self, group: str, writes: dict[str, StoryBucket | None]) -> None:
-        state = self._group(group)
-        fresh: dict[StoryMember, int] = {}
+        state, memo = self._group(group), self._memo
         for key, bucket in writes.items():
-            state.write(_where(state, self._located, key), bucket, fresh)
+            state.write(_where(state, memo, key), bucket, memo)
         # Keys read but not written (an item redelivered): forgotten, so this stays small.
-        self._located.clear()
+        memo.clear()
 
     def sweep(self, group: str, now: float) -> int:
         """Delete the group's buckets whose newest member is past the horizon; how many."""
+        self._memo.clear()  # rows and positions move
         state = self._groups.get(group)
         return 0 if state is None else state.sweep(now, self.config.horizon_seconds)
 
     def clear(self) -> None:
         self._groups.clear()
-        self._located.clear()
+        self._memo.clear()
 
     def buckets(self, group: str) -> dict[str, StoryBucket]:
         """The group's buckets under their str keys, for tests and measurements."""
@@ -697,20 +782,54 @@ class StoryIndex:
         return sum(keys for keys, _ in sizes), sum(members for _, members in sizes)
 
 
-def _where(state: _Group, located: dict[str, _Located], key: str) -> tuple[_Keys, int, int]:
+def _where(state: _Group, memo: _Memo, key: str) -> tuple[_Keys, int, int]:
     """Where `key` is in `state`: as the read before this write found it, if nothing moved."""
-    found = located.pop(key, None)
+    found = memo.located.pop(key, None)
     if found is not None and found[0] is state and found[1].generation == found[4]:
         return found[1], found[2], found[3]
     return state.locate(key)
 
 
-def _read(state: _Group, located: dict[str, _Located]) -> Callable[[str], StoryBucket | None]:
+def _read(state: _Group, memo: _Memo) -> Callable[[str], StoryBucket | None]:
+    # The hot path (~20 reads an item): locals, and `_Group.locate` and `code` written inline.
+    # The row arrays are looked up at each read: a sweep may replace them.
+    bands, located, known = state.bands, memo.located, memo.known
+
     def read(key: str) -> StoryBucket | None:
-        keys, number, position = where = state.locate(key)
+        _, kind, digits = key.rsplit("|", 2)
+        number = int(digits, 16)
+        keys = bands.get(0 if kind == "link" else int(kind[1:]) + 1)
+        if keys is None:
+            keys = state.locate(key)[0]
+        code = keys.recent.get(number)
+        position = -1
+        if code is None:
+            position = keys.find(number)
+            if position >= 0:
+                code = keys.codes[position]
+                if code == _DEAD:
+                    code = None
         located[key] = (state, keys, number, position, keys.generation)
-        code = state.code(*where)
-        return None if code is None else state.bucket(code)
+        if code is None:
+            return None
+        if len(known) >= _KNOWN_MAX:
+            known.clear()
+        item_ids, story_ids, stories, seen = (
+            state.item_ids,
+            state.story_ids,
+            state.stories,
+            state.seen,
+        )
+        if code >= 0:
+            member = StoryMember(item_ids[code], story_ids[stories[code]], seen[code])
+            known[id(member)] = (member, state, code)
+            return StoryBucket((member,))
+        members = []
+        for row in state.rows(code):
+            member = StoryMember(item_ids[row], story_ids[stories[row]], seen[row])
+            known[id(member)] = (member, state, row)
+            members.append(member)
+        return StoryBucket(tuple(members))
 
     return read
 

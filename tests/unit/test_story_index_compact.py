@@ -39,7 +39,8 @@ def thresholds(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
         monkeypatch.setattr(cluster, "_MERGE_MIN", 0)
         monkeypatch.setattr(cluster, "_MERGE_SHARE", 2)
         monkeypatch.setattr(cluster, "_ROWS_KEPT", 1.01)  # compact at every sweep
-        monkeypatch.setattr(cluster, "_FRESH_MAX", 2)
+        monkeypatch.setattr(cluster, "_KNOWN_MAX", 2)
+        monkeypatch.setattr(cluster, "_GARBAGE_MIN", 0)  # spilled rows compacted at every write
     return str(request.param)
 
 
@@ -193,4 +194,4 @@ def test_rows_no_bucket_holds_are_dropped_by_a_sweep(thresholds: str) -> None:
     state = index._groups[GROUP]
     assert index.size() == (0, 0) and index.buckets(GROUP) == {}
     assert (len(state.item_ids), len(state.seen), len(state.story_ids)) == (0, 0, 0)
-    assert state.spill == [] and state.story_codes == {}
+    assert (len(state.spilled), len(state.spill_at), state.story_codes) == (0, 0, {})
