@@ -6,18 +6,21 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections import Counter
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any, cast
 
 import faust
 import pytest
+from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
+from faust.types import TP, Message
 from metric_families import POLLER_ONLY, WORKER_ONLY
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from test_wiring import NOW, article, wiring
 
-from agents.health import install_faust_sensor
+from agents.health import FAUST_METRICS_PREFIX, CachedPrometheusMonitor, install_faust_sensor
 from streams.alerts.rules import Rule, build_rule_set
 from streams.alerts.spikes import SpikeConfig
 from streams.alerts.story import decide_story_alerts
@@ -159,7 +162,59 @@ def test_faust_sensor_families_are_on_the_worker_registry_with_our_prefix() -> N
     assert "wirewatch_faust_topic_partition_offset_commited" in names
     assert all(name.startswith("wirewatch_faust_") for name in names)
     assert not {n for n in names if "_http_" in n}  # Faust's web server is off
-    assert type(app.monitor).__name__ == "PrometheusMonitor"
+    assert isinstance(app.monitor, PrometheusMonitor)
+
+
+class _TaskOwner:
+    """Something Faust's monitor can hold a weak reference to, as it does an agent's task."""
+
+
+def _sensor_samples(monitor_class: type[PrometheusMonitor]) -> dict[tuple[str, Any], float]:
+    """Every sample (but creation times) after the same hook calls on a fresh registry."""
+    registry = CollectorRegistry()
+    app = faust.App("sensor-calls", broker="kafka://127.0.0.1:1", web_enabled=False)
+    monitor = monitor_class(metrics=FaustMetrics.create(registry, FAUST_METRICS_PREFIX))
+    streams = [app.stream(app.topic(name)) for name in ("raw-items", "story-route")]
+    for stream in streams:
+        stream.task_owner = cast(Any, _TaskOwner())  # the agent's task in a worker
+    tables = [app.Table(name) for name in ("alert-state", "story-signatures")]
+    for n in range(40):
+        tp = TP(("raw-items", "story-route", "alerts")[n % 3], n % 4)
+        message = Message(tp.topic, tp.partition, n, 0.0, 0, [], b"k", b"v", None)
+        monitor.on_message_in(tp, n, message)
+        state = monitor.on_stream_event_in(tp, n, streams[n % 2], cast(Any, None))
+        monitor.on_stream_event_out(tp, n, streams[n % 2], cast(Any, None), state)
+        monitor.on_message_out(tp, n, message)
+        table = tables[n % 2]
+        monitor.on_table_get(table, "k")
+        if n % 3:
+            monitor.on_table_set(table, "k", b"v")
+        if n % 5 == 0:
+            monitor.on_table_del(table, "k")
+        sent = monitor.on_send_initiated(cast(Any, None), f"out-{n % 3}", cast(Any, None), 1, 2)
+        monitor.on_send_completed(cast(Any, None), sent, cast(Any, None))
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in registry.collect()
+        for sample in family.samples
+        if not sample.name.endswith("_created")
+        and "latency" not in sample.name
+        and "runtime" not in sample.name  # times, not counts
+    }
+
+
+def test_the_cached_faust_sensor_gives_the_series_and_values_of_faust_s_own() -> None:
+    ours, faust_own = _sensor_samples(CachedPrometheusMonitor), _sensor_samples(PrometheusMonitor)
+    assert ours == faust_own
+    # The calls above reach every cached family with more than one label value.
+    labelled = Counter(name for (name, labels), value in ours.items() if labels and value)
+    assert {name.removeprefix(f"{FAUST_METRICS_PREFIX}_"): n for name, n in labelled.items()} == {
+        "messages_received_per_topics_partition": 12,  # 3 topics x 4 partitions
+        "messages_received_per_topic_total": 3,
+        "total_events_per_stream_total": 2,
+        "table_operations_total": 6,  # 2 tables x get, set, delete
+        "topic_messages_sent_total": 3,
+    }
 
 
 def test_lag_is_end_minus_committed_or_from_the_log_start_when_nothing_is_committed() -> None:
