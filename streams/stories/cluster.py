@@ -332,7 +332,7 @@ _MERGE_MIN = 512  # a band's dict is merged into its arrays past this many keys 
 _MERGE_SHARE = 16  # ... plus 1/16 of the arrays' keys: a merge copies the arrays
 _GARBAGE_MIN = 4_096  # spilled rows left behind before they are worth dropping ...
 _ROWS_KEPT = 0.75  # a sweep compacts a group's rows when fewer than this share is in a bucket
-_KNOWN_MAX = 4_096  # members remembered between a read and its write (a memo, not a bound)
+_KNOWN_MAX = 1_024  # members a group keeps made (`_Group.known`): a memo, not a bound
 _LINK_DIGITS = 24  # blake2b, 12 bytes: see _link_key
 
 
@@ -388,10 +388,18 @@ class _Keys:
 
     def merge(self) -> None:
         """Move the dict's keys into the arrays (and the deleted keys out of them)."""
-        narrow = sorted(item for item in self.recent.items() if item[0] < _WIDE)
-        high = np.array([number >> _LOW_BITS for number, _ in narrow], dtype=np.uint64)
-        low = np.array([number & _LOW_MASK for number, _ in narrow], dtype=np.uint32)
-        codes = np.array([code for _, code in narrow], dtype=np.int32)
+        recent = self.recent
+        wide = max(recent, default=0) >= _WIDE
+        narrow = {n: c for n, c in recent.items() if n < _WIDE} if wide else recent
+        # Split into high and low through bytes: numpy takes no int of more than 64 bits.
+        split = np.frombuffer(
+            b"".join([number.to_bytes(12, "big") for number in narrow]),
+            dtype=np.dtype([("high", ">u8"), ("low", ">u4")]),
+        )
+        order = np.argsort(split["high"], kind="stable")
+        high = split["high"][order].astype(np.uint64)
+        low = split["low"][order].astype(np.uint32)
+        codes = np.fromiter(narrow.values(), dtype=np.int32, count=len(narrow))[order]
         old_high, old_low, old_codes = self.arrays
         if self.dead:
             live = old_codes != _DEAD
@@ -400,8 +408,7 @@ class _Keys:
         at = np.searchsorted(old_high, high)
         self.hold(np.insert(old_high, at, high), np.insert(old_low, at, low),
                   np.insert(old_codes, at, codes))  # fmt: skip
-        for number, _ in narrow:
-            del self.recent[number]
+        self.recent = {n: c for n, c in recent.items() if n >= _WIDE} if wide else {}
 
     def keep(self, kept: npt.NDArray[np.bool_]) -> None:
         """Only the keys of the arrays where `kept` is true."""
@@ -420,8 +427,8 @@ class _Keys:
 class _Group:
     """The index of one story group: its item versions (rows), spilled buckets and keys."""
 
-    __slots__ = ("bands", "garbage", "item_ids", "seen", "spill_at", "spill_free", "spill_len",
-                 "spilled", "stories", "story_codes", "story_ids")  # fmt: skip
+    __slots__ = ("bands", "garbage", "item_ids", "known", "made", "seen", "spill_at", "spill_free",
+                 "spill_len", "spilled", "stories", "story_codes", "story_ids")  # fmt: skip
 
     def __init__(self) -> None:
         self.bands: dict[int, _Keys] = {}  # by tag: band number + 1, 0 for the links
@@ -438,6 +445,11 @@ class _Group:
         self.spill_len: array[int] = array("H")
         self.spill_free: list[int] = []
         self.garbage = 0
+        # The members made lately, by row, and the row of each by the member's identity (it is
+        # held here, so its id is its own): a read of a recent item's buckets makes no new
+        # objects, and a write finds the rows of the members it was given without comparing.
+        self.known: dict[int, tuple[StoryMember, int]] = {}
+        self.made: dict[int, tuple[StoryMember, StoryBucket]] = {}
 
     def locate(self, key: str) -> tuple[_Keys, int, int]:
         tag, number = _parse_key(key)
@@ -464,12 +476,12 @@ class _Group:
     def bucket(self, code: int) -> StoryBucket:
         return StoryBucket(tuple(map(self.member, self.rows(code))))
 
-    def row(self, member: StoryMember, old: Sequence[int], memo: _Memo) -> int:
+    def row(self, member: StoryMember, old: Sequence[int]) -> int:
         """The row of `member`: the one it was read from or added as (by identity), else the
         bucket's own when it held it already (by value), else one added."""
-        known = memo.known.get(id(member))
-        if known is not None and known[0] is member and known[1] is self:
-            return known[2]
+        known = self.known.get(id(member))
+        if known is not None and known[0] is member:
+            return known[1]
         for row in old:
             if (
                 self.seen[row] == member.seen_at
@@ -478,7 +490,7 @@ class _Group:
             ):
                 return row
         row = len(self.seen)
-        memo.remember(member, self, row)
+        self.remember(member, row)
         self.item_ids.append(member.item_id)
         story = self.story_codes.get(member.story_id)
         if story is None:
@@ -488,6 +500,19 @@ class _Group:
         self.seen.append(member.seen_at)
         return row
 
+    def remember(self, member: StoryMember, row: int) -> StoryBucket:
+        """Keep `member` as the object of `row`; its bucket alone."""
+        if len(self.known) >= _KNOWN_MAX:
+            self.forget()
+        alone = StoryBucket((member,))
+        self.known[id(member)] = (member, row)
+        self.made[row] = (member, alone)
+        return alone
+
+    def forget(self) -> None:
+        self.known.clear()
+        self.made.clear()
+
     def release(self, code: int) -> None:
         if code < 0:
             slot = ~code
@@ -495,9 +520,7 @@ class _Group:
             self.spill_at[slot], self.spill_len[slot] = -1, 0
             self.spill_free.append(slot)
 
-    def write(
-        self, located: tuple[_Keys, int, int], bucket: StoryBucket | None, memo: _Memo
-    ) -> None:
+    def write(self, located: tuple[_Keys, int, int], bucket: StoryBucket | None) -> None:
         keys, number, position = located
         old = self.code(keys, number, position)
         if bucket is None:
@@ -512,11 +535,11 @@ class _Group:
         old_rows = () if old is None else (old,) if old >= 0 else self.rows(old)
         members = bucket.members
         if len(members) == 1:
-            code = self.row(members[0], old_rows, memo)
+            code = self.row(members[0], old_rows)
             if old is not None and old < 0:
                 self.release(old)
         else:
-            code = self.spill(old, [self.row(member, old_rows, memo) for member in members])
+            code = self.spill(old, [self.row(member, old_rows) for member in members])
         if position >= 0:
             keys.codes[position] = code
         else:
@@ -656,6 +679,7 @@ class _Group:
         if len(kept) >= _ROWS_KEPT * count and len(self.spill_free) <= len(self.spill_at) // 4:
             return
         renumber = np.cumsum(used, dtype=np.int64) - 1
+        self.forget()  # rows move
         stories, story_rows = np.unique(
             np.frombuffer(self.stories, dtype=np.int32)[kept], return_inverse=True
         )
@@ -692,24 +716,16 @@ _Located = tuple[_Group, _Keys, int, int, int]
 
 
 class _Memo:
-    """What reads leave for the writes that follow them: where each key was, and the row each
-    member read (or added) stands for, by identity (the member is held, so its id is its own).
-    Forgotten after every apply and sweep; a write that finds nothing here searches again."""
+    """Where each key a read found was, for the write that follows it. Forgotten after every
+    apply and sweep; a write that finds nothing here searches again."""
 
-    __slots__ = ("known", "located")
+    __slots__ = ("located",)
 
     def __init__(self) -> None:
         self.located: dict[str, _Located] = {}
-        self.known: dict[int, tuple[StoryMember, _Group, int]] = {}
-
-    def remember(self, member: StoryMember, state: _Group, row: int) -> None:
-        if len(self.known) >= _KNOWN_MAX:
-            self.known.clear()
-        self.known[id(member)] = (member, state, row)
 
     def clear(self) -> None:
         self.located.clear()
-        self.known.clear()
 
 
 class StoryIndex:
@@ -739,7 +755,7 @@ class StoryIndex:
         state, memo = _Group(), _Memo()
 
         def write(key: str, bucket: StoryBucket) -> None:
-            state.write(_where(state, memo, key), bucket, memo)
+            state.write(_where(state, memo, key), bucket)
 
         _replay(group, records, self.config, _read(state, memo), write)
         state.collect()
@@ -757,7 +773,7 @@ class StoryIndex:
     def apply(self, group: str, writes: dict[str, StoryBucket | None]) -> None:
         state, memo = self._group(group), self._memo
         for key, bucket in writes.items():
-            state.write(_where(state, memo, key), bucket, memo)
+            state.write(_where(state, memo, key), bucket)
         # Keys read but not written (an item redelivered): forgotten, so this stays small.
         memo.clear()
 
@@ -793,7 +809,7 @@ def _where(state: _Group, memo: _Memo, key: str) -> tuple[_Keys, int, int]:
 def _read(state: _Group, memo: _Memo) -> Callable[[str], StoryBucket | None]:
     # The hot path (~20 reads an item): locals, and `_Group.locate` and `code` written inline.
     # The row arrays are looked up at each read: a sweep may replace them.
-    bands, located, known = state.bands, memo.located, memo.known
+    bands, located, made = state.bands, memo.located, state.made
 
     def read(key: str) -> StoryBucket | None:
         _, kind, digits = key.rsplit("|", 2)
@@ -812,23 +828,18 @@ def _read(state: _Group, memo: _Memo) -> Callable[[str], StoryBucket | None]:
         located[key] = (state, keys, number, position, keys.generation)
         if code is None:
             return None
-        if len(known) >= _KNOWN_MAX:
-            known.clear()
-        item_ids, story_ids, stories, seen = (
-            state.item_ids,
-            state.story_ids,
-            state.stories,
-            state.seen,
-        )
         if code >= 0:
-            member = StoryMember(item_ids[code], story_ids[stories[code]], seen[code])
-            known[id(member)] = (member, state, code)
-            return StoryBucket((member,))
+            hit = made.get(code)
+            return state.remember(state.member(code), code) if hit is None else hit[1]
         members = []
         for row in state.rows(code):
-            member = StoryMember(item_ids[row], story_ids[stories[row]], seen[row])
-            known[id(member)] = (member, state, row)
-            members.append(member)
+            hit = made.get(row)
+            if hit is None:
+                member = state.member(row)
+                state.remember(member, row)
+                members.append(member)
+            else:
+                members.append(hit[0])
         return StoryBucket(tuple(members))
 
     return read

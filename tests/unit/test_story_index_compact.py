@@ -39,7 +39,7 @@ def thresholds(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
         monkeypatch.setattr(cluster, "_MERGE_MIN", 0)
         monkeypatch.setattr(cluster, "_MERGE_SHARE", 2)
         monkeypatch.setattr(cluster, "_ROWS_KEPT", 1.01)  # compact at every sweep
-        monkeypatch.setattr(cluster, "_KNOWN_MAX", 2)
+        monkeypatch.setattr(cluster, "_KNOWN_MAX", 2)  # members made again and again
         monkeypatch.setattr(cluster, "_GARBAGE_MIN", 0)  # spilled rows compacted at every write
     return str(request.param)
 
