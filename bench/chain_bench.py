@@ -53,7 +53,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -159,27 +159,72 @@ def worker_env(settings: Settings, name: str, data_dir: Path, port: int) -> dict
     return env
 
 
+CGROUP_V1_CPU = Path("/sys/fs/cgroup/cpu")
+CGROUP_V2 = Path("/sys/fs/cgroup")
+CFS_PERIOD_US = 100_000
+
+
+def cpu_cgroup(name: str, cores: float) -> Path:
+    """A new cpu cgroup allowing `cores` CPUs (cgroup v1 `cpu` or v2 `cpu.max`; needs root)."""
+    if (CGROUP_V1_CPU / "cpu.cfs_quota_us").exists():
+        group = CGROUP_V1_CPU / name
+        group.mkdir()
+        (group / "cpu.cfs_period_us").write_text(str(CFS_PERIOD_US))
+        (group / "cpu.cfs_quota_us").write_text(str(int(cores * CFS_PERIOD_US)))
+        return group
+    if "cpu" in (CGROUP_V2 / "cgroup.controllers").read_text(errors="replace").split():
+        group = CGROUP_V2 / name
+        group.mkdir()
+        (group / "cpu.max").write_text(f"{int(cores * CFS_PERIOD_US)} {CFS_PERIOD_US}")
+        return group
+    raise SystemExit("--worker-cpus needs a writable cpu cgroup (cgroup v1 cpu or v2 cpu.max)")
+
+
+def join_cgroup(group: Path | None) -> Callable[[], None] | None:
+    """A preexec_fn putting the child in `group` before it runs anything: every thread it
+    starts later (Faust's consumer thread, the encoder's) is in the group too."""
+    if group is None:
+        return None
+
+    def join() -> None:
+        (group / "cgroup.procs").write_text(str(os.getpid()))
+
+    return join
+
+
 @contextlib.contextmanager
 def running_workers(
-    settings: Settings, count: int, work_dir: Path
+    settings: Settings, count: int, work_dir: Path, cpus: float | None = None
 ) -> Iterator[list[WorkerProcess]]:
+    """`count` worker processes; with `cpus`, each in a cpu cgroup of its own allowing that many
+    CPUs, as if each worker had its own (slower) machine beside the broker."""
     workers: list[WorkerProcess] = []
+    groups: list[Path] = []
     try:
         for n in range(count):
             name = f"w{n + 1}"
             port = free_port()
             log_path = work_dir / f"{settings.topic_prefix}{name}.log"
+            group = None
+            if cpus:
+                group = cpu_cgroup(f"wirewatch-bench-{settings.topic_prefix.strip('.')}-{name}",
+                                   cpus)  # fmt: skip
+                groups.append(group)
             with log_path.open("wb") as log:
                 popen = subprocess.Popen(
                     [sys.executable, "-m", "streams.cli", "worker"],
                     env=worker_env(settings, name, work_dir, port),
                     stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+                    preexec_fn=join_cgroup(group),
                 )  # fmt: skip
             workers.append(WorkerProcess(name, popen, log_path, port))
         yield workers
     finally:
         for worker in workers:
             stop_process(worker.popen, STOP_TIMEOUT_SECONDS)
+        for group in groups:
+            with contextlib.suppress(OSError):
+                group.rmdir()
 
 
 async def wait_ready(workers: Sequence[WorkerProcess]) -> float:
@@ -376,14 +421,16 @@ async def run_chain(
     work_dir: Path,
     timeout_seconds: float,
     broker_dir: Path | None,
+    cpus: float | None = None,
 ) -> RunResult:
-    """Start the workers, wait for them, produce the items, wait for every output, measure."""
+    """Start the workers (each allowed `cpus` CPUs if given), wait for them, produce the items,
+    wait for every output, measure."""
     await ensure_topics(settings)
     wanted, article_messages, poison = expected_ids(items)
     result = RunResult(worker_count, len(items), rate, complete=False)
     names = {spec.suffix: spec.name(settings) for spec in (*OUTPUTS, RAW_ITEMS, STORY_ROUTE,
                                                            TOPIC_EVENTS)}  # fmt: skip
-    with running_workers(settings, worker_count, work_dir) as workers:
+    with running_workers(settings, worker_count, work_dir, cpus) as workers:
         ready_after = await wait_ready(workers)
         result.notes.append(f"workers ready after {ready_after:.1f} s")
         before = await snapshot(workers)
@@ -639,6 +686,7 @@ def run(args: argparse.Namespace, broker: str, broker_dir: Path | None, work_dir
     print(
         f"chain_bench {datetime.now(UTC):%Y-%m-%d %H:%M}Z  scenario {args.scenario}, seed "
         f"{args.seed}, {args.partitions} partitions, broker {broker}, {os.cpu_count()} CPUs"
+        + (f", each worker capped at {args.worker_cpus:g} CPUs" if args.worker_cpus else "")
     )
     for line in stream.describe(items):
         print(f"  {line}")
@@ -649,7 +697,7 @@ def run(args: argparse.Namespace, broker: str, broker_dir: Path | None, work_dir
     for count in args.workers:
         settings = fresh_settings(broker, args.partitions, work_dir, f"t{count}w")
         result = asyncio.run(run_chain(settings, items, count, None, work_dir, timeout,
-                                       broker_dir))  # fmt: skip
+                                       broker_dir, args.worker_cpus))  # fmt: skip
         results[count] = result
         print(f"{count} worker(s), throughput (items produced as fast as possible):")
         for line in describe_run(result, raw.rate):
@@ -666,7 +714,8 @@ def run(args: argparse.Namespace, broker: str, broker_dir: Path | None, work_dir
             n = min(len(items), args.latency_items or int(rate * LATENCY_DEFAULT_SECONDS))
             settings = fresh_settings(broker, args.partitions, work_dir, f"l{count}w")
             result = asyncio.run(run_chain(settings, items[:n], count, rate, work_dir,
-                                           timeout + n / rate, broker_dir))  # fmt: skip
+                                           timeout + n / rate, broker_dir,
+                                           args.worker_cpus))  # fmt: skip
             latencies[count] = result
             print(f"{count} worker(s), latency:")
             print(describe_latency(result))
@@ -716,6 +765,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )  # fmt: skip
     parser.add_argument("--no-latency", action="store_true", help="skip the latency runs")
     parser.add_argument("--partitions", type=int, default=4)
+    parser.add_argument(
+        "--worker-cpus", type=float, default=0.0,
+        help="cap each worker process at this many CPUs (its own cpu cgroup; needs root), so "
+        "that on a small machine N workers get N times the CPU of one, as on N machines",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--broker", default="", help="host:port; default: start a local broker")
     parser.add_argument(
