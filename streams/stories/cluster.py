@@ -328,12 +328,24 @@ _DEAD = -(1 << 31)  # a deleted key's code in the arrays, dropped at the next me
 _LOW_BITS = 32
 _LOW_MASK = (1 << _LOW_BITS) - 1
 _WIDE = 1 << 96  # keys this wide (bands of more than 3 rows) stay in the dict: too wide to merge
-_MERGE_MIN = 512  # a band's dict is merged into its arrays past this many keys ...
+_MERGE_MIN = 128  # a band's dict is merged into its arrays past this many keys ...
 _MERGE_SHARE = 16  # ... plus 1/16 of the arrays' keys: a merge copies the arrays
 _GARBAGE_MIN = 4_096  # spilled rows left behind before they are worth dropping ...
 _ROWS_KEPT = 0.75  # a sweep compacts a group's rows when fewer than this share is in a bucket
 _KNOWN_MAX = 1_024  # members a group keeps made (`_Group.known`): a memo, not a bound
 _LINK_DIGITS = 24  # blake2b, 12 bytes: see _link_key
+
+
+def _id_bytes(item_id: str) -> bytes | None:
+    """The 16 bytes of an item id made as streams/feeds/identity.py makes them, else None."""
+    if len(item_id) != 34 or not item_id.startswith("i-"):
+        return None
+    try:
+        raw = bytes.fromhex(item_id[2:])
+    except ValueError:
+        return None
+    # fromhex also takes upper case and spaces: only the one spelling `hex()` gives back.
+    return raw if len(raw) == 16 and raw.hex() == item_id[2:] else None
 
 
 def _parse_key(key: str) -> tuple[int, int]:
@@ -427,12 +439,17 @@ class _Keys:
 class _Group:
     """The index of one story group: its item versions (rows), spilled buckets and keys."""
 
-    __slots__ = ("bands", "garbage", "item_ids", "known", "made", "seen", "spill_at", "spill_free",
+    __slots__ = ("bands", "garbage", "item_ids", "known", "made", "odd_ids", "seen", "spill_at",
+                 "spill_free",
                  "spill_len", "spilled", "stories", "story_codes", "story_ids")  # fmt: skip
 
     def __init__(self) -> None:
         self.bands: dict[int, _Keys] = {}  # by tag: band number + 1, 0 for the links
-        self.item_ids: list[str] = []
+        # Item ids as wirewatch makes them ("i-" and 32 hex digits, streams/feeds/identity.py)
+        # are held as their 16 bytes (16 bytes a row instead of an 83-byte str); any other id
+        # (an earlier release's, a test's) as itself in `odd_ids`, its 16 bytes left zero.
+        self.item_ids = bytearray()
+        self.odd_ids: dict[int, str] = {}
         self.stories: array[int] = array("i")  # index into story_ids
         self.seen: array[float] = array("d")
         self.story_ids: list[str] = []
@@ -471,7 +488,11 @@ class _Group:
         return self.spilled[at : at + self.spill_len[~code]]
 
     def member(self, row: int) -> StoryMember:
-        return StoryMember(self.item_ids[row], self.story_ids[self.stories[row]], self.seen[row])
+        return StoryMember(self.item_id(row), self.story_ids[self.stories[row]], self.seen[row])
+
+    def item_id(self, row: int) -> str:
+        odd = self.odd_ids.get(row) if self.odd_ids else None
+        return "i-" + self.item_ids[row * 16 : row * 16 + 16].hex() if odd is None else odd
 
     def bucket(self, code: int) -> StoryBucket:
         return StoryBucket(tuple(map(self.member, self.rows(code))))
@@ -485,13 +506,13 @@ class _Group:
         for row in old:
             if (
                 self.seen[row] == member.seen_at
-                and self.item_ids[row] == member.item_id
+                and self.item_id(row) == member.item_id
                 and self.story_ids[self.stories[row]] == member.story_id
             ):
                 return row
         row = len(self.seen)
         self.remember(member, row)
-        self.item_ids.append(member.item_id)
+        self.item_ids += _id_bytes(member.item_id) or self._odd(row, member.item_id)
         story = self.story_codes.get(member.story_id)
         if story is None:
             story = self.story_codes[member.story_id] = len(self.story_ids)
@@ -499,6 +520,10 @@ class _Group:
         self.stories.append(story)
         self.seen.append(member.seen_at)
         return row
+
+    def _odd(self, row: int, item_id: str) -> bytes:
+        self.odd_ids[row] = item_id
+        return bytes(16)
 
     def remember(self, member: StoryMember, row: int) -> StoryBucket:
         """Keep `member` as the object of `row`; its bucket alone."""
@@ -686,7 +711,9 @@ class _Group:
         self.story_ids = [self.story_ids[story] for story in stories.tolist()]
         self.story_codes = {story_id: code for code, story_id in enumerate(self.story_ids)}
         self.stories = _array("i", story_rows.astype(np.int32))
-        self.item_ids = [self.item_ids[row] for row in kept.tolist()]
+        ids = np.frombuffer(self.item_ids, dtype=np.uint8).reshape(-1, 16)[kept]
+        self.item_ids = bytearray(ids.tobytes())
+        self.odd_ids = {int(renumber[row]): odd for row, odd in self.odd_ids.items() if used[row]}
         self.seen = _array("d", np.frombuffer(self.seen, dtype=np.float64)[kept])
         self.compact(renumber)
 

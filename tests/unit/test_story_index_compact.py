@@ -10,6 +10,7 @@ stream goes through every path.
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Iterator
 
@@ -52,9 +53,12 @@ GROUP = "Latin|en"
 KEYS = [
     f"{GROUP}|{kind}|{high}{low}" for kind in ("b0", "b1", "link") for high in HIGHS for low in LOWS
 ] + [f"{GROUP}|b2|{'9' * 32}"]
+# Item ids as identity.py makes them (held as 16 bytes) and others (held as str): short, upper
+# case hex, all zeros (the bytes an other id leaves).
+ITEM_IDS = ["i-" + "0" * 32, "i-" + "5a" * 16, "i-" + "5A" * 16, "i-7", "x-" + "ab" * 16]
 MEMBERS = [
-    StoryMember(f"i-{item}", f"s-{story}", seen)
-    for item in range(4)
+    StoryMember(item, f"s-{story}", seen)
+    for item in ITEM_IDS
     for story in "ab"
     for seen in (T0, T0 + 100.0, T0 + HORIZON + 50.0)
 ]
@@ -123,7 +127,9 @@ def stream(seed: int, items: int) -> Iterator[tuple[float, str, tuple[str, str],
         for _ in range(rng.randint(0, 4)):
             words[rng.randrange(len(words))] = rng.choice(WORDS)
         text = (" ".join(words[:6]), " ".join(words[6:])) if rng.random() > 0.1 else (words[0], "")
-        item_id = rng.choice(earlier) if earlier and rng.random() < 0.15 else f"i-{number:04d}"
+        made = f"i-{hashlib.sha256(b'%d' % number).hexdigest()[:32]}"  # as identity.py's
+        fresh = made if number % 7 else f"item-{number}"
+        item_id = rng.choice(earlier) if earlier and rng.random() < 0.15 else fresh
         earlier.append(item_id)
         link = f"https://news.example.com/story-{story}" if rng.random() < 0.3 else None
         yield now, item_id, text, link, rng.choice(["en", "en", "en", "fr"])
