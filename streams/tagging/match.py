@@ -4,8 +4,10 @@ Each word is folded once and turned into lookup keys (the word, its Arabic or Pe
 without clitics and suffixes, its stems); a trie walk from every word finds every term and phrase
 at once, and one regex per language finds compound parts and Chinese terms. Scoring is per topic:
 matches inside an exclusion or inside a longer term of another topic do not count, overlapping
-matches count once (the heavier wins), and each term counts once. A tag carries the distinct terms
-found and every counted match with its field and character offsets.
+matches count once (the heavier wins), and each term counts once. A topic that lists `evidence`
+terms for the item's language is tagged only when one of them is found as well (under the same
+exclusions): a disease name without cases or spread is not an outbreak. A tag carries the distinct
+terms found and every counted match with its field and character offsets.
 """
 
 from __future__ import annotations
@@ -98,7 +100,7 @@ def match_topics(
     hits = _find_hits(title, TITLE, language, matcher, unspaced) + _find_hits(
         summary, SUMMARY, language, matcher, unspaced
     )
-    return _score_topics(hits, texts, taxonomy)
+    return _score_topics(hits, texts, taxonomy, matcher.evidence_topics)
 
 
 def _find_hits(
@@ -257,7 +259,10 @@ def _hebrew_forms(word: str) -> tuple[str, ...]:
 
 
 def _score_topics(
-    hits: list[_Hit], texts: tuple[str, str], taxonomy: CompiledTaxonomy
+    hits: list[_Hit],
+    texts: tuple[str, str],
+    taxonomy: CompiledTaxonomy,
+    evidence_topics: frozenset[int] = frozenset(),
 ) -> tuple[TopicTag, ...]:
     rules = taxonomy.rules
     by_topic: dict[int, dict[int, list[_Hit]]] = {}
@@ -276,6 +281,8 @@ def _score_topics(
                 longer = _longer_terms(hits, taxonomy)
             by_rule = _unshadowed(by_rule, topic_index, longer, taxonomy)
         excluded = _excluded_spans(by_rule, taxonomy)
+        if topic_index in evidence_topics and not _has_evidence(by_rule, excluded, taxonomy):
+            continue
         candidates: list[_Candidate] = []
         for index, rule_hits in by_rule.items():
             allowed = (
@@ -291,6 +298,18 @@ def _score_topics(
             tags.append((topic_index, TopicTag(topic.id, score, evidence, matches)))
     tags.sort(key=lambda pair: (-pair[1].score, pair[0]))
     return tuple(tag for _, tag in tags)
+
+
+def _has_evidence(
+    by_rule: dict[int, list[_Hit]], excluded: list[tuple[int, int, int]], taxonomy: CompiledTaxonomy
+) -> bool:
+    """Whether one of the topic's evidence terms is found outside its exclusions."""
+    return any(
+        not any(hit.overlaps(*span) for span in excluded)
+        for index, rule_hits in by_rule.items()
+        if taxonomy.rules[index].kind is RuleKind.EVIDENCE
+        for hit in rule_hits
+    )
 
 
 def _longer_terms(hits: list[_Hit], taxonomy: CompiledTaxonomy) -> list[_Hit]:
@@ -314,6 +333,8 @@ def _unshadowed(
     "virus" inside "computer virus" (电脑病毒), "strike" inside "drone strike", "Angriff" inside
     "Cyberangriff" count for the longer term's topic only. Exclusions (weight 0) always count,
     and only single terms shadow: a near or all rule is made of pieces, not a name for a stretch.
+    Evidence terms are shadowed like scoring terms: "spread" inside "malware spread" is no
+    evidence of an outbreak.
     """
     rules = taxonomy.rules
     others = [hit for hit in longer if rules[hit.rule].topic != topic]
@@ -321,7 +342,7 @@ def _unshadowed(
         return by_rule
     kept: dict[int, list[_Hit]] = {}
     for index, rule_hits in by_rule.items():
-        if rules[index].weight:
+        if rules[index].weight or rules[index].kind is RuleKind.EVIDENCE:
             rule_hits = [hit for hit in rule_hits if not _inside_longer(hit, others)]
         if rule_hits:
             kept[index] = rule_hits

@@ -36,7 +36,7 @@ _IPTC_CODE = re.compile(r"^medtop:\d{8}$")
 
 _TOP_KEYS = frozenset({"schema_version", "title_weight", "topics"})
 _TOPIC_KEYS = frozenset({"id", "label", "iptc", "threshold", "rules"})
-_RULE_KEYS = frozenset({"terms", "all", "near", "not", "not_near"})
+_RULE_KEYS = frozenset({"terms", "all", "near", "not", "not_near", "evidence"})
 
 
 class TaxonomyError(WirewatchError):
@@ -69,6 +69,10 @@ class LanguageRules:
     near: tuple[NearRule, ...] = ()
     exclude: tuple[str, ...] = ()  # a match inside one of these does not count
     exclude_near: tuple[NearRule, ...] = ()  # `a` does not count when `b` is near it
+    # When given, the topic is tagged in this language only if one of these terms is found too:
+    # evidence of the event the topic covers (case counts for an outbreak, voters for an
+    # election), not just its name. Empty: the score alone decides, as before.
+    evidence: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +116,7 @@ class RuleKind(Enum):
     NEAR = "near"
     EXCLUDE = "not"
     EXCLUDE_NEAR = "not_near"
+    EVIDENCE = "evidence"
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +147,9 @@ class LanguageMatcher:
     infix: re.Pattern[str] | None  # one alternation of every "~" term, longest first
     infix_prefixes: Mapping[str, tuple[str, ...]]  # "~" term -> shorter "~" terms it starts with
     depth: int  # words in the longest term
+    # Topics (indexes) that need one of their `evidence` terms in this matcher's language; the
+    # all-languages fallback needs none, so an unruled language keeps the score-only behaviour.
+    evidence_topics: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,8 +414,24 @@ def _parse_rules(
         report("not", 'not must be a list of terms, e.g. not = ["board election*"]')
     else:
         exclude = [spec for spec in raw_exclude if term_ok(spec, f'"{spec}"')]
+    raw_evidence = body.get("evidence", [])
+    evidence: list[str] = []
+    if not isinstance(raw_evidence, list) or ("evidence" in body and not raw_evidence):
+        report(
+            "evidence",
+            'evidence must be a non-empty list of terms, e.g. evidence = ["voter*|ballot*"]; '
+            "leave it out to tag on the score alone",
+        )
+    else:
+        evidence = [spec for spec in raw_evidence if term_ok(spec, f'"{spec}"')]
     return LanguageRules(
-        language, tuple(terms), tuple(all_of), tuple(near), tuple(exclude), tuple(exclude_near)
+        language,
+        tuple(terms),
+        tuple(all_of),
+        tuple(near),
+        tuple(exclude),
+        tuple(exclude_near),
+        tuple(evidence),
     )
 
 
@@ -494,22 +518,37 @@ def compile_taxonomy(taxonomy: Taxonomy) -> CompiledTaxonomy:
             for near in lang.exclude_near:
                 add(number, RuleKind.EXCLUDE_NEAR, lang.language, (near.a, near.b),
                     within=near.within)  # fmt: skip
+            for spec in lang.evidence:
+                add(number, RuleKind.EVIDENCE, lang.language, (spec,))
 
     languages = taxonomy.languages
+    needs_evidence = {
+        language: frozenset(
+            number
+            for number, topic in enumerate(taxonomy.topics)
+            for lang in topic.rules
+            if lang.language == language and lang.evidence
+        )
+        for language in languages
+    }
     matchers = {
-        language: _build_matcher([e for e in entries if e[0] == language]) for language in languages
+        language: _build_matcher([e for e in entries if e[0] == language], needs_evidence[language])
+        for language in languages
     }
     topics = tuple(CompiledTopic(t.id, t.label, t.iptc, t.threshold) for t in taxonomy.topics)
     return CompiledTaxonomy(
         topics=topics,
         rules=tuple(rules),
         matchers=MappingProxyType(matchers),
-        fallback=_build_matcher(entries),
+        # The fallback's text may be in any language, so no evidence list fits it: score only.
+        fallback=_build_matcher(entries, frozenset()),
         title_weight=taxonomy.title_weight,
     )
 
 
-def _build_matcher(entries: list[tuple[str, tuple[Piece, ...], int, int]]) -> LanguageMatcher:
+def _build_matcher(
+    entries: list[tuple[str, tuple[Piece, ...], int, int]], evidence_topics: frozenset[int]
+) -> LanguageMatcher:
     root = TrieNode()
     keys: set[str] = set()
     for _, pieces, rule, part in entries:
@@ -536,6 +575,7 @@ def _build_matcher(entries: list[tuple[str, tuple[Piece, ...], int, int]]) -> La
         infix=infix,
         infix_prefixes=MappingProxyType(prefixes),
         depth=depth,
+        evidence_topics=evidence_topics,
     )
 
 
