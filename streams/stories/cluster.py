@@ -316,21 +316,25 @@ def _replay(
             write(key, _add_member(read(key), member, seen_at, config)[0])
 
 
-# The in-memory index holds no Python object per key (an int key, a dict entry and a member
-# tuple cost ~120 bytes a key, ~1,500 an item: bench/memory_bench.py). A group's item versions are
-# rows of flat arrays (item id, story code, time), each held once however many buckets it is in;
-# a bucket of one member is that row's number, a bucket of several is their row numbers packed in
-# bytes (a "spill" slot, its code the slot's complement, negative). Each band's keys (and the
-# links') are their 96 bits in sorted flat arrays (high 64 bits, low 32) beside the bucket's code,
-# found by bisection, plus a dict of the keys added since they were last merged into the arrays
-# (at most ~1/64 of them): 16 bytes a key in the arrays, ~100 in the dict.
+# The in-memory index holds no Python object per key: int keys in dicts with member objects and
+# tuples took ~1,360-1,540 bytes an item live (bench/memory_bench.py, 120,000 items; ~12 keys and
+# ~19 members an item). A group's item versions are rows of flat arrays (item id as 16 bytes,
+# story code, time), each held once however many buckets it is in; a bucket of one member is
+# that row's number, a bucket of several a "spill" slot (its code the slot's complement,
+# negative) naming a run of row numbers in one int32 arena. Each band's keys (and the links')
+# are their 96 bits in sorted arrays (high 64 bits, low 32) beside the bucket's code, found by
+# bisection, plus a dict of the keys added since they were last merged into the arrays (an LSM
+# of one level; at most 128 + 1/16 of them): 16 bytes a key in the arrays, ~100 in the dict.
+# The same buckets come back as were written, so `assign_story` sees the same candidates in the
+# same order (tests/unit/test_story_index_compact.py checks it against a dict index); the price
+# is CPU, ~+25 % for the story step in process (reads bisect and make member objects).
 _DEAD = -(1 << 31)  # a deleted key's code in the arrays, dropped at the next merge or sweep
 _LOW_BITS = 32
 _LOW_MASK = (1 << _LOW_BITS) - 1
 _WIDE = 1 << 96  # keys this wide (bands of more than 3 rows) stay in the dict: too wide to merge
 _MERGE_MIN = 128  # a band's dict is merged into its arrays past this many keys ...
 _MERGE_SHARE = 16  # ... plus 1/16 of the arrays' keys: a merge copies the arrays
-_GARBAGE_MIN = 4_096  # spilled rows left behind before they are worth dropping ...
+_GARBAGE_MIN = 4_096  # spilled rows left behind are dropped past this + half of those held
 _ROWS_KEPT = 0.75  # a sweep compacts a group's rows when fewer than this share is in a bucket
 _KNOWN_MAX = 1_024  # members a group keeps made (`_Group.known`): a memo, not a bound
 _LINK_DIGITS = 24  # blake2b, 12 bytes: see _link_key
@@ -761,9 +765,9 @@ class StoryIndex:
     Derived state: `assign_story` reads it and its index writes go here, never to a changelog;
     `rebuild` makes a group's index from the signatures table after a rebalance. Bounded by the
     horizon through `sweep`, as the table it replaces was by the agent's sweep. It holds buckets
-    compactly (`_Group`, `_Keys`): flat arrays, ~16 bytes a key and one row an item version,
-    instead of ~120 bytes a key as int keys and member tuples in dicts (bench/memory_bench.py).
-    What it gives back is what was written: the same buckets, members in the same order.
+    compactly (`_Group`, `_Keys`): flat arrays, ~16 bytes a key and ~40 a row (an item version),
+    ~430 bytes an item live instead of ~1,360 (bench/memory_bench.py, 120,000 items). What it
+    gives back is what was written: the same buckets, members in the same order.
     """
 
     def __init__(self, config: StoryConfig) -> None:
