@@ -1,9 +1,11 @@
 """Event evidence per topic: a topic that lists `evidence` terms for a language is tagged only when
 one of them is found besides the score reaching the threshold (a disease name without cases,
 spread or patients is not an outbreak; an "election" with no voters, ballots, parties or public
-office is not a public election). Languages without an evidence list, and the all-languages
-fallback, tag on the score alone. The real items are from tune splits (read from the files by id)
-and each was tagged before the bundled taxonomy had evidence lists (commit ef223dd)."""
+office is not a public election; "terrorism" with no attacker or group, means of attack, civilian
+victim, plot, threat level or designation is a metaphor). Languages without an evidence list, and
+the all-languages fallback, tag on the score alone. The real items are from tune splits (read from
+the files by id) and each untagged one was tagged before its topic had evidence lists (commit
+ef223dd for elections and disease_outbreak, 5d52512 for terrorism)."""
 
 from __future__ import annotations
 
@@ -119,6 +121,9 @@ UNTAGGED = [
     ("news_eval_europe.jsonl", "it-eu-012", "disease_outbreak"),
     # A singer reports his own infection: 感染 alone, no 感染者, 感染拡大 or hospital.
     ("news_eval_fresh3.jsonl", "ja-f3-014", "disease_outbreak"),
+    # Phone fraud called "a new form of terrorism": no attacker group, bomb, civilian victim, plot
+    # or designation (a murder by the victim of the fraudsters is not one).
+    ("news_eval_europe.jsonl", "ru-eu-016", "terrorism"),
 ]
 
 
@@ -138,6 +143,11 @@ TAGGED = [
     ("news_eval_europe.jsonl", "el-eu-036", "disease_outbreak"),
     ("news_eval_europe.jsonl", "nl-eu-007", "elections"),
     ("tagging_dev.jsonl", "pt-005", "elections"),
+    # A terror threat level lowered (nl: dreigingsbeeld), a commando with firearms (it), security
+    # forces in a firefight with terrorists (zh 交火).
+    ("news_eval_europe.jsonl", "nl-eu-043", "terrorism"),
+    ("news_eval_europe.jsonl", "it-eu-025", "terrorism"),
+    ("news_eval_europe.jsonl", "zh-eu-021", "terrorism"),
 ]
 
 
