@@ -75,7 +75,7 @@ op: st.SearchStrategy[tuple[str, object, list[StoryMember]]] = st.one_of(
 
 
 @settings(
-    max_examples=150,
+    max_examples=100,
     deadline=None,
     # The fixture only sets module constants: the same for every input.
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
