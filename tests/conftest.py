@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import socket
 import subprocess
 import sys
 import uuid
@@ -12,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+import streams.kafka.localbroker
 from streams.kafka.localbroker import (
     LocalBroker,
     broker_log_tail,
-    free_port,
     start_local_broker,
     stop_local_broker,
 )
@@ -24,6 +26,50 @@ from streams.runner import serve_directory, stop_process
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 SEED_DIR = ROOT.parent / "shared" / "seed"
+
+# --- ports -----------------------------------------------------------------------------------
+# The suite runs in two pytest-xdist workers (pyproject addopts). A port taken from the kernel
+# (bind to port 0, then close) is free only at that moment: a broker binds it seconds later, and
+# meanwhile the other worker may be handed the same number. So each worker takes ports from a
+# block of its own, below Linux's ephemeral range (32768-60999, where clients' ports and other
+# bind-to-0 servers land), in turn, never the same one twice in a session (until the block wraps).
+PORT_BLOCK_START = 20000
+PORT_BLOCK_SIZE = 2000
+
+
+def _worker_index() -> int:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")  # "gw0", "gw1", ...; unset: serial
+    return int(worker[2:]) if worker[2:].isdigit() else 0
+
+
+_block = PORT_BLOCK_START + (_worker_index() % 6) * PORT_BLOCK_SIZE
+_next_ports = itertools.cycle(range(_block, _block + PORT_BLOCK_SIZE))
+
+
+def free_port() -> int:
+    """A loopback TCP port free right now from this worker's block; no other worker's block
+    overlaps it and no port is handed out twice before the block wraps."""
+    for _ in range(PORT_BLOCK_SIZE):
+        port = next(_next_ports)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:  # taken by something outside the suite
+                continue
+            return port
+    raise RuntimeError(f"no free port in {_block}-{_block + PORT_BLOCK_SIZE - 1}")
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` distinct free ports from this worker's block."""
+    return [free_port() for _ in range(count)]
+
+
+# Test modules, the fault harness and the local broker's own helpers (start_local_cluster with
+# no ports) all take ports through streams.kafka.localbroker: they get this worker's block.
+# conftest is imported before any test module, so `from ... import free_port` there sees these.
+streams.kafka.localbroker.free_port = free_port
+streams.kafka.localbroker.free_ports = free_ports
 
 
 def start_broker_or_fail(data_dir: Path) -> LocalBroker:

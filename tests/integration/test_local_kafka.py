@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from conftest import free_ports
 
 from streams.kafka.localbroker import LocalBroker
 
@@ -33,18 +34,6 @@ API_KEY_API_VERSIONS = 18
 # KIP-896: Kafka 4.0 dropped Fetch v0-v3, so a 4.x broker advertises Fetch from v4 (3.x from v0).
 # Produce is no witness: 4.x still advertises v0 so that librdkafka keeps compressing (KAFKA-18659).
 KAFKA_4_MIN_FETCH_VERSION = 4
-
-
-def pick_free_ports(count: int) -> tuple[int, ...]:
-    """Return `count` distinct loopback ports that were free a moment ago."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return tuple(sock.getsockname()[1] for sock in sockets)
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def read_log_tail(data_dir: Path) -> str:
@@ -193,7 +182,8 @@ def fetched_kafka() -> None:
 
 
 def new_broker(data_dir: Path) -> LocalBroker:
-    port, controller_port = pick_free_ports(2)
+    # From this xdist worker's own block (conftest): no other worker is handed them meanwhile.
+    port, controller_port = free_ports(2)
     return LocalBroker(port=port, controller_port=controller_port, data_dir=data_dir)
 
 
