@@ -201,7 +201,7 @@ class Cluster:
                        if status != 200]  # fmt: skip
             if not failing or time.monotonic() >= deadline:
                 return failing
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(SETTLE_POLL_SECONDS)
 
 
 async def create_topics(settings: Settings) -> None:
