@@ -71,6 +71,13 @@ def free_ports(count: int) -> list[int]:
 streams.kafka.localbroker.free_port = free_port
 streams.kafka.localbroker.free_ports = free_ports
 
+# The suite starts some 17 short-lived brokers (kafka.sh: two JVM tools, then the broker) on two
+# shared cores. C1 only: measured per start 6.5 s -> 4.7 s to "ready" and ~2.3 s less CPU (no C2
+# compiler threads warming up a broker that serves a few thousand messages). The JVM reads this
+# variable itself (and says so on stderr); the brokers' own options in kafka.sh are unchanged.
+# setdefault: an engineer's own JAVA_TOOL_OPTIONS wins.
+os.environ.setdefault("JAVA_TOOL_OPTIONS", "-XX:TieredStopAtLevel=1")
+
 
 def start_broker_or_fail(data_dir: Path) -> LocalBroker:
     """Start a real Apache Kafka 4.x broker on free loopback ports, storing its data in
