@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import itertools
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -206,5 +209,19 @@ def spawn(tmp_path: Path) -> Iterator[Callable[..., Process]]:
         return process
 
     yield start
-    for child in reversed(children):
-        child.stop()
+    stop_all([child.popen for child in children], PROCESS_STOP_TIMEOUT_SECONDS)
+
+
+def stop_all(popens: Sequence[subprocess.Popen[Any]], timeout_seconds: float) -> None:
+    """SIGTERM every child still running, then wait for each (SIGKILL after `timeout_seconds`):
+    they shut down side by side, a worker's ~2-3 s graceful stop no longer one after another."""
+    for popen in popens:
+        if popen.poll() is None:
+            popen.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout_seconds
+    for popen in popens:
+        try:
+            popen.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            popen.kill()
+            popen.wait()
