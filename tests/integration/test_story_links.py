@@ -123,6 +123,11 @@ async def committed_to_end(settings: Settings, suffix: str, timeout_seconds: flo
         await admin.close()
 
 
+def alerted(records: list[Any], item_id: str) -> bool:
+    """Whether an alert on `records` lists the item."""
+    return any(item_id in {i["item_id"] for i in a["items"]} for a in validate(records, "alert"))
+
+
 def metric_samples(port: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
         text = response.read().decode()
@@ -150,6 +155,16 @@ def test_an_english_and_an_arabic_report_of_one_quake_are_linked_and_named_by_th
     sent: list[str] = []
     for day in sorted({row["published"] for row in reports}):
         batch = [row["id"] for row in reports if row["published"] == day]
+        if not sent:
+            # The English report first, alone, until its alert is out: its first revision is
+            # then raised before any story it could link to exists. Sent with the rest of its
+            # day, the alert stage could read the link stage's output for it first (seen once
+            # in a full run under load), and the revision-1 check below would race two topics.
+            send(settings, [items[ENGLISH]])
+            sent.append(ENGLISH)
+            first = read(settings, "alerts", lambda r: alerted(r, items[ENGLISH].item_id))
+            assert alerted(first, items[ENGLISH].item_id), worker.output()
+            batch.remove(ENGLISH)
         send(settings, [items[report_id] for report_id in batch])
         sent += batch
         count = len(sent)
