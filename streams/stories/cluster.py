@@ -973,37 +973,50 @@ def _built(records: Iterable[tuple[str, StorySignature]], config: StoryConfig) -
         found.append((keys, starts, made))
     del band_high, band_low, parsed
 
-    # Which adds each bucket keeps. Nearly every bucket keeps all of them: one add, or a few
-    # of distinct items within the horizon, none over the per-story or the bucket cap, and
-    # `_add_member` drops nothing then (nor sorts: the adds come in its order). The others
-    # are replayed through its rules (`_kept`).
+    # Which adds each bucket keeps. For nearly every bucket, its adds of distinct items within
+    # the horizon of each other, `_add_member`'s rules come to this: an add is kept unless three
+    # later ones of its story came (the per-story cap) or `cap` later ones were kept (the
+    # bucket's), and nothing is sorted (the adds come in its order). Proof by induction on the
+    # adds: the story cap drops at most one, the oldest of three in the bucket, and the bucket
+    # holds the last `cap` of those the story cap left. The others (an item added again, a
+    # version past the horizon of a later one) go through its rules one add at a time (`_kept`).
     used = np.zeros(len(seen), dtype=np.bool_)
     seen_at = np.array(seen, dtype=np.float64)
     item_of, story_of = np.array(items, dtype=np.int64), np.array(stories, dtype=np.int64)
     horizon, cap = config.horizon_seconds, config.max_bucket_members
     placed: list[tuple[_Keys, npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_],
-                       npt.NDArray[np.int64], list[list[int]]]] = []  # fmt: skip
+                       npt.NDArray[np.bool_], list[list[int]]]] = []  # fmt: skip
     for keys, starts, made in found:
-        sizes = np.diff(np.append(starts, len(made)))
-        key_of = np.repeat(np.arange(len(starts)), sizes)
+        if not len(made):
+            continue
+        ends = np.append(starts[1:], len(made))
+        key_of = np.repeat(np.arange(len(starts)), ends - starts)
         # Float subtraction is monotonic: within the horizon of the first, none expires.
-        whole = (sizes <= cap) & (
-            seen_at[made[starts + sizes - 1]] - seen_at[made[starts]] <= horizon
-        )
+        simple = seen_at[made[ends - 1]] - seen_at[made[starts]] <= horizon
+        keep = np.ones(len(made), dtype=np.bool_)
         for values, reach in ((item_of[made], 1), (story_of[made], MEMBERS_PER_STORY)):
-            order = np.lexsort((values, key_of))
-            by_key, by_code = key_of[order], values[order]
-            over = (by_key[reach:] == by_key[:-reach]) & (by_code[reach:] == by_code[:-reach])
-            whole[by_key[reach:][over]] = False
-        used[made[whole[key_of]]] = True
-        rest = np.flatnonzero(~whole)
+            order = np.lexsort((values, key_of))  # stable: in add order within a key and value
+            by_key, by_value = key_of[order], values[order]
+            over = (by_key[reach:] == by_key[:-reach]) & (by_value[reach:] == by_value[:-reach])
+            if reach == 1:
+                simple[by_key[1:][over]] = False
+            else:
+                keep[order[:-reach][over]] = False
+        keep &= simple[key_of]
+        # The bucket cap: kept only with fewer than `cap` kept after it in its key.
+        counted = np.cumsum(keep, dtype=np.int64)
+        before = np.append(0, counted)[starts]
+        after = (counted[ends - 1] - before)[key_of] - (counted - before[key_of])
+        keep &= after < cap
+        used[made[keep]] = True
+        rest = np.flatnonzero(~simple)
         every = made.tolist()
-        runs_at = zip(starts[rest].tolist(), sizes[rest].tolist(), strict=True)
-        kept = [_kept(every[a : a + n], seen, names, items, stories, horizon, cap)
-                for a, n in runs_at]  # fmt: skip
+        runs_at = zip(starts[rest].tolist(), ends[rest].tolist(), strict=True)
+        kept = [_kept(every[a:b], seen, names, items, stories, horizon, cap)
+                for a, b in runs_at]  # fmt: skip
         for run in kept:
             used[run] = True
-        placed.append((keys, starts, made, whole, sizes, kept))
+        placed.append((keys, starts, made, simple, keep, kept))
     del found
     for _, runs in wide:
         for number, run in runs.items():
@@ -1041,11 +1054,15 @@ def _built(records: Iterable[tuple[str, StorySignature]], config: StoryConfig) -
         slots += len(sizes)
         return ~np.arange(slots - len(sizes), slots, dtype=np.int32)
 
-    for keys, starts, made, whole, sizes, kept in placed:
-        codes = row_of[made[starts]].astype(np.int32)
-        several = whole & (sizes > 1)
-        codes[several] = spill(row_of[made[np.repeat(several, sizes)]], sizes[several])
-        rest = np.flatnonzero(~whole)
+    for keys, starts, made, simple, keep, kept in placed:
+        # A bucket's newest add is always kept: when it keeps one, that one.
+        ends = np.append(starts[1:], len(made))
+        codes = row_of[made[ends - 1]].astype(np.int32)
+        sizes = np.add.reduceat(keep.astype(np.int64), starts)
+        several = simple & (sizes > 1)
+        entries = keep & np.repeat(several, ends - starts)
+        codes[several] = spill(row_of[made[entries]], sizes[several])
+        rest = np.flatnonzero(~simple)
         if len(rest):
             taken = np.array([len(run) for run in kept], dtype=np.int64)
             flat = np.array([add for run in kept for add in run], dtype=np.int64)
