@@ -127,6 +127,22 @@ class Run:
     seed: int
     kills: int
     producing: asyncio.Task[None] | None = None
+    items: int = 0
+    written: int = 0
+    # The input starts when this is set: at once, unless the fault waits for its workers first.
+    input_gate: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def count_written(self, written: int) -> None:
+        self.written = written
+
+    async def start_input_and_wait(self, share: float, timeout_seconds: float) -> None:
+        """Let the items flow and return once `share` of them are written: a fault that waits
+        for its workers to be ready (15-25 s) would otherwise land after the whole input (10 s
+        at the short form's rate) was written and processed, and test an idle pipeline."""
+        self.input_gate.set()
+        deadline = time.monotonic() + timeout_seconds
+        while self.written < self.items * share and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
 
     async def restart_watch(self, since: float) -> None:
         self.row.resumes.append(await watch_resume(self.settings, since, RESUME_TIMEOUT_SECONDS))
@@ -175,7 +191,7 @@ async def broker_kill(run: Run) -> None:
     # Killed before a worker first connects, the worker would exit ("unable to bootstrap") and
     # the scenario would test start-up, not an outage.
     await run.cluster.wait_ready(READY_TIMEOUT_SECONDS * 4)
-    await asyncio.sleep(2.0)
+    await run.start_input_and_wait(KILL_AT_SHARE, READY_TIMEOUT_SECONDS)
     pid = int((run.broker.data_dir / "broker.pid").read_text())
     os.kill(pid, signal.SIGKILL)
     while Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text()[:60]:
@@ -192,7 +208,7 @@ async def cluster_node_kill(run: Run) -> None:
     run.cluster.start("w1")
     run.cluster.start("w2")
     await run.cluster.wait_ready(READY_TIMEOUT_SECONDS * 4)
-    await asyncio.sleep(2.0)
+    await run.start_input_and_wait(KILL_AT_SHARE, READY_TIMEOUT_SECONDS)
     kill_node(run.broker, 1)
     await asyncio.sleep(5.0)
     started = time.monotonic()
@@ -232,6 +248,10 @@ FAULTS: dict[str, Fault] = {
     "workers>partitions": more_workers_than_partitions,
     "cluster-node-kill": cluster_node_kill,
 }
+# Faults that start the input themselves once their workers are ready (Run.start_input_and_wait),
+# and the share of the items written when they strike.
+WAIT_FOR_WORKERS = (broker_kill, cluster_node_kill)
+KILL_AT_SHARE = 0.3
 
 
 async def run_fault(
@@ -256,10 +276,16 @@ async def run_fault(
         extra_env["WIREWATCH_PROCESSING_GUARANTEE"] = args.guarantee
     cluster = Cluster(settings, work_dir / prefix, extra_env, not args.dynamic_members)
     (work_dir / prefix).mkdir(parents=True, exist_ok=True)
-    run = Run(settings, cluster, Row(name), broker, args.seed, args.kills)
-    run.producing = asyncio.create_task(
-        produce_items(settings.broker, RAW_ITEMS.name(settings), items, args.rate)
-    )
+    run = Run(settings, cluster, Row(name), broker, args.seed, args.kills, items=len(items))
+    if fault not in WAIT_FOR_WORKERS:
+        run.input_gate.set()
+
+    async def produce() -> None:
+        await run.input_gate.wait()
+        await produce_items(settings.broker, RAW_ITEMS.name(settings), items, args.rate,
+                            run.count_written)  # fmt: skip
+
+    run.producing = asyncio.create_task(produce())
     try:
         await fault(run)
         await run.producing
