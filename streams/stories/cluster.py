@@ -142,13 +142,19 @@ class StoryConfig:
             raise ValueError(f"threshold {self.threshold} must be in (0, 1]")
         if self.horizon_seconds <= 0 or self.max_bucket_members < 1 or self.min_shingles < 1:
             raise ValueError("horizon_seconds, max_bucket_members and min_shingles must be > 0")
-        # Imported here, not at the top: `import datasketch` loads scipy.integrate for its LSH
-        # parameter search (0.65 s of its 0.9 s import, measured), and the enrich stage imports
-        # this module for `script_group` alone. Only the permutations are taken from it.
-        from datasketch import MinHash
+        object.__setattr__(self, "permutations", affine32_permutations(self.num_perm, _SEED))
 
-        sketch = MinHash(num_perm=self.num_perm, seed=_SEED, scheme="affine32")
-        object.__setattr__(self, "permutations", sketch.permutations)
+
+def affine32_permutations(num_perm: int, seed: int) -> npt.NDArray[np.uint32]:
+    """datasketch's affine32 permutation parameters (`MinHash(num_perm, seed,
+    scheme="affine32").permutations`: rows a, b), drawn the way datasketch 2.x draws them
+    (minhash.py, `_init_permutations`). Not taken from datasketch itself: `import datasketch`
+    loads scipy for its LSH parameter search, ~0.55 s of every worker's and CLI's start
+    (measured); tests/unit/test_cluster.py checks these against datasketch's."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return np.array([a, b])
 
 
 @dataclass(frozen=True, slots=True)

@@ -510,6 +510,20 @@ def test_any_text_gets_a_story_and_the_same_one_twice(title: str, summary: str) 
     assert first.story_id.startswith("s-")
 
 
+@pytest.mark.parametrize("num_perm,seed", [(128, 1), (64, 1), (128, 7), (1, 3)])
+def test_the_permutations_are_datasketch_s(num_perm: int, seed: int) -> None:
+    # Drawn without importing datasketch (which loads scipy at every start); they must stay
+    # datasketch's, or every stored signature and band key stops matching new ones.
+    from datasketch import MinHash
+
+    from streams.stories.cluster import affine32_permutations
+
+    theirs = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    ours = affine32_permutations(num_perm, seed)
+    assert ours.dtype == theirs.dtype
+    assert ours.tolist() == theirs.tolist()
+
+
 @settings(max_examples=60, deadline=None)
 @given(shingles=st.frozensets(st.binary(min_size=1, max_size=12), max_size=300))
 def test_the_signature_is_datasketch_s_minhash_bit_for_bit(shingles: frozenset[bytes]) -> None:
