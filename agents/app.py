@@ -6,11 +6,12 @@ called, so tests and the CLI build as many apps as they need with their own sett
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import faust
 
-from agents import alert, enrich, faust_patches, link, spike, story
+from agents import alert, enrich, faust_patches, link, spike, story, tablestore
 from agents.wiring import Wiring
 from streams.kafka.security import FileTokenProvider, ssl_context
 from streams.kafka.topics import ALL_TOPICS
@@ -24,7 +25,8 @@ def faust_config(settings: Settings) -> dict[str, Any]:
         "broker": brokers,
         # The same TLS context and SASL login the poller and CLI use (streams/kafka/security.py).
         "broker_credentials": broker_credentials(settings),
-        "store": "memory://",
+        # "memory://" or "rocksdb://" (table_store; agents/tablestore.py has its options).
+        "store": tablestore.store_url(settings),
         "topic_partitions": settings.partitions,
         "topic_replication_factor": settings.replication_factor,
         # Our own code creates topics with their retention; Faust would use broker defaults.
@@ -66,11 +68,31 @@ def broker_credentials(settings: Settings) -> faust.types.auth.CredentialsT | No
     )
 
 
+class WirewatchApp(faust.App):
+    """Faust's app, which with the RocksDB table store takes its table directory when it first
+    starts and gives it back clean only after a clean stop (agents/tablestore.py)."""
+
+    table_dir: tablestore.TableDir | None = None
+
+    async def on_first_start(self) -> None:
+        await super().on_first_start()
+        if str(self.conf.store).startswith("rocksdb:"):
+            self.table_dir = tablestore.open_table_dir(Path(self.conf.tabledir))
+
+    async def on_shutdown(self) -> None:
+        await super().on_shutdown()
+        # Reached only when on_stop (consumer stopped, producer flushed: every changelog write
+        # sent and its offset recorded) did not raise; a crash keeps the mark.
+        if self.table_dir is not None and self.crash_reason is None:
+            self.table_dir.close()
+            self.table_dir = None
+
+
 def create_app(settings: Settings, wiring: Wiring) -> faust.App:
     """A Faust app with every wirewatch agent registered."""
     # Before the app exists: its consumer, recovery and producer buffer use the fixed methods.
     faust_patches.install()
-    app = faust.App(settings.app_id, **faust_config(settings))
+    app = WirewatchApp(settings.app_id, **faust_config(settings))
     for spec in ALL_TOPICS:
         wiring.topics[spec.suffix] = app.topic(
             spec.name(settings), key_serializer="raw", value_serializer="raw"

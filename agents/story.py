@@ -22,6 +22,8 @@ from datetime import datetime
 from typing import Any
 
 import faust
+import rocksdict
+from faust.stores.rocksdb import Store as RocksDBStore
 from faust.types import StreamT, TableT
 
 from agents.wiring import Wiring
@@ -161,22 +163,23 @@ def register(app: faust.App, wiring: Wiring) -> None:
             stale["index"] = False
         if group not in index:
             began = time.perf_counter()
-            index.rebuild(group, group_signatures(list(signatures.items()), group))
+            index.rebuild(group, group_signatures(table_snapshot(signatures, group), group))
             log_rebuilt(group, began)
         return index.reader(group)
 
     async def ensure_index(group: str) -> None:
         """Build `group`'s index before its items are placed, in a thread: at 500,000 items
         within the horizon a rebuild takes tens of seconds, which on the event loop would stop
-        every other agent, the commits and the heartbeats. The table is copied first, on the
-        loop (the only writer of it is this agent, which waits here; a rebalance meanwhile marks
-        the index stale and it is built again)."""
+        every other agent, the commits and the heartbeats. The table is snapshotted first, on
+        the loop (the only writer of it is this agent, which waits here; a rebalance meanwhile
+        marks the index stale and it is built again): the memory store copied, RocksDB's
+        iterators opened (`table_snapshot`)."""
         while stale["index"] or group not in index:
             if stale["index"]:
                 index.clear()
                 stale["index"] = False
             began = time.perf_counter()
-            snapshot = list(signatures.items())
+            snapshot = table_snapshot(signatures, group)
             await asyncio.to_thread(index.rebuild, group, group_signatures(snapshot, group))
             log_rebuilt(group, began)
 
@@ -200,7 +203,8 @@ def register(app: faust.App, wiring: Wiring) -> None:
             # By the items' own clock, as everything else here: a replay of older items keeps
             # what the live run kept.
             now = placement.seen_at
-            for key in expired_story_keys(list(signatures.items()), group, now, config):
+            snapshot = table_snapshot(signatures, group)
+            for key in expired_story_keys(snapshot, group, now, config):
                 del signatures[key]
             index.sweep(group, now)
 
@@ -215,6 +219,42 @@ def register(app: faust.App, wiring: Wiring) -> None:
             for payload in split_records(event.value):
                 await wiring.process(Stage.STORY, event, step, keep, payload, starts)
             await wiring.send_lines(starts, {})
+
+
+def table_snapshot(table: TableT[str, bytes], group: str) -> Iterable[tuple[str, bytes]]:
+    """The (key, value) pairs of `table` holding `group`'s keys as they are now, to read later,
+    in a thread while the loop goes on if need be. The memory store's are copied (a list of
+    references: its dict changes as the loop writes). RocksDB's are not copied: each active
+    partition's database gets an iterator over the keys that begin with the group, opened here
+    (a RocksDB iterator reads the database as it was when it was opened, whatever is written
+    after) and read key by key, so a rebuild or a sweep holds one value at a time, not the table."""
+    store = table.data
+    if not isinstance(store, RocksDBStore):
+        return list(table.items())
+    return _rocksdb_pairs(store, group)
+
+
+def _rocksdb_pairs(store: RocksDBStore, group: str) -> Iterator[tuple[str, bytes]]:
+    # Keys are stored as the table serializes them (JSON strings: b'"Latin|en|item"'), so the
+    # group's keys are the ones from the encoded prefix without its closing quote up to that
+    # prefix with "|" raised by one. Only the active partitions' databases, as table.items().
+    encoded = store._encode_key(f"{group}|")
+    lower = encoded[:-1] if encoded.endswith(b'"') else encoded
+    upper = lower[:-1] + bytes([lower[-1] + 1])
+    iterators = []
+    for db in list(store._dbs_for_actives()):
+        options = rocksdict.ReadOptions()
+        options.set_iterate_upper_bound(upper)
+        # A scan: keep the block cache for reads by key. (rocksdict 0.3.29's stub omits the bool.)
+        options.fill_cache(False)  # type: ignore[call-arg]
+        iterators.append(db.items(from_key=lower, read_opt=options))
+    return _decoded_pairs(store, iterators)
+
+
+def _decoded_pairs(store: RocksDBStore, iterators: list[Any]) -> Iterator[tuple[str, bytes]]:
+    for items in iterators:
+        for key, value in items:
+            yield store._decode_key(key), value
 
 
 def _writer(table: TableT[str, bytes]) -> TableWriter:

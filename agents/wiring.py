@@ -17,6 +17,7 @@ from faust.types import EventT, TableT, TopicT
 from prometheus_client.metrics import MetricWrapperBase
 
 from agents.faust_patches import watch_delivery
+from agents.tablestore import table_options
 from streams.codec import (
     NDJSON_CONTENT_TYPE,
     Headers,
@@ -187,7 +188,8 @@ class Wiring:
         keep(outcome)
 
     def table(self, app: faust.App, name: str, changelog: TopicSpec) -> TableT[str, bytes]:
-        """A changelog-backed table (memory store) keyed by str, holding encoded records.
+        """A changelog-backed table (the `table_store`'s store) keyed by str, holding encoded
+        records.
 
         Keys are JSON so they read back as str when a worker rebuilds the table; values are our
         codec's bytes. The changelog is our own topic (created with its retention by
@@ -207,6 +209,8 @@ class Wiring:
             changelog_topic=topic,
             key_type=str,
             value_type=bytes,
+            # The RocksDB store's sizes (agents/tablestore.py); None with the memory store.
+            options=table_options(self.settings),
         )
 
     def _observe_latency(self, outbound: Outbound) -> None:

@@ -89,6 +89,10 @@ class Settings:
     # How long a command waits for the broker before it says it cannot reach it.
     connect_timeout_seconds: float = 10.0
     data_dir: str = "var"
+    # Where the worker's Faust tables keep their values: "memory" (the process's memory, rebuilt
+    # from the changelogs on every start) or "rocksdb" (one RocksDB database per table partition
+    # under data_dir: memory bounded by the story index, not by the tables; docs/operations.md).
+    table_store: str = "memory"
     log_level: str = "info"
     # "text" for people, "json" (one object per line) for log pipelines such as Loki or ELK.
     log_format: str = "text"
@@ -349,6 +353,7 @@ def _check(settings: Settings) -> None:
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 LOG_FORMATS = ("text", "json")
+TABLE_STORES = ("memory", "rocksdb")
 MAX_PORT = 65535
 
 
@@ -395,6 +400,11 @@ def _range_problems(settings: Settings) -> list[str]:
         problems.append(
             f"setting 'log_format': got {settings.log_format!r}; accepted: one of "
             f"{', '.join(LOG_FORMATS)}"
+        )
+    if settings.table_store not in TABLE_STORES:
+        problems.append(
+            f"setting 'table_store': got {settings.table_store!r}; accepted: one of "
+            f"{', '.join(TABLE_STORES)}"
         )
     if not settings.connect_timeout_seconds > 0:
         problems.append(

@@ -274,6 +274,8 @@ async def run_fault(
         extra_env["WIREWATCH_SESSION_TIMEOUT_SECONDS"] = str(args.session_timeout)
     if args.guarantee:
         extra_env["WIREWATCH_PROCESSING_GUARANTEE"] = args.guarantee
+    if getattr(args, "table_store", ""):
+        extra_env["WIREWATCH_TABLE_STORE"] = args.table_store
     cluster = Cluster(settings, work_dir / prefix, extra_env, not args.dynamic_members)
     (work_dir / prefix).mkdir(parents=True, exist_ok=True)
     run = Run(settings, cluster, Row(name), broker, args.seed, args.kills, items=len(items))
@@ -374,6 +376,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="no worker_id: dynamic group members, as before issue 11")  # fmt: skip
     parser.add_argument("--guarantee", choices=("at_least_once", "exactly_once"), default="",
                         help="the workers' processing_guarantee (default: theirs)")  # fmt: skip
+    parser.add_argument("--table-store", choices=("memory", "rocksdb"), default="",
+                        help="the workers' table_store (default: theirs)")  # fmt: skip
     parser.add_argument("--keep", action="store_true",
                         help="keep the temp dir (worker logs) and print its path")  # fmt: skip
     return parser.parse_args(argv)
