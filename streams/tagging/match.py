@@ -6,8 +6,9 @@ at once, and one regex per language finds compound parts and Chinese terms. Scor
 matches inside an exclusion or inside a longer term of another topic do not count, overlapping
 matches count once (the heavier wins), and each term counts once. A topic that lists `evidence`
 terms for the item's language is tagged only when one of them is found as well (under the same
-exclusions): a disease name without cases or spread is not an outbreak. A tag carries the distinct
-terms found and every counted match with its field and character offsets.
+exclusions): a disease name without cases or spread is not an outbreak; a bare headline with no
+lead is judged on its score alone. A tag carries the distinct terms found and every counted match
+with its field and character offsets.
 """
 
 from __future__ import annotations
@@ -100,7 +101,10 @@ def match_topics(
     hits = _find_hits(title, TITLE, language, matcher, unspaced) + _find_hits(
         summary, SUMMARY, language, matcher, unspaced
     )
-    return _score_topics(hits, texts, taxonomy, matcher.evidence_topics)
+    # A bare headline (no lead) has no room for evidence: it is judged on its score alone, as a
+    # headline list or an alert shows it. Evidence is asked of items that carry a lead.
+    evidence_topics = matcher.evidence_topics if summary.strip() else frozenset()
+    return _score_topics(hits, texts, taxonomy, evidence_topics)
 
 
 def _find_hits(
