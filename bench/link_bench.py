@@ -13,6 +13,13 @@ and the encoder's texts/s on one core. Never asserts on time.
 `--stream` replays the reports in first-seen order through the link stage's own step
 (streams/stories/link_stage.py): each story is compared only with the stories before it, its
 neighbour cosines come from those, and it keeps at most 8 links.
+
+`--distractors N` adds N real news items of other events to the pool (headlines and leads of the
+repository's labelled news sets, DISTRACTOR_FILES, in 23 languages), each one a story of its
+own first seen within 36 hours of a report, as a production pool holds many unrelated stories
+beside the ones that report an event twice. Every pair with at
+least one report is scored (a report linked to a distractor is a false link); pairs of two
+distractors are not, since those sets may hold one event in two languages unlabelled.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import random
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
@@ -45,6 +53,10 @@ from streams.stories.links import (
 )
 
 DATA = Path(__file__).parent / "data" / "crosslang_links.jsonl"
+# Named, not globbed: a set added later would change every distractor and so the scores.
+DISTRACTOR_FILES = ("news_eval_asia_en.jsonl", "news_eval_europe.jsonl", "news_eval_fresh.jsonl",
+                    "news_eval_fresh2.jsonl", "news_eval_fresh3.jsonl", "news_eval_tune2.jsonl",
+                    "tagging_dev.jsonl", "tagging_heldout.jsonl")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,35 @@ def load_reports(split: str) -> list[Report]:
     return reports
 
 
+def load_distractors(count: int, reports: list[Report], seed: int = 15) -> list[Report]:
+    """`count` real news items of other events, each dated within 36 h of a random report's
+    first-seen time (undated reports excepted), so that every report's time window holds some."""
+    if count <= 0:
+        return []
+    taken = {orjson.loads(line)["url"] for line in DATA.read_text(encoding="utf-8").splitlines()}
+    rows = []
+    for name in DISTRACTOR_FILES:
+        for line in (DATA.parent / name).read_text(encoding="utf-8").splitlines():
+            row = orjson.loads(line)
+            if row.get("url") in taken or not (row.get("title") or row.get("summary")):
+                continue
+            taken.add(row.get("url"))
+            rows.append(row)
+    rng = random.Random(seed)
+    rng.shuffle(rows)
+    days = [r.seen_at for r in reports if r.seen_at is not None]
+    out = []
+    for index, row in enumerate(rows[:count]):
+        text = story_text(row.get("title") or "", row.get("summary") or "")
+        at = rng.choice(days) + rng.uniform(-36, 36) * 3600.0
+        out.append(Report(f"d{index}", f"distractor-{index}", row["language"], text, at))
+    return out
+
+
+def is_distractor(report: Report) -> bool:
+    return report.event_id.startswith("distractor-")
+
+
 @dataclass
 class Score:
     tp: int = 0
@@ -97,7 +138,7 @@ def pairs(
 ) -> list[tuple[Report, Report, LinkEvidence]]:
     out = []
     for (ra, da), (rb, db) in itertools.combinations(zip(reports, digests, strict=True), 2):
-        if ra.lang != rb.lang:
+        if ra.lang != rb.lang and not (is_distractor(ra) and is_distractor(rb)):
             out.append((ra, rb, link_evidence(da, db)))
     return out
 
@@ -121,12 +162,12 @@ def score(
 
 
 def stream_links(
-    reports: list[Report], vectors: list[Embedding]
+    reports: list[Report], vectors: list[Embedding], config: LinkStageConfig | None = None
 ) -> tuple[set[frozenset[str]], float]:
     """Pairs of report ids the link stage links when the reports arrive in first-seen order,
     and its step's CPU seconds per story (the embedding excluded)."""
     order = sorted(range(len(reports)), key=lambda i: (reports[i].seen_at or 0.0, reports[i].id))
-    pool, config = LinkPool(), LinkStageConfig()
+    pool, config = LinkPool(), config or LinkStageConfig()
     ids = {f"s-{index:016x}": reports[index].id for index in range(len(reports))}
     linked: set[frozenset[str]] = set()
     spent = 0.0
@@ -169,9 +210,14 @@ def main() -> None:
     parser.add_argument("--errors", action="store_true", help="print the shipped decision's errors")
     parser.add_argument("--repeat", type=int, default=3, help="passes for the texts/s timing")
     parser.add_argument("--stream", action="store_true", help="also replay as the link stage")
+    parser.add_argument("--sweep-stream", action="store_true",
+                        help="the link stage's P/R over min_score and min_cosine")  # fmt: skip
+    parser.add_argument("--distractors", type=int, default=0,
+                        help="real news items of other events added to the pool")  # fmt: skip
     args = parser.parse_args()
 
     reports = load_reports(args.set)
+    reports += load_distractors(args.distractors, reports)
     encoder = load_encoder(threads=1)
     shipped = LinkConfig()
     digests = digest_stories([(r.id, r.lang, r.text, r.seen_at) for r in reports], encoder)
@@ -182,7 +228,8 @@ def main() -> None:
     events = Counter(r.event_id for r in reports)
     positives = sum(ra.event_id == rb.event_id for ra, rb, _ in scored)
     print(
-        f"set {args.set}: {len(reports)} reports, {len(events)} events, "
+        f"set {args.set}: {len(reports)} reports ({sum(map(is_distractor, reports))} distractors),"
+        f" {len(events)} events, "
         f"{len(set(r.lang for r in reports))} languages; {len(scored)} cross-language pairs, "
         f"{positives} of one event"
     )
@@ -217,7 +264,25 @@ def main() -> None:
         for ra, rb, _ in scored:
             streamed.add(frozenset((ra.id, rb.id)) in linked, ra.event_id == rb.event_id)
         print(f"link stage, in order  : {streamed.line()}  step {step * 1000:.2f} ms of CPU/story")
-    rate = encoder_rate([r.text for r in reports], args.repeat)
+        if args.errors:
+            for ra, rb, evidence in scored:
+                said, truth = frozenset((ra.id, rb.id)) in linked, ra.event_id == rb.event_id
+                if said and not truth:
+                    print(f"stream FP cos {evidence.cosine:.2f} n{evidence.shared_numbers} "
+                          f"names{evidence.shared_names} h {evidence.hours_apart} | "
+                          f"{ra.event_id}/{ra.lang} ~ {rb.event_id}/{rb.lang}")  # fmt: skip
+    if args.sweep_stream:
+        vectors = [d.embedding for d in digests]
+        for min_score, min_cosine in itertools.product(
+            (1.09, 1.12, 1.15, 1.18, 1.22), (0.30, 0.35, 0.40, 0.45)
+        ):
+            links = replace(shipped, min_score=min_score, min_cosine=min_cosine)
+            linked, _ = stream_links(reports, vectors, LinkStageConfig(links=links))
+            swept = Score()
+            for ra, rb, _ in scored:
+                swept.add(frozenset((ra.id, rb.id)) in linked, ra.event_id == rb.event_id)
+            print(f"  stage, min_score {min_score:.2f} min_cosine {min_cosine:.2f}: {swept.line()}")
+    rate = encoder_rate([r.text for r in reports if not is_distractor(r)], args.repeat)
     print(
         f"encoder: {rate:,.0f} texts/s of CPU on one core ({1000 / rate:.1f} ms/text), one a call"
     )
