@@ -112,3 +112,70 @@ def test_tune_item_with_event_evidence_stays_tagged(
     item = read(name)[item_id]
     assert item.get("split", "tune") == "tune" and topic in item["topics"]
     assert topic in ids(item["title"], item["summary"], item["language"], taxonomy)
+
+
+# --- families carried to languages that lacked the rule (no tune item shows them; each case is
+# tagged wrongly, or missed, on the taxonomy before its commit) ------------------------------------
+
+# (language, title, summary, topic, expected)
+FAMILIES = [
+    # The pandemic as a time is no outbreak (2d8d662).
+    ("de", "Während der Pandemie entdeckten viele Menschen das Brotbacken", "",
+     "disease_outbreak", False),
+    ("it", "Dopo la pandemia il turismo torna a crescere", "", "disease_outbreak", False),
+    # A club's election with the club a dozen words away (7fe240b); a public one stays tagged.
+    ("en", "", "Chelsea football club announced on Monday that its long awaited presidential "
+     "election will be held in June.", "elections", False),
+    ("en", "", "Voters in Poland cast ballots in the presidential election on Sunday, with turnout "
+     "above 60 percent.", "elections", True),
+    # Strike words are decisive (45b19e1).
+    ("fr", "Grève à la SNCF : trafic perturbé mardi", "", "protest", True),
+    ("pt", "Greve dos metroviários paralisa São Paulo", "", "protest", True),
+    # A currency that falls (fa38d7c).
+    ("zh", "人民币兑美元跌破7.3", "", "economy_markets", True),
+    ("ja", "ドル急落、一時140円台", "", "economy_markets", True),
+    # Bad weather that kills (409f3fe).
+    ("en", "Heavy rain kills two in Kerala", "", "natural_disaster", True),
+    ("it", "Maltempo in Liguria, due morti", "", "natural_disaster", True),
+    # A virus in computers is malware (de075e2).
+    ("zh", "新型病毒感染大量电脑", "该病毒在全国迅速传播，已有上万台电脑被感染。",
+     "disease_outbreak", False),
+    ("pt", "Vírus infecta computadores de hospitais",
+     "O vírus se espalha pelos servidores e os hackers pedem resgate; casos em vários estados.",
+     "disease_outbreak", False),
+    ("nl", "Virus besmet duizenden computers",
+     "Het virus verspreidt zich snel via de computers van ziekenhuizen in de regio.",
+     "disease_outbreak", False),
+    ("ja", "ウイルスがパソコンに感染拡大", "病院のパソコンでウイルス感染が拡大、身代金を要求。",
+     "disease_outbreak", False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("language", "title", "summary", "topic", "expected"), FAMILIES)
+def test_family_rule_in_the_languages_that_lacked_it(
+    language: str,
+    title: str,
+    summary: str,
+    topic: str,
+    expected: bool,
+    taxonomy: CompiledTaxonomy,
+) -> None:
+    assert (topic in ids(title, summary, language, taxonomy)) is expected
+
+
+# Tune items the new rules fire on, all labelled with the topic (they must stay tagged).
+FIRING = [
+    ("news_eval_fresh2.jsonl", "de-n2-015", "natural_disaster"),  # storm with three dead
+    ("news_eval_fresh2.jsonl", "vi-n2-005", "natural_disaster"),  # heavy rain, one dead
+    ("news_eval_tune2.jsonl", "th-t2-001", "economy_markets"),  # the baht weakens
+    ("news_eval_fresh3.jsonl", "hi-f3-001", "economy_markets"),  # the rupee falls
+]
+
+
+@pytest.mark.parametrize(("name", "item_id", "topic"), FIRING)
+def test_tune_item_the_new_rules_fire_on_stays_tagged(
+    name: str, item_id: str, topic: str, taxonomy: CompiledTaxonomy
+) -> None:
+    item = read(name)[item_id]
+    assert item.get("split", "tune") == "tune" and topic in item["topics"]
+    assert topic in ids(item["title"], item["summary"], item["language"], taxonomy)
