@@ -148,6 +148,12 @@ FAMILIES = [
      "disease_outbreak", False),
     ("ja", "ウイルスがパソコンに感染拡大", "病院のパソコンでウイルス感染が拡大、身代金を要求。",
      "disease_outbreak", False),
+    # A column called "the front line" and "bombarded with calls" are no war; the real ones are.
+    ("zh", "科技最前线：新款手机发布", "", "armed_conflict", False),
+    ("zh", "乌军在最前线遭到炮击", "", "armed_conflict", True),
+    ("es", "Bombardeados con llamadas: la alcaldía cede", "", "armed_conflict", False),
+    ("de", "Mit Anrufen bombardiert: Stadtverwaltung gibt auf", "", "armed_conflict", False),
+    ("es", "Rusia bombardea Kiev con misiles", "", "armed_conflict", True),
 ]  # fmt: skip
 
 
