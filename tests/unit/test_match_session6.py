@@ -154,6 +154,16 @@ FAMILIES = [
     ("es", "Bombardeados con llamadas: la alcaldía cede", "", "armed_conflict", False),
     ("de", "Mit Anrufen bombardiert: Stadtverwaltung gibt auf", "", "armed_conflict", False),
     ("es", "Rusia bombardea Kiev con misiles", "", "armed_conflict", True),
+    # The dead of the pandemic remembered; a count of new cases stays an outbreak.
+    ("fr", "Hommage aux victimes du Covid-19",
+     "Une cérémonie en mémoire des morts de la pandémie a eu lieu à Paris.",
+     "disease_outbreak", False),
+    ("zh", "悼念新冠疫情遇难者", "全国哀悼日纪念抗疫牺牲烈士和逝世同胞。",
+     "disease_outbreak", False),
+    ("pl", "Pomnik ofiar pandemii odsłonięty", "W Warszawie upamiętniono zmarłych na COVID-19.",
+     "disease_outbreak", False),
+    ("fr", "Covid-19 : 30 000 nouveaux cas, les hôpitaux sous tension",
+     "L'épidémie progresse dans toutes les régions.", "disease_outbreak", True),
 ]  # fmt: skip
 
 
