@@ -129,8 +129,9 @@ def group_signatures(
 def expired_story_keys(
     signatures: Iterable[tuple[str, bytes]], group: str, now: float, config: StoryConfig
 ) -> list[str]:
-    """Keys of `group` in the signatures table past the story horizon at `now`."""
-    signed = [(f"{group}|{item_id}", s) for item_id, s in group_signatures(signatures, group)]
+    """Keys of `group` in the signatures table past the story horizon at `now`. The pairs are
+    read one at a time (a RocksDB table's are never all in memory)."""
+    signed = ((f"{group}|{item_id}", s) for item_id, s in group_signatures(signatures, group))
     return expired_keys(signed, now, config)
 
 
@@ -247,13 +248,20 @@ def _rocksdb_pairs(store: RocksDBStore, group: str) -> Iterator[tuple[str, bytes
         options.set_iterate_upper_bound(upper)
         # A scan: keep the block cache for reads by key. (rocksdict 0.3.29's stub omits the bool.)
         options.fill_cache(False)  # type: ignore[call-arg]
-        iterators.append(db.items(from_key=lower, read_opt=options))
-    return _decoded_pairs(store, iterators)
+        # The options live as long as their iterator (RocksDB keeps a pointer to the bound),
+        # and the prefix is checked too: before both, a rebuild was seen reading past its group
+        # to Faust's offset key, whose decoding crashed the agent (and lost its event).
+        iterators.append((db.items(from_key=lower, read_opt=options), options))
+    return _decoded_pairs(store, iterators, lower)
 
 
-def _decoded_pairs(store: RocksDBStore, iterators: list[Any]) -> Iterator[tuple[str, bytes]]:
-    for items in iterators:
+def _decoded_pairs(
+    store: RocksDBStore, iterators: list[tuple[Any, Any]], prefix: bytes
+) -> Iterator[tuple[str, bytes]]:
+    for items, _options in iterators:
         for key, value in items:
+            if not key.startswith(prefix):  # past the group (whatever the bound did)
+                break
             yield store._decode_key(key), value
 
 

@@ -17,20 +17,33 @@ bytes each structure holds (sys.getsizeof of every object it reaches, each count
 `--rebuild`, it ends as a restarted worker would: the index dropped and rebuilt from the table.
 Prints numbers; asserts nothing.
 
+`--store rocksdb` keeps both tables in RocksDB instead (table_store = "rocksdb"): one database
+per table in a temporary directory, opened as Faust opens a table partition's, with the worker's
+options (agents/tablestore.py), keys JSON-encoded as Faust stores them; the sweep and the rebuild
+read a group's keys through bounded iterators as the story agent does. The index stays in memory.
+Checkpoints then print RocksDB's own memory (memtables, block cache, table readers) and the bytes
+on disk instead of the tables' Python bytes.
+
 Usage: python bench/memory_bench.py [--items 1000000] [--per-day 300000] [--checkpoint 100000]
+                                    [--store memory|rocksdb]
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import shutil
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import orjson
+import rocksdict
+from faust.stores.rocksdb import RocksDBOptions
 
 from agents.alert import alert_step, keep_alert_state
 from agents.story import (
@@ -39,6 +52,7 @@ from agents.story import (
     keep_story_tables,
     story_step,
 )
+from agents.tablestore import ROCKSDB_OPTIONS
 from streams.codec import decode_raw_item, encode_record
 from streams.errors import ContentError, DecodeError
 from streams.pipeline import build_stages, enrich
@@ -147,6 +161,86 @@ def index_bytes(index: StoryIndex) -> dict[str, int]:
     return parts
 
 
+class DictTable:
+    """A table as Faust's memory store holds it: a dict of str keys and bytes values."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, bytes] = {}
+        self.get = self.data.get
+
+    def write(self, key: str, value: bytes | None) -> None:
+        if value is None:
+            self.data.pop(key, None)
+        else:
+            self.data[key] = value
+
+    def pairs(self, group: str) -> Iterable[tuple[str, bytes]]:
+        return list(self.data.items())  # the agent's copy (agents/story.py, table_snapshot)
+
+    def groups(self) -> set[str]:
+        return {key.rsplit("|", 1)[0] for key in self.data}
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def describe(self) -> str:
+        return f"{table_bytes(self.data) / max(1, len(self.data)):,.0f} B/item"
+
+    def close(self) -> None:
+        self.data.clear()
+
+
+class RocksTable:
+    """A table as Faust's RocksDB store holds it (one partition's database): JSON keys, raw
+    values, the worker's options; a group read through bounded iterators as the agent reads it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db = RocksDBOptions(**ROCKSDB_OPTIONS, use_rocksdict=True).open(path)
+
+    def get(self, key: str) -> bytes | None:
+        value = self.db.get(orjson.dumps(key))
+        return value if value is None else bytes(value)
+
+    def write(self, key: str, value: bytes | None) -> None:
+        if value is None:
+            self.db.delete(orjson.dumps(key))
+        else:
+            self.db.put(orjson.dumps(key), value)
+
+    def pairs(self, group: str) -> Iterator[tuple[str, bytes]]:
+        lower = orjson.dumps(f"{group}|")[:-1]
+        options = rocksdict.ReadOptions()
+        options.set_iterate_upper_bound(lower[:-1] + bytes([lower[-1] + 1]))
+        options.fill_cache(False)  # type: ignore[call-arg]
+        for key, value in self.db.items(from_key=lower, read_opt=options):
+            if not key.startswith(lower):
+                break
+            yield orjson.loads(key), value
+
+    def groups(self) -> set[str]:
+        return {orjson.loads(key).rsplit("|", 1)[0] for key in self.db.keys()}  # noqa: SIM118  (an Rdict, no dict)
+
+    def __len__(self) -> int:
+        return int(self.db.property_int_value("rocksdb.estimate-num-keys") or 0)
+
+    def memory(self) -> int:
+        """RocksDB's own memory: memtables, block cache, index and filter blocks of open files."""
+        names = ("rocksdb.cur-size-all-mem-tables", "rocksdb.block-cache-usage",
+                 "rocksdb.estimate-table-readers-mem")  # fmt: skip
+        return sum(int(self.db.property_int_value(name) or 0) for name in names)
+
+    def disk(self) -> int:
+        return sum(file.stat().st_size for file in self.path.iterdir() if file.is_file())
+
+    def describe(self) -> str:
+        return (f"RocksDB memory {self.memory() / 2**20:,.1f} MiB, "
+                f"disk {self.disk() / 2**20:,.0f} MiB (~{len(self):,} keys)")  # fmt: skip
+
+    def close(self) -> None:
+        self.db.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=1_000_000)
@@ -157,27 +251,29 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-alert", action="store_true", help="leave the alert stage out")
     parser.add_argument("--rebuild", action="store_true", help="end with an index rebuild")
+    parser.add_argument("--store", choices=("memory", "rocksdb"), default="memory",
+                        help="where the tables live (the worker's table_store)")  # fmt: skip
     args = parser.parse_args()
 
     stages = build_stages(load_settings(environ={}))
     settings = load_settings(environ={})
     config = stages.stories
-    table: dict[str, bytes] = {}
-    alert_table: dict[str, bytes] = {}
+    scratch = Path(tempfile.mkdtemp(prefix="memory-bench-")) if args.store == "rocksdb" else None
+    table: DictTable | RocksTable
+    alert_table: DictTable | RocksTable
+    if scratch is not None:
+        table, alert_table = RocksTable(scratch / "sig.db"), RocksTable(scratch / "alert.db")
+    else:
+        table, alert_table = DictTable(), DictTable()
     index = StoryIndex(config)
     days = args.items / args.per_day
     print(
         f"{args.items:,} items at {args.per_day:,.0f} a day: {days:.2f} days of items, story "
         f"horizon {config.horizon_seconds / 3600:.0f} h, sweep every "
-        f"{args.sweep_every:,.0f} s of item time; start {status()['VmRSS'] / 2**20:,.0f} MiB"
+        f"{args.sweep_every:,.0f} s of item time; tables: {args.store}; start "
+        f"{status()['VmRSS'] / 2**20:,.0f} MiB"
     )
-
-    def write(key: str, value: bytes | None) -> None:
-        if value is None:
-            table.pop(key, None)
-        else:
-            table[key] = value
-
+    write = table.write
     done = dead = 0
     last_sweep: dict[str, float] = {}
     sweep_seconds = swept = 0.0
@@ -196,8 +292,8 @@ def main() -> None:
         if now - last_sweep.setdefault(group, now) > args.sweep_every:
             last_sweep[group] = now
             began = time.process_time()
-            for key in expired_story_keys(list(table.items()), group, now, config):
-                del table[key]
+            for key in expired_story_keys(table.pairs(group), group, now, config):
+                table.write(key, None)
             index.sweep(group, now)
             sweep_seconds += time.process_time() - began
             swept += 1
@@ -211,7 +307,7 @@ def main() -> None:
                 stages.rules,
                 settings.alert_max_items,
             )
-            keep_alert_state(decision, alert_table.__setitem__)
+            keep_alert_state(decision, alert_table.write)
         if done % args.checkpoint == 0 or done == args.items:
             checkpoint(done, dead, fetched, table, index, alert_table, started)
     print(f"sweeps: {swept:.0f}, {sweep_seconds / max(swept, 1):.2f} s CPU each on average")
@@ -221,9 +317,9 @@ def main() -> None:
         before = status()
         began = time.process_time()
         rebuilt = StoryIndex(config)
-        groups = {key.rsplit("|", 1)[0] for key in table}
+        groups = table.groups()
         for group in groups:
-            rebuilt.rebuild(group, group_signatures(list(table.items()), group))
+            rebuilt.rebuild(group, group_signatures(table.pairs(group), group))
         after = status()
         print(
             f"rebuild of {len(groups)} groups from {len(table):,} signatures: "
@@ -231,15 +327,19 @@ def main() -> None:
             f"{after['VmRSS'] / 2**20:,.0f} MiB, VmHWM {before['VmHWM'] / 2**20:,.0f} -> "
             f"{after['VmHWM'] / 2**20:,.0f} MiB"
         )
+    table.close()
+    alert_table.close()
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def checkpoint(
     done: int,
     dead: int,
     fetched: datetime,
-    table: dict[str, bytes],
+    table: DictTable | RocksTable,
     index: StoryIndex,
-    alert_table: dict[str, bytes],
+    alert_table: DictTable | RocksTable,
     started: float,
 ) -> None:
     memory = status()
@@ -251,11 +351,17 @@ def checkpoint(
         f"{done:>9,} items ({dead} dead) at +{(fetched - T0).total_seconds() / 86_400:.2f} d, "
         f"{time.monotonic() - started:,.0f} s: VmRSS {memory['VmRSS'] / 2**20:,.0f} MiB, VmHWM "
         f"{memory['VmHWM'] / 2**20:,.0f} MiB; live items (signatures) {len(table):,}: table "
-        f"{table_bytes(table) / live:,.0f} B/item, index {sum(parts.values()) / live:,.0f} B/item "
+        f"{table.describe()}, index {sum(parts.values()) / live:,.0f} B/item "
         f"({by_part}; {keys / live:.1f} keys, {members / live:.1f} members); alert-state "
-        f"{len(alert_table):,} stories, {table_bytes(alert_table) / 2**20:,.1f} MiB",
+        f"{len(alert_table):,} stories, {alert_state_size(alert_table)}",
         flush=True,
     )
+
+
+def alert_state_size(table: DictTable | RocksTable) -> str:
+    if isinstance(table, DictTable):
+        return f"{table_bytes(table.data) / 2**20:,.1f} MiB"
+    return table.describe()
 
 
 if __name__ == "__main__":
