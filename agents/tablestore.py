@@ -1,7 +1,7 @@
 """Where the worker's Faust tables keep their values: `table_store = "memory"` or `"rocksdb"`.
 
 With "rocksdb" every table partition is a RocksDB database (rocksdict) under Faust's `tabledir`
-(`<data_dir>/faust/<app_id>-data/v1/tables/<table>-<partition>.db`), which also stores the last
+(`<data_dir>/faust/v1/tables/<table>-<partition>.db`), which also stores the last
 changelog offset it holds: a restarted worker reads only the changelog written after it.
 
 That is safe after a clean stop only. A table write reaches the local database at once but its
