@@ -145,8 +145,13 @@ class WorkerProcess:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
+# Worker settings given on the command line (--table-store), on top of every worker's env.
+PASS_THROUGH: dict[str, str] = {}
+
+
 def worker_env(settings: Settings, name: str, data_dir: Path, port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
+    env.update(PASS_THROUGH)
     env.update(
         WIREWATCH_BROKER=settings.broker,
         WIREWATCH_TOPIC_PREFIX=settings.topic_prefix,
@@ -771,6 +776,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "that on a small machine N workers get N times the CPU of one, as on N machines",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--table-store", choices=("memory", "rocksdb"), default="",
+                        help="the workers' table_store (default: theirs)")  # fmt: skip
     parser.add_argument("--broker", default="", help="host:port; default: start a local broker")
     parser.add_argument(
         "--timeout", type=float, default=0.0,
@@ -783,6 +790,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    if args.table_store:
+        PASS_THROUGH["WIREWATCH_TABLE_STORE"] = args.table_store
     # Leader elections right after topic creation make the loader's producer log retries.
     logging.getLogger("aiokafka").setLevel(logging.ERROR)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks
