@@ -1,0 +1,58 @@
+"""A public election next to a word the club and board exclusions list is still an election.
+
+The elections rules drop a vote near a club, a sports body or a chair's post. Written too broadly,
+they dropped Russia's presidential election ("Российской Федерации", "Russian Federation" read
+as a sports federation) and any party chair next to a national election ("Parteivorsitzender Merz
+vor der Bundestagswahl"). Sports bodies are now named by their sport, and a chair only excludes
+the bare word "Wahl". Each public-election case was untagged before this change.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from streams.tagging.match import match_topics
+from streams.tagging.taxonomy import CompiledTaxonomy, load_default_taxonomy
+
+
+@pytest.fixture(scope="module")
+def taxonomy() -> CompiledTaxonomy:
+    return load_default_taxonomy()
+
+
+def topics(taxonomy: CompiledTaxonomy, language: str, title: str, summary: str = "") -> set[str]:
+    return {tag.id for tag in match_topics(title, summary, language, taxonomy)}
+
+
+@pytest.mark.parametrize(
+    "language,title",
+    [
+        ("ru", "Выборы президента Российской Федерации пройдут в марте"),
+        ("uk", "Вибори президента Російської Федерації: що відомо"),
+        ("en", "Russian Federation holds presidential election amid war"),
+        ("de", "Parteivorsitzender Merz vor der Bundestagswahl"),
+        ("de", "SPD-Vorsitzende äußert sich zur Landtagswahl in Bayern"),
+    ],
+)
+def test_a_public_election_beside_a_federation_or_a_party_chair_is_tagged(
+    taxonomy: CompiledTaxonomy, language: str, title: str
+) -> None:
+    assert "elections" in topics(taxonomy, language, title)
+
+
+@pytest.mark.parametrize(
+    "language,title",
+    [
+        ("ru", "Выборы президента Федерации бокса России состоятся в мае"),
+        ("ru", "Выборы главы Российской шахматной федерации"),
+        ("uk", "Вибори президента Федерації футболу України"),
+        ("en", "Football federation election postponed"),
+        ("en", "Tennis federation elects new president in contested vote"),
+        ("de", "Wahl zum CDU-Vorsitz: Merz tritt an"),
+        ("de", "Wahl des Vorsitzenden im Schützenverein"),
+    ],
+)
+def test_a_sports_body_or_a_chair_s_election_is_still_not_tagged(
+    taxonomy: CompiledTaxonomy, language: str, title: str
+) -> None:
+    assert "elections" not in topics(taxonomy, language, title)
