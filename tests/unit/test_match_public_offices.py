@@ -4,7 +4,8 @@ The elections rules drop a vote near a club, a sports body or a chair's post. Wr
 they dropped Russia's presidential election ("Российской Федерации", "Russian Federation" read
 as a sports federation) and any party chair next to a national election ("Parteivorsitzender Merz
 vor der Bundestagswahl"). Sports bodies are now named by their sport, and a chair only excludes
-the bare word "Wahl". Each public-election case was untagged before this change.
+the bare word "Wahl"; a company's board by its directors, so that a state's election board is
+an election authority again. Each public-election case was untagged before this change.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def topics(taxonomy: CompiledTaxonomy, language: str, title: str, summary: str =
         ("en", "Russian Federation holds presidential election amid war"),
         ("de", "Parteivorsitzender Merz vor der Bundestagswahl"),
         ("de", "SPD-Vorsitzende äußert sich zur Landtagswahl in Bayern"),
+        ("en", "State election board rejects fraud claims"),
     ],
 )
 def test_a_public_election_beside_a_federation_or_a_party_chair_is_tagged(
@@ -50,6 +52,9 @@ def test_a_public_election_beside_a_federation_or_a_party_chair_is_tagged(
         ("en", "Tennis federation elects new president in contested vote"),
         ("de", "Wahl zum CDU-Vorsitz: Merz tritt an"),
         ("de", "Wahl des Vorsitzenden im Schützenverein"),
+        ("en", "Election of the board of directors postponed at Tesla meeting"),
+        ("en", "Shell shareholders back board election slate"),
+        ("en", "Barcelona board election set for March"),
     ],
 )
 def test_a_sports_body_or_a_chair_s_election_is_still_not_tagged(
