@@ -143,6 +143,10 @@ def wait_for(condition: Callable[[], bool], what: str, output: Callable[[], str]
         time.sleep(0.2)
 
 
+def full_log(worker: Any) -> str:
+    return str(worker.log_path.read_text(errors="replace"))  # output() is its last 6,000 chars
+
+
 def table_dbs(data_dir: Path) -> list[Path]:
     return sorted(data_dir.glob("faust/**/tables/*.db"))
 
@@ -187,9 +191,9 @@ def test_a_killed_rocksdb_worker_restarts_on_its_data_dir_and_loses_nothing(
     # The second half waits as a backlog; the worker comes back on the same data dir.
     send(items[half:])
     second = spawn(["worker"], env)
-    wait_for(lambda: "did not stop cleanly; removed" in second.output(),
+    wait_for(lambda: "did not stop cleanly; removed" in full_log(second),
              "the removal of the unclean run's databases", second.output)  # fmt: skip
-    removed = re.search(r"removed (\d+) table databases", second.output())
+    removed = re.search(r"removed (\d+) table databases", full_log(second))
     assert removed is not None and int(removed.group(1)) >= 1, second.output()
 
     wanted = {item.item_id for item in items}
@@ -201,7 +205,7 @@ def test_a_killed_rocksdb_worker_restarts_on_its_data_dir_and_loses_nothing(
     # No agent crashed and was restarted by Faust's supervisor on the way (a crashed agent's
     # event is acked and its outputs never sent: seen while the scan read past its group).
     for worker in (first, second):
-        assert "Crashed reason" not in worker.output(), worker.output()
+        assert "Crashed reason" not in full_log(worker), worker.output()
 
     # A clean stop removes the mark and keeps the databases; the next start reuses them.
     assert second.stop() == 0, second.output()
@@ -209,7 +213,29 @@ def test_a_killed_rocksdb_worker_restarts_on_its_data_dir_and_loses_nothing(
     kept = table_dbs(data_dir)
     assert kept
     third = spawn(["worker"], env)
-    wait_for(lambda: mark.exists() and "opening partition" in third.output(),
-             "the third worker opening its tables", third.output)  # fmt: skip
-    assert "did not stop cleanly" not in third.output()
+    wait_for(lambda: "Reading Starts At - Active" in full_log(third),
+             "the third worker's table recovery", third.output)  # fmt: skip
+    assert mark.exists() and "did not stop cleanly" not in full_log(third)
     assert set(kept) <= set(table_dbs(data_dir))
+    # Its recovery starts where the kept databases end (Faust's offset stored in each), not at
+    # the changelogs' beginning (-1) as the second's did.
+    starts = recovery_starts(full_log(third))
+    signature_starts = [o for (t, _), o in starts.items() if t.endswith("signatures-changelog")]
+    assert signature_starts and max(signature_starts) >= 0, starts
+    assert all(offset == -1 for offset in recovery_starts(full_log(second)).values())
+
+
+def recovery_starts(output: str) -> dict[tuple[str, int], int]:
+    """Faust's "Reading Starts At - Active" table of a worker's log: (changelog, partition) ->
+    the offset its recovery read from (-1: the beginning)."""
+    rows: dict[tuple[str, int], int] = {}
+    topic = ""
+    lines = output.split("Reading Starts At - Active", 1)[1].splitlines()[1:]
+    for line in lines:
+        if line.startswith("+") and rows:
+            break
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[1].isdigit():
+            topic = topic if cells[0] == "〃" else cells[0]
+            rows[(topic, int(cells[1]))] = int(cells[2])
+    return rows
