@@ -61,3 +61,22 @@ def test_a_sports_body_or_a_chair_s_election_is_still_not_tagged(
     taxonomy: CompiledTaxonomy, language: str, title: str
 ) -> None:
     assert "elections" not in topics(taxonomy, language, title)
+
+
+@pytest.mark.parametrize(
+    "title,tagged",
+    [
+        # An official beside Covid in news of the whole country (exclusion_audit, en).
+        ("Lincolnshire coronavirus: Prime Minister announces national lockdown", True),
+        ("President extends Covid state of emergency as cases surge", True),
+        # One person's test or illness, whoever the person is.
+        ("Prime Minister Boris Johnson tests positive for coronavirus", False),
+        ("President Biden tests positive for Covid-19, has mild symptoms", False),
+        ("Health minister has Covid, self-isolating at home", False),
+        ("Singer cancels tour after Covid diagnosis", False),
+    ],
+)
+def test_an_official_named_beside_covid_is_not_one_person_s_illness(
+    taxonomy: CompiledTaxonomy, title: str, tagged: bool
+) -> None:
+    assert ("disease_outbreak" in topics(taxonomy, "en", title)) is tagged
