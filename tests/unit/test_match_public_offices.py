@@ -80,3 +80,28 @@ def test_an_official_named_beside_covid_is_not_one_person_s_illness(
     taxonomy: CompiledTaxonomy, title: str, tagged: bool
 ) -> None:
     assert ("disease_outbreak" in topics(taxonomy, "en", title)) is tagged
+
+
+@pytest.mark.parametrize(
+    "language,title,tagged",
+    [
+        # Public elections beside a speaker, an idiom, poll workers, unions or a federation.
+        ("pl", "Prezes PiS: wybory parlamentarne wygramy", True),
+        ("pl", "Utrudnienia w ruchu w związku z wyborami prezydenckimi", True),
+        ("ro", "Alegeri parlamentare: membrii secțiilor de votare au fost instruiți", True),
+        ("ro", "Alegeri prezidențiale în Federația Rusă: Putin câștigă un nou mandat", True),
+        ("ro", "Sindicatele cer alegeri anticipate", True),
+        # What those exclusions were written for.
+        ("pl", "Wybory w Polskim Związku Piłki Nożnej. Nowy prezes wybrany", False),
+        ("pl", "Wybory prezesa PiS: Kaczyński jedynym kandydatem", False),
+        ("pl", "Walne zebranie klubu: wybory nowego zarządu", False),
+        ("ro", "Alegeri la Federația Română de Fotbal: Burleanu, reales", False),
+        ("ro", "Alegeri la clubul Dinamo: noul președinte a fost ales", False),
+        ("sv", "Valet av ny ordförande skjuts upp i Svenska Fotbollförbundet", False),
+        ("sv", "Föreningen valde ny styrelse på årsmötet", False),
+    ],
+)
+def test_people_and_bodies_beside_a_public_election_do_not_set_it_aside(
+    taxonomy: CompiledTaxonomy, language: str, title: str, tagged: bool
+) -> None:
+    assert ("elections" in topics(taxonomy, language, title)) is tagged
