@@ -105,3 +105,23 @@ def test_people_and_bodies_beside_a_public_election_do_not_set_it_aside(
     taxonomy: CompiledTaxonomy, language: str, title: str, tagged: bool
 ) -> None:
     assert ("elections" in topics(taxonomy, language, title)) is tagged
+
+
+@pytest.mark.parametrize(
+    "language,title,tagged",
+    [
+        ("it", "Elezioni presidenziali nella Federazione Russa, vince Putin", True),
+        ("tr", "Rusya Federasyonu'nda devlet başkanlığı seçimi: Putin yeniden seçildi", True),
+        ("nl", "Verkiezingen Europees Parlement: leden van de PVV gekozen", True),
+        ("it", "Il presidente della Federazione italiana calcio: elezioni a marzo", False),
+        ("it", "Federnuoto, elezione del nuovo presidente rinviata", False),
+        ("tr", "Türkiye Futbol Federasyonu başkanlık seçimi yapıldı", False),
+        ("nl", "Nieuwe voorzitter gekozen bij voetbalclub Ajax", False),
+        ("nl", "VVD-leden kiezen nieuwe partijvoorzitter; verkiezing in juni", False),
+        ("nl", "Leden van de vereniging stemmen over nieuw bestuur", False),
+    ],
+)
+def test_a_federation_a_party_s_members_or_a_sports_body_each_where_they_belong(
+    taxonomy: CompiledTaxonomy, language: str, title: str, tagged: bool
+) -> None:
+    assert ("elections" in topics(taxonomy, language, title)) is tagged
