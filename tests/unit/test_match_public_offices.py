@@ -125,3 +125,20 @@ def test_a_federation_a_party_s_members_or_a_sports_body_each_where_they_belong(
     taxonomy: CompiledTaxonomy, language: str, title: str, tagged: bool
 ) -> None:
     assert ("elections" in topics(taxonomy, language, title)) is tagged
+
+
+@pytest.mark.parametrize(
+    "title,tagged",
+    [
+        ("Thousands march in Paris against pension reform", True),
+        ("Tens of thousands rally in Tbilisi for EU membership", True),
+        ("Students march against tuition hikes", True),
+        ("Thousands of troops march through Red Square in Victory Day parade", False),
+        ("Hundreds march in St Patrick's Day parade", False),
+        ("Markets march higher as Fed signals pause", False),
+    ],
+)
+def test_a_crowd_marching_is_a_protest_and_troops_or_a_parade_are_not(
+    taxonomy: CompiledTaxonomy, title: str, tagged: bool
+) -> None:
+    assert ("protest" in topics(taxonomy, "en", title)) is tagged
