@@ -12,10 +12,14 @@ import unicodedata
 # three words "च", "न", "व".
 _DEVANAGARI_MARKS = "\u0900-\u0903\u093a-\u094f\u0951-\u0957\u0962\u0963"
 _THAI_MARKS = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"
+# Bengali vowel signs, virama, nukta and candrabindu are combining marks too: without them
+# "নির্বাচন" (election) falls apart into "ন", "র", "ব", "চন".
+_BENGALI_MARKS = "\u0981-\u0983\u09bc\u09be-\u09c4\u09c7\u09c8\u09cb-\u09cd\u09d7\u09e2\u09e3"
 _IN_WORD_MARKS = (
     "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u200c\u200d"
     + _DEVANAGARI_MARKS
     + _THAI_MARKS
+    + _BENGALI_MARKS
 )
 WORD_PATTERN = re.compile("(?:[^\\W_\u02bc]|[" + _IN_WORD_MARKS + "])+")
 # The same words when the text holds no "_" and no U+02BC (the only \\w characters WORD_PATTERN
