@@ -239,3 +239,22 @@ def recovery_starts(output: str) -> dict[tuple[str, int], int]:
             topic = topic if cells[0] == "〃" else cells[0]
             rows[(topic, int(cells[1]))] = int(cells[2])
     return rows
+
+
+def test_a_second_worker_on_the_same_data_dir_exits_and_leaves_the_first_alone(
+    kafka_broker: LocalBroker, topic_prefix: str, tmp_path: Path, spawn: Callable[..., Any]
+) -> None:
+    env = child_env(
+        kafka_broker, topic_prefix, tmp_path,
+        WIREWATCH_TABLE_STORE="rocksdb", WIREWATCH_WORKER_METRICS_PORT=str(free_port()),
+    )  # fmt: skip
+    asyncio.run(ensure_topics(load_settings(environ=env)))
+    first = spawn(["worker"], env)
+    data_dir = Path(env["WIREWATCH_DATA_DIR"])
+    wait_for(lambda: bool(table_dbs(data_dir)), "the first worker's databases", first.output)
+    second = spawn(["worker"], {**env, "WIREWATCH_WORKER_METRICS_PORT": str(free_port())})
+    wait_for(lambda: second.popen.poll() is not None, "the second worker to exit", second.output)
+    assert second.popen.returncode != 0
+    assert "is in use by another running worker" in full_log(second), second.output()
+    assert first.popen.poll() is None, first.output()
+    assert "did not stop cleanly" not in full_log(first)
