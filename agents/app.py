@@ -87,6 +87,12 @@ class WirewatchApp(faust.App):
         if str(self.conf.store).startswith("rocksdb:"):
             self.table_dir = tablestore.open_table_dir(Path(self.conf.tabledir))
 
+    async def _on_agent_error(self, agent: Any, exc: BaseException) -> None:
+        # Faust's own commits the acknowledged offsets here, including the event the crashed
+        # agent held: that item would be lost. Refuse every commit instead, so the worker stops
+        # and the input is processed again (agents/faust_patches.py, point 6).
+        await faust_patches.refuse_commits_after_agent_crash(agent, exc)
+
     async def on_shutdown(self) -> None:
         await super().on_shutdown()
         # Reached only when on_stop (consumer stopped, producer flushed: every changelog write

@@ -29,6 +29,14 @@ inside a copy of faust (facts in ../shared/notes/faults-ops-links-facts.md, conf
 5. A send that finally fails (broker gone longer than the producer's timeout) was only logged and
    the commit went ahead. `watch_delivery` marks the app; the next commit crashes the worker
    instead, so the input is processed again after the restart (`_commit_offsets`).
+6. When an agent raises (outside the pure steps, which dead-letter their own failures: a send
+   refused at once, a table or index error), Faust commits at once (`App._on_agent_error` calls
+   `Consumer.on_task_error`, which commits) and its supervisor restarts the agent; the event the
+   agent held was acknowledged as its stream closed, so that commit passed an item no stage
+   finished (seen with a store bug: 15 and 116 story-articles missing in a fault run). The
+   wirewatch app (`agents.app.WirewatchApp`) calls `refuse_commits_after_agent_crash` instead,
+   which marks the app as point 5 does: the worker stops at its next commit and the input is
+   processed again when it restarts. A loud restart, never a silent loss.
 
 Every replacement keeps Faust's own code and order except for the lines these points change.
 `install()` is idempotent and runs before any app is built (`agents.app.create_app`).
@@ -104,6 +112,17 @@ def watch_delivery(app: Any, future: Any) -> None:
     future.add_done_callback(delivered)
 
 
+async def refuse_commits_after_agent_crash(agent: Any, exc: BaseException) -> None:
+    """What the app does when an agent raises (point 6): no commit may pass the event it held."""
+    log.critical(
+        "agent %s crashed (%r): not committing again; the worker stops at its next commit and "
+        "its input is processed again when it restarts",
+        getattr(agent, "name", agent),
+        exc,
+    )
+    _delivery_failures.setdefault(agent.app, exc)
+
+
 def delivery_failure(app: Any) -> BaseException | None:
     """The first send of `app` that failed, if any."""
     return _delivery_failures.get(app)
@@ -117,8 +136,8 @@ async def _commit_offsets(
     failure = delivery_failure(self.app)
     if failure is not None:
         log.critical(
-            "a message could not be delivered (%r): not committing; the worker stops and its "
-            "input is processed again when it restarts",
+            "a message could not be delivered or an agent crashed (%r): not committing; the "
+            "worker stops and its input is processed again when it restarts",
             failure,
         )
         await self.crash(failure)

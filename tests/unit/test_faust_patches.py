@@ -17,6 +17,7 @@ import pytest
 from aiokafka.structs import ConsumerRecord
 from faust.types import TP
 from intervaltree import Interval
+from prometheus_client import CollectorRegistry
 
 from agents import faust_patches
 
@@ -375,3 +376,70 @@ async def test_commit_crashes_instead_of_committing_after_a_failed_delivery(
     assert committed == [{TP0: 5}]
     assert crashed == [failure]
     assert consumer._committed_offset[TP0] == 5
+
+
+# --- point 6: an agent that crashes stops the commits ------------------------------------------
+
+
+async def test_commit_crashes_instead_of_committing_after_an_agent_crashed(
+    app: faust.App,
+) -> None:
+    consumer: Any = app.consumer
+    committed: list[dict[TP, int]] = []
+    crashed: list[BaseException] = []
+
+    async def flush() -> None:
+        pass
+
+    async def driver_commit(offsets: dict[TP, int]) -> bool:
+        committed.append(dict(offsets))
+        return True
+
+    async def crash(reason: BaseException) -> None:
+        crashed.append(reason)
+
+    app.producer.flush = flush  # type: ignore[method-assign]  # the producer is not started
+    consumer.assignment = lambda: {TP0}
+    consumer._commit = driver_commit
+    consumer.crash = crash
+    assert await consumer._commit_offsets({TP0: 5}) is True
+
+    # Faust's supervisor restarts the agent; the event it held is acknowledged as its stream
+    # closes, so a commit now would pass an item no stage finished.
+    failure = KeyError("an error outside the pure step")
+    agent = SimpleNamespace(app=app, name="story")
+    await faust_patches.refuse_commits_after_agent_crash(agent, failure)
+
+    assert await consumer._commit_offsets({TP0: 9}) is False
+    assert committed == [{TP0: 5}]
+    assert crashed == [failure]
+
+
+async def test_the_wirewatch_app_refuses_commits_when_any_agent_crashes() -> None:
+    # Stock Faust commits right away here (Consumer.on_task_error), passing the crashed event.
+    from agents.app import create_app
+    from agents.wiring import Wiring
+    from streams.metrics import WorkerMetrics
+    from streams.pipeline import build_stages
+    from streams.settings import load_settings
+
+    settings = load_settings()
+    registry = CollectorRegistry()
+    wiring = Wiring(settings, WorkerMetrics.create(registry), build_stages(settings))
+    app = create_app(settings, wiring)
+    names = {agent.name.rsplit(".", 1)[-1] for agent in app.agents.values()}
+    assert {"enrich", "story", "alert", "spike", "link"} <= names
+    consumer: Any = app.consumer
+    commits: list[str] = []
+
+    async def commit(*args: Any, **kwargs: Any) -> bool:
+        commits.append("commit")
+        return True
+
+    consumer.commit = commit
+    story = next(agent for agent in app.agents.values() if agent.name.endswith("story"))
+    failure = RuntimeError("the index could not be read")
+    await app._on_agent_error(story, failure)  # what Agent._execute_actor calls
+
+    assert commits == []
+    assert faust_patches.delivery_failure(app) is failure
