@@ -142,3 +142,32 @@ def test_a_crowd_marching_is_a_protest_and_troops_or_a_parade_are_not(
     taxonomy: CompiledTaxonomy, title: str, tagged: bool
 ) -> None:
     assert ("protest" in topics(taxonomy, "en", title)) is tagged
+
+
+@pytest.mark.parametrize(
+    "language,title,topic,tagged",
+    [
+        (
+            "uk",
+            "Вибори президента Росії під час правління Путіна: явка рекордна",
+            "elections",
+            True,
+        ),
+        ("uk", "Вибори до правління футбольного клубу «Динамо»", "elections", False),
+        (
+            "uk",
+            "Акціонери обрали нових членів правління банку: голосування відбулося",
+            "elections",
+            False,
+        ),
+        ("en", "Fed holds rates steady, signals cuts later this year", "economy_markets", True),
+        ("en", "ECB cuts rates for the third time this year", "economy_markets", True),
+        ("en", "Fed up with high crime rates, residents demand action", "economy_markets", False),
+        ("en", "Trump wins Iowa caucuses by record margin", "elections", True),
+        ("en", "Congressional Black Caucus pushes voting rights bill", "elections", False),
+    ],
+)
+def test_a_reign_a_central_bank_s_rates_and_a_primary_caucus(
+    taxonomy: CompiledTaxonomy, language: str, title: str, topic: str, tagged: bool
+) -> None:
+    assert (topic in topics(taxonomy, language, title)) is tagged
