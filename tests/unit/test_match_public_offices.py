@@ -171,3 +171,32 @@ def test_a_reign_a_central_bank_s_rates_and_a_primary_caucus(
     taxonomy: CompiledTaxonomy, language: str, title: str, topic: str, tagged: bool
 ) -> None:
     assert (topic in topics(taxonomy, language, title)) is tagged
+
+
+@pytest.mark.parametrize(
+    "language,title,topic,tagged",
+    [
+        ("hi", "किसानों का दिल्ली कूच, पुलिस ने छोड़े आंसू गैस के गोले", "protest", True),
+        (
+            "tr",
+            "Saraçhane'de binlerce kişi toplandı, polis biber gazıyla müdahale etti",
+            "protest",
+            True,
+        ),
+        ("nl", "Duizenden boeren demonstreren in Den Haag tegen stikstofplannen", "protest", True),
+        ("nl", "Klimaatactivisten betogen opnieuw op de A12", "protest", True),
+        ("nl", "Leerlingen demonstreren hun robots op de wetenschapsbeurs", "protest", False),
+        (
+            "nl",
+            "Leerlingen demonstreren hun robots op de wetenschapsbeurs",
+            "economy_markets",
+            False,
+        ),
+        ("nl", "Beurs van Amsterdam sluit lager, AEX verliest 2 procent", "economy_markets", True),
+        ("fa", "دلار در بازار آزاد تهران رکورد زد", "economy_markets", True),
+    ],
+)
+def test_tear_gas_a_crowd_demonstrating_a_fair_and_a_currency_record(
+    taxonomy: CompiledTaxonomy, language: str, title: str, topic: str, tagged: bool
+) -> None:
+    assert (topic in topics(taxonomy, language, title)) is tagged
