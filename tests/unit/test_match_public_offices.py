@@ -200,3 +200,18 @@ def test_tear_gas_a_crowd_demonstrating_a_fair_and_a_currency_record(
     taxonomy: CompiledTaxonomy, language: str, title: str, topic: str, tagged: bool
 ) -> None:
     assert (topic in topics(taxonomy, language, title)) is tagged
+
+
+@pytest.mark.parametrize(
+    "language,title,topic,tagged",
+    [
+        ("es", "El Real Madrid bombardea la portería rival pero no marca", "armed_conflict", False),
+        ("es", "Rusia bombardea Járkov y deja 15 muertos", "armed_conflict", True),
+        ("en", "Tech firm hit by outage blames software update, not hackers", "cyberattack", False),
+        ("en", "Hackers breach hospital network, patient data stolen", "cyberattack", True),
+    ],
+)
+def test_a_team_bombarding_the_goal_and_an_outage_not_caused_by_hackers(
+    taxonomy: CompiledTaxonomy, language: str, title: str, topic: str, tagged: bool
+) -> None:
+    assert (topic in topics(taxonomy, language, title)) is tagged
