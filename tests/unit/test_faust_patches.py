@@ -332,9 +332,9 @@ async def test_flush_drains_the_buffer_when_every_send_takes_longer_than_a_tenth
 # --- point 5: a failed send stops the commit ----------------------------------------------------
 
 
-async def test_commit_crashes_instead_of_committing_after_a_failed_delivery(
-    app: faust.App,
-) -> None:
+def _recorded_commits(app: faust.App) -> tuple[Any, list[dict[TP, int]], list[BaseException]]:
+    """The app's consumer, assigned TP0, with its driver commit and crash recorded (the offsets
+    committed, the reasons it crashed for) and a producer flush that returns at once."""
     consumer: Any = app.consumer
     committed: list[dict[TP, int]] = []
     crashed: list[BaseException] = []
@@ -353,6 +353,13 @@ async def test_commit_crashes_instead_of_committing_after_a_failed_delivery(
     consumer.assignment = lambda: {TP0}
     consumer._commit = driver_commit  # aiokafka's commit, via the consumer thread
     consumer.crash = crash  # the real one stops the (never started) worker
+    return consumer, committed, crashed
+
+
+async def test_commit_crashes_instead_of_committing_after_a_failed_delivery(
+    app: faust.App,
+) -> None:
+    consumer, committed, crashed = _recorded_commits(app)
     loop = asyncio.get_running_loop()
 
     # Every send so far delivered: the commit goes ahead.
@@ -384,24 +391,7 @@ async def test_commit_crashes_instead_of_committing_after_a_failed_delivery(
 async def test_commit_crashes_instead_of_committing_after_an_agent_crashed(
     app: faust.App,
 ) -> None:
-    consumer: Any = app.consumer
-    committed: list[dict[TP, int]] = []
-    crashed: list[BaseException] = []
-
-    async def flush() -> None:
-        pass
-
-    async def driver_commit(offsets: dict[TP, int]) -> bool:
-        committed.append(dict(offsets))
-        return True
-
-    async def crash(reason: BaseException) -> None:
-        crashed.append(reason)
-
-    app.producer.flush = flush  # type: ignore[method-assign]  # the producer is not started
-    consumer.assignment = lambda: {TP0}
-    consumer._commit = driver_commit
-    consumer.crash = crash
+    consumer, committed, crashed = _recorded_commits(app)
     assert await consumer._commit_offsets({TP0: 5}) is True
 
     # Faust's supervisor restarts the agent; the event it held is acknowledged as its stream
