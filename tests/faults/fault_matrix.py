@@ -35,6 +35,7 @@ from harness import (
     compare_alerts,
     count_outputs,
     create_topics,
+    describe_alert_differences,
     harness_settings,
     produce_items,
     random_delays,
@@ -317,6 +318,8 @@ async def run_fault(
     row.dead_letters = counted.dead_letters
     if baseline is not None:
         row.alerts_differ, row.alerts_extra = compare_alerts(baseline, counted.alerts)
+        for line in describe_alert_differences(baseline, counted.alerts):
+            print(f"{name}: alert differs: {line}", flush=True)
     return row, counted.alerts
 
 

@@ -412,6 +412,36 @@ def compare_alerts(
     return differ, sum(remaining.values())
 
 
+def describe_alert_differences(
+    baseline: dict[str, tuple[object, ...]], faulty: dict[str, tuple[object, ...]]
+) -> list[str]:
+    """One line per alert state without an equal in the other run, paired by rule and most items
+    in common, naming the items each side has alone: enough to tell a story grouped differently
+    (items moved between two alerts) from an item missing from an alert.
+    """
+    only_baseline = collections.Counter(baseline.values()) - collections.Counter(faulty.values())
+    only_faulty = collections.Counter(faulty.values()) - collections.Counter(baseline.values())
+    unmatched = list(only_faulty.elements())
+    lines = []
+    for state in only_baseline.elements():
+        items = set(state[3])  # type: ignore[arg-type]
+        same_rule = [other for other in unmatched if other[0] == state[0]]
+        if not same_rule:
+            lines.append(f"baseline {state[0]} ({state[2]} items): no faulty alert of that rule")
+            continue
+        other = max(same_rule, key=lambda candidate: len(items & set(candidate[3])))  # type: ignore[arg-type]
+        unmatched.remove(other)
+        other_items = set(other[3])  # type: ignore[arg-type]
+        lines.append(
+            f"{state[0]}: baseline {state[2]} items, faulty {other[2]};"
+            f" only baseline {sorted(items - other_items)};"
+            f" only faulty {sorted(other_items - items)};"
+            f" sources {state[4]} vs {other[4]}"
+        )
+    lines.extend(f"faulty {left[0]} ({left[2]} items): no baseline alert" for left in unmatched)
+    return lines
+
+
 async def watch_resume(settings: Settings, since: float, timeout_seconds: float) -> float | None:
     """Seconds from `since` until the `articles` topic grows, or None if it did not in time.
 
