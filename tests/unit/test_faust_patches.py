@@ -433,3 +433,24 @@ async def test_the_wirewatch_app_refuses_commits_when_any_agent_crashes() -> Non
 
     assert commits == []
     assert faust_patches.delivery_failure(app) is failure
+
+
+async def test_a_revoke_commits_what_was_acknowledged_before_it(app: faust.App) -> None:
+    # Point 7: the app's revoke handler (which waits for the agents, then commits) must still see
+    # the offsets acknowledged before the rebalance; Faust dropped them first, so the partition's
+    # next owner processed them again.
+    consumer = cast(Any, app.consumer)
+    consumer._committed_offset[TP0] = 10
+    _ack(consumer, TP0, 10, 11, 12)
+    seen_by_handler: list[dict[TP, int]] = []
+
+    async def app_revoke_handler(revoked: set[TP]) -> None:
+        seen_by_handler.append(consumer._filter_committable_offsets(revoked))
+
+    consumer._on_partitions_revoked = app_revoke_handler
+    await consumer.on_partitions_revoked({TP0})
+
+    assert seen_by_handler == [{TP0: 13}]
+    # Dropped afterwards, as Faust does: the partition may now belong to another worker.
+    assert TP0 not in consumer._acked
+    assert TP0 not in consumer._committed_offset
