@@ -9,6 +9,7 @@ and the encoder's texts/s on one core. Never asserts on time.
     .venv/bin/python bench/link_bench.py --set tuning
     .venv/bin/python bench/link_bench.py --set heldout     # score it once, at the end
     .venv/bin/python bench/link_bench.py --set heldout --stream   # as the link stage runs it
+    .venv/bin/python bench/link_bench.py --data bench/data/crosslang_links2.jsonl --set all
 
 `--stream` replays the reports in first-seen order through the link stage's own step
 (streams/stories/link_stage.py): each story is compared only with the stories before it, its
@@ -51,6 +52,8 @@ from streams.stories.links import (
     neighbour_cosines,
     story_text,
 )
+from streams.tagging.match import match_topics
+from streams.tagging.taxonomy import CompiledTaxonomy, load_default_taxonomy
 
 DATA = Path(__file__).parent / "data" / "crosslang_links.jsonl"
 # Named, not globbed: a set added later would change every distractor and so the scores.
@@ -66,11 +69,20 @@ class Report:
     lang: str
     text: str
     seen_at: float | None
+    title: str = ""
+    lead: str = ""
+    topics: frozenset[str] = frozenset()
 
 
-def load_reports(split: str) -> list[Report]:
+def tagged(report: Report, taxonomy: CompiledTaxonomy) -> Report:
+    """The report with its taxonomy topics, as the link stage computes them."""
+    tags = match_topics(report.title, report.lead, report.lang, taxonomy)
+    return replace(report, topics=frozenset(tag.id for tag in tags))
+
+
+def load_reports(split: str, data: Path = DATA) -> list[Report]:
     reports = []
-    for line in DATA.read_text(encoding="utf-8").splitlines():
+    for line in data.read_text(encoding="utf-8").splitlines():
         row = orjson.loads(line)
         if split != "all" and row["split"] != split:
             continue
@@ -82,16 +94,19 @@ def load_reports(split: str) -> list[Report]:
             else None
         )
         text = story_text(row["title"], row["lead"])
-        reports.append(Report(row["id"], row["event_id"], row["lang"], text, seen_at))
+        reports.append(Report(row["id"], row["event_id"], row["lang"], text, seen_at,
+                              row["title"], row["lead"]))  # fmt: skip
     return reports
 
 
-def load_distractors(count: int, reports: list[Report], seed: int = 15) -> list[Report]:
+def load_distractors(
+    count: int, reports: list[Report], seed: int = 15, data: Path = DATA
+) -> list[Report]:
     """`count` real news items of other events, each dated within 36 h of a random report's
     first-seen time (undated reports excepted), so that every report's time window holds some."""
     if count <= 0:
         return []
-    taken = {orjson.loads(line)["url"] for line in DATA.read_text(encoding="utf-8").splitlines()}
+    taken = {orjson.loads(line)["url"] for line in data.read_text(encoding="utf-8").splitlines()}
     rows = []
     for name in DISTRACTOR_FILES:
         for line in (DATA.parent / name).read_text(encoding="utf-8").splitlines():
@@ -105,9 +120,10 @@ def load_distractors(count: int, reports: list[Report], seed: int = 15) -> list[
     days = [r.seen_at for r in reports if r.seen_at is not None]
     out = []
     for index, row in enumerate(rows[:count]):
-        text = story_text(row.get("title") or "", row.get("summary") or "")
+        title, lead = row.get("title") or "", row.get("summary") or ""
         at = rng.choice(days) + rng.uniform(-36, 36) * 3600.0
-        out.append(Report(f"d{index}", f"distractor-{index}", row["language"], text, at))
+        out.append(Report(f"d{index}", f"distractor-{index}", row["language"],
+                          story_text(title, lead), at, title, lead))  # fmt: skip
     return out
 
 
@@ -145,7 +161,8 @@ def pairs(
 
 def cosine_only(threshold: float) -> LinkConfig:
     # The baseline: cosine alone, no evidence, no time window.
-    return LinkConfig(min_score=1e-9, min_cosine=threshold, window_seconds=1e12)
+    return LinkConfig(min_score=1e-9, min_cosine=threshold, window_seconds=1e12,
+                      topic_veto=False, year_veto=False, max_magnitude_gap=0.0)  # fmt: skip
 
 
 def score(
@@ -176,7 +193,8 @@ def stream_links(
         # Undated reports stand at the epoch: the window then never links them to dated ones,
         # where the batch decision never vetoes them (10 of 220 reports).
         at = datetime.fromtimestamp(report.seen_at or 0.0, UTC)
-        started = StoryStarted(f"s-{index:016x}", report.lang, "", report.text, None, at, at)
+        started = StoryStarted(f"s-{index:016x}", report.lang, report.title, report.lead, None,
+                               at, at)  # fmt: skip
         began = time.process_time()
         outcome = link_step(encode_record(started), at, None, vectors[index], pool, config)
         apply_outcome(outcome, pool)
@@ -214,13 +232,24 @@ def main() -> None:
                         help="the link stage's P/R over min_score and min_cosine")  # fmt: skip
     parser.add_argument("--distractors", type=int, default=0,
                         help="real news items of other events added to the pool")  # fmt: skip
+    parser.add_argument("--data", type=Path, default=DATA,
+                        help="the reports (default bench/data/crosslang_links.jsonl)")  # fmt: skip
+    parser.add_argument("--vetoes", default="years,magnitudes",
+                        help="the detail vetoes to apply (comma list; '' for none)")  # fmt: skip
     args = parser.parse_args()
 
-    reports = load_reports(args.set)
-    reports += load_distractors(args.distractors, reports)
+    taxonomy = load_default_taxonomy()
+    reports = load_reports(args.set, args.data)
+    reports += load_distractors(args.distractors, reports, data=args.data)
+    reports = [tagged(r, taxonomy) for r in reports]
     encoder = load_encoder(threads=1)
-    shipped = LinkConfig()
+    vetoes = set(filter(None, args.vetoes.split(",")))
+    shipped = replace(LinkConfig(), topic_veto="topics" in vetoes, year_veto="years" in vetoes,
+                      max_magnitude_gap=LinkConfig().max_magnitude_gap
+                      if "magnitudes" in vetoes else 0.0)  # fmt: skip
+    stage = LinkStageConfig(links=shipped, taxonomy=taxonomy)
     digests = digest_stories([(r.id, r.lang, r.text, r.seen_at) for r in reports], encoder)
+    digests = [replace(d, topics=r.topics) for d, r in zip(digests, reports, strict=True)]
     # The pool a story's neighbours come from is the whole part, as the stage's pool would be
     # every other-language story of the window.
     digests = neighbour_cosines(digests, shipped.neighbours)
@@ -255,11 +284,12 @@ def main() -> None:
                 print(
                     f"{kind} cos {evidence.cosine:.2f} margin {evidence.margin:.2f} "
                     f"n{evidence.shared_numbers} "
-                    f"names{evidence.shared_names} h {evidence.hours_apart} | "
+                    f"names{evidence.shared_names} h {evidence.hours_apart} "
+                    f"conflicts{evidence.conflicts} | "
                     f"{ra.event_id}/{ra.lang} ~ {rb.event_id}/{rb.lang}"
                 )
     if args.stream:
-        linked, step = stream_links(reports, [d.embedding for d in digests])
+        linked, step = stream_links(reports, [d.embedding for d in digests], stage)
         streamed = Score()
         for ra, rb, _ in scored:
             streamed.add(frozenset((ra.id, rb.id)) in linked, ra.event_id == rb.event_id)
@@ -269,7 +299,8 @@ def main() -> None:
                 said, truth = frozenset((ra.id, rb.id)) in linked, ra.event_id == rb.event_id
                 if said and not truth:
                     print(f"stream FP cos {evidence.cosine:.2f} n{evidence.shared_numbers} "
-                          f"names{evidence.shared_names} h {evidence.hours_apart} | "
+                          f"names{evidence.shared_names} h {evidence.hours_apart} "
+                    f"conflicts{evidence.conflicts} | "
                           f"{ra.event_id}/{ra.lang} ~ {rb.event_id}/{rb.lang}")  # fmt: skip
     if args.sweep_stream:
         vectors = [d.embedding for d in digests]
@@ -277,7 +308,7 @@ def main() -> None:
             (1.09, 1.12, 1.15, 1.18, 1.22), (0.30, 0.35, 0.40, 0.45)
         ):
             links = replace(shipped, min_score=min_score, min_cosine=min_cosine)
-            linked, _ = stream_links(reports, vectors, LinkStageConfig(links=links))
+            linked, _ = stream_links(reports, vectors, replace(stage, links=links))
             swept = Score()
             for ra, rb, _ in scored:
                 swept.add(frozenset((ra.id, rb.id)) in linked, ra.event_id == rb.event_id)

@@ -40,9 +40,12 @@ from streams.stories.links import (
     decide_link,
     extract_names,
     extract_numbers,
+    extract_years,
     link_evidence,
     story_text,
 )
+from streams.tagging.match import match_topics
+from streams.tagging.taxonomy import CompiledTaxonomy
 
 SkipReason = Literal["disabled", "max_age", "rate_limit"]
 # Why a new story was not linked: the stage is off, the story reached it too late (the stage is
@@ -59,6 +62,9 @@ class LinkStageConfig:
     pool_max: int = 20_000  # stories compared with at most; the oldest leave first
     max_links: int = 8  # per story, best score first
     links: LinkConfig = field(default_factory=LinkConfig)
+    # The compiled taxonomy, for the topic veto (LinkConfig.topic_veto, off by default); None
+    # leaves every story's topics unknown, which never vetoes. Built once at start-up.
+    taxonomy: CompiledTaxonomy | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.max_per_second < 0 or self.max_age_seconds <= 0:
@@ -148,6 +154,9 @@ class LinkPool:
     def _reset(self) -> None:
         dimensions = self.dimensions
         self.states: dict[str, StoryDigestState] = {}
+        # Topics and years of the stories added since the pool was last rebuilt: memory only,
+        # the table (StoryDigestState) has no field for them, so a rebuilt story vetoes nothing.
+        self.details: dict[str, tuple[frozenset[str] | None, frozenset[str]]] = {}
         self._row: dict[str, int] = {}
         self._ids: list[str] = []
         self._matrix = np.zeros((0, dimensions), dtype=np.float32)
@@ -172,8 +181,16 @@ class LinkPool:
         for state in sorted(states, key=lambda s: (s.seen_at, s.story_id)):
             self.put(state)
 
-    def put(self, state: StoryDigestState, embedding: Embedding | None = None) -> None:
-        """Add a story, or replace its state (its embedding is kept)."""
+    def put(
+        self,
+        state: StoryDigestState,
+        embedding: Embedding | None = None,
+        details: tuple[frozenset[str] | None, frozenset[str]] | None = None,
+    ) -> None:
+        """Add a story, or replace its state (its embedding is kept); `details` are its topics
+        and years when known."""
+        if details is not None:
+            self.details[state.story_id] = details
         row = self._row.get(state.story_id)
         if row is None:
             vector = embedding if embedding is not None else decode_embedding(state.embedding)
@@ -206,6 +223,7 @@ class LinkPool:
     def remove(self, story_id: str) -> None:
         row = self._row.pop(story_id)
         del self.states[story_id]
+        self.details.pop(story_id, None)
         last = len(self._ids) - 1
         if row != last:
             moved = self._ids[last]
@@ -280,6 +298,7 @@ class LinkOutcome:
     skipped: SkipReason | None = None
     added: StoryDigestState | None = None  # the new story's state: to the pool and the table
     embedding: Embedding | None = None  # its embedding, as decoded from the state
+    details: tuple[frozenset[str] | None, frozenset[str]] | None = None  # its topics, years
     relinked: tuple[StoryDigestState, ...] = ()  # linked stories whose links changed
     neighbours: dict[str, tuple[float, ...]] = field(default_factory=dict)  # memory only
     links_made: int = 0
@@ -317,9 +336,15 @@ def link_step(
     stored = encode_embedding(embedding)
     vector = decode_embedding(stored)
     seen_at = started.fetched_at.timestamp()
-    numbers, names = extract_numbers(text), extract_names(text)
-    view = pool.view()
     link = config.links
+    numbers, names, years = extract_numbers(text), extract_names(text), extract_years(text)
+    topics = (
+        frozenset(tag.id for tag in match_topics(started.title, started.summary,
+                                                  started.language, config.taxonomy))
+        if config.taxonomy is not None and link.topic_veto
+        else None
+    )  # fmt: skip
+    view = pool.view()
     cosines = view.matrix @ vector if view.ids else np.zeros(0, dtype=np.float32)
     other = view.languages != pool.language_code(started.language)
 
@@ -338,7 +363,7 @@ def link_step(
         means[row] = _mean_or_one(neighbours[story_id])
 
     story = StoryDigest(started.story_id, started.language, seen_at, numbers, names, vector,
-                        neighbour_cosine=own_mean)  # fmt: skip
+                        neighbour_cosine=own_mean, topics=topics, years=years)  # fmt: skip
     # Cheap bounds first: a pair can reach min_score only if its margin plus the most the
     # shared numbers and names can add does.
     bonus = link.max_points * (link.number_weight + link.name_weight)
@@ -349,9 +374,11 @@ def link_step(
     found: list[tuple[float, LinkedStory, StoryDigestState]] = []
     for row in np.nonzero(candidates)[0]:
         state = pool.states[view.ids[row]]
+        their_topics, their_years = pool.details.get(state.story_id, (None, frozenset()))
         candidate = StoryDigest(state.story_id, state.language, state.seen_at,
                                 frozenset(state.numbers), frozenset(state.names),
-                                view.matrix[row], neighbour_cosine=float(means[row]))  # fmt: skip
+                                view.matrix[row], neighbour_cosine=float(means[row]),
+                                topics=their_topics, years=their_years)  # fmt: skip
         evidence = link_evidence(story, candidate)
         if not decide_link(evidence, link):
             continue
@@ -392,6 +419,7 @@ def link_step(
         outputs=tuple(outputs),
         added=added,
         embedding=vector,
+        details=(topics, years),
         relinked=tuple(relinked),
         neighbours=neighbours,
         links_made=len(kept),
@@ -419,7 +447,7 @@ def apply_outcome(outcome: LinkOutcome, pool: LinkPool) -> list[StoryDigestState
             pool.set_neighbours(story_id, values)
     writes: list[StoryDigestState] = []
     if outcome.added is not None:
-        pool.put(outcome.added, outcome.embedding)
+        pool.put(outcome.added, outcome.embedding, outcome.details)
         writes.append(outcome.added)
     for state in outcome.relinked:
         pool.put(state)
