@@ -36,6 +36,7 @@ from harness import (
     count_outputs,
     create_topics,
     describe_alert_differences,
+    describe_duplicates,
     harness_settings,
     produce_items,
     random_delays,
@@ -54,7 +55,7 @@ from streams.kafka.localbroker import (
     stop_local_broker,
     stop_local_cluster,
 )
-from streams.kafka.topics import RAW_ITEMS
+from streams.kafka.topics import ARTICLES, RAW_ITEMS, STORY_ARTICLES
 from streams.settings import Settings
 
 CATCH_UP_TIMEOUT_SECONDS = 300.0
@@ -308,6 +309,10 @@ async def run_fault(
         if dead:
             run.row.note += f" {len(dead)} worker(s) exited: {dead[0].log_tail(3)!r}"[:120]
         counted = await count_outputs(settings, len(items))
+        if counted.duplicates() and args.explain_duplicates:
+            for suffix in (ARTICLES.suffix, STORY_ARTICLES.suffix):
+                for line in await describe_duplicates(settings, suffix):
+                    print(f"{name}: duplicates: {line}", flush=True)
     finally:
         cluster.stop_all()
     lost_articles, lost_story = counted.lost(item_id for item_id, _ in items)
@@ -381,6 +386,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="the workers' processing_guarantee (default: theirs)")  # fmt: skip
     parser.add_argument("--table-store", choices=("memory", "rocksdb"), default="",
                         help="the workers' table_store (default: theirs)")  # fmt: skip
+    parser.add_argument("--explain-duplicates", action="store_true",
+                        help="print where duplicates sit (partition, offsets, time)")  # fmt: skip
     parser.add_argument("--keep", action="store_true",
                         help="keep the temp dir (worker logs) and print its path")  # fmt: skip
     return parser.parse_args(argv)

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -305,6 +306,13 @@ async def end_offsets(settings: Settings, suffix: str) -> int:
 
 async def read_topic(settings: Settings, suffix: str) -> list[tuple[bytes | None, bytes]]:
     """Every message of a topic from the start to its current end (read_committed)."""
+    return [(key, value) for _, _, _, key, value in await read_topic_records(settings, suffix)]
+
+
+async def read_topic_records(
+    settings: Settings, suffix: str
+) -> list[tuple[int, int, int, bytes | None, bytes]]:
+    """Every message of a topic as (partition, offset, timestamp ms, key, value)."""
     name = f"{settings.topic_prefix}{suffix}"
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.broker,
@@ -318,14 +326,15 @@ async def read_topic(settings: Settings, suffix: str) -> list[tuple[bytes | None
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
-        out: list[tuple[bytes | None, bytes]] = []
+        out: list[tuple[int, int, int, bytes | None, bytes]] = []
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             positions = [await consumer.position(tp) for tp in tps]
             if all(position >= ends[tp] for position, tp in zip(positions, tps, strict=True)):
                 break
-            for batch in (await consumer.getmany(timeout_ms=500)).values():
-                out.extend((record.key, record.value or b"") for record in batch)
+            for tp, batch in (await consumer.getmany(timeout_ms=500)).items():
+                out.extend((tp.partition, record.offset, record.timestamp, record.key,
+                            record.value or b"") for record in batch)  # fmt: skip
         return out
     finally:
         await consumer.stop()
@@ -351,6 +360,35 @@ class Counted:
         return sum(n - 1 for n in self.articles.values()) + sum(
             n - 1 for n in self.story_articles.values()
         )
+
+
+async def describe_duplicates(settings: Settings, suffix: str, limit: int = 5) -> list[str]:
+    """Where an article topic's duplicates sit: per partition, how many item ids were sent more
+    than once, the offsets of the first and second copies and the seconds between them (from the
+    topic's first message). A run of second copies right after a rebalance, starting at a
+    partition's first offsets, is work done again from a commit that came too early or too late.
+    """
+    records = await read_topic_records(settings, suffix)
+    if not records:
+        return []
+    start = min(timestamp for _, _, timestamp, _, _ in records)
+    copies: dict[str, list[tuple[int, int, int]]] = collections.defaultdict(list)
+    for partition, offset, timestamp, _, value in records:
+        copies[decode_article(value).item_id].append((partition, offset, timestamp))
+    by_partition: dict[int, list[list[tuple[int, int, int]]]] = collections.defaultdict(list)
+    for sent in copies.values():
+        if len(sent) > 1:
+            by_partition[sent[0][0]].append(sorted(sent, key=lambda copy: copy[2]))
+    lines = []
+    for partition, duplicated in sorted(by_partition.items()):
+        first_offsets = [sent[0][1] for sent in duplicated]
+        again_at = sorted((sent[1][2] - start) / 1000 for sent in duplicated)
+        lines.append(
+            f"{suffix} partition {partition}: {len(duplicated)} ids sent again; first copies at "
+            f"offsets {min(first_offsets)}-{max(first_offsets)}, second copies "
+            f"{again_at[0]:.1f}-{again_at[-1]:.1f} s after the topic's first message"
+        )
+    return lines[:limit]
 
 
 def alert_fingerprint(value: bytes) -> tuple[str, tuple[object, ...]] | None:
@@ -412,6 +450,11 @@ def compare_alerts(
     return differ, sum(remaining.values())
 
 
+def _item_ids(state: tuple[object, ...]) -> set[str]:
+    """The item ids of an alert state (`alert_fingerprint`'s fourth field)."""
+    return set(cast(tuple[str, ...], state[3]))
+
+
 def describe_alert_differences(
     baseline: dict[str, tuple[object, ...]], faulty: dict[str, tuple[object, ...]]
 ) -> list[str]:
@@ -424,14 +467,14 @@ def describe_alert_differences(
     unmatched = list(only_faulty.elements())
     lines = []
     for state in only_baseline.elements():
-        items = set(state[3])  # type: ignore[arg-type]
+        items = _item_ids(state)
         same_rule = [other for other in unmatched if other[0] == state[0]]
         if not same_rule:
             lines.append(f"baseline {state[0]} ({state[2]} items): no faulty alert of that rule")
             continue
-        other = max(same_rule, key=lambda candidate: len(items & set(candidate[3])))  # type: ignore[arg-type]
+        other = max(same_rule, key=lambda candidate: len(items & _item_ids(candidate)))
         unmatched.remove(other)
-        other_items = set(other[3])  # type: ignore[arg-type]
+        other_items = _item_ids(other)
         lines.append(
             f"{state[0]}: baseline {state[2]} items, faulty {other[2]};"
             f" only baseline {sorted(items - other_items)};"
