@@ -3,7 +3,8 @@
 An economy that shrinks or stagnates is recession news; a currency that plunges is markets; a
 missile fired or intercepted, peace talks about a state at war, a chemical attack are armed
 conflict; a day of protest, a strike vote, unions vowing to shut the country down are protest; a
-disease beside a surge word is an outbreak, but a Covid word beside a vaccine law is not; a race
+disease beside a surge word is an outbreak, but a Covid word beside a vaccine law is not; gold or
+silver at a record is a commodity market; the enemy attacking en masse is the war (uk ru); a race
 for a public office is an election; a vehicle driven into a crowd on purpose, or gunmen attacking
 a hospital, is terrorism; a medal for facing a war is not war news. Each tagged case failed on the
 taxonomy before this round (commit 7080a31); the guards keep ordinary news untagged.
@@ -64,6 +65,9 @@ def item_topics(path: str, item_id: str, taxonomy: CompiledTaxonomy) -> set[str]
         ("news_eval_fresh6.jsonl", "de-f6-005", "elections"),  # Demokraten ... ins Rennen
         ("news_eval_fresh5.jsonl", "en-f5-005", "terrorism"),  # gunmen attacked a hospital
         ("news_eval_fresh5.jsonl", "de-f5-005", "terrorism"),  # in Menschengruppe, Motiv
+        ("news_eval_fresh4.jsonl", "nl-f4-005", "economy_markets"),  # zilverprijzen, records
+        ("news_eval_fresh5.jsonl", "vi-f5-004", "economy_markets"),  # triệu đồng/lượng
+        ("news_eval_fresh4.jsonl", "uk-f4-003", "armed_conflict"),  # ворог масовано атакував
     ],
 )
 def test_tune_items_are_tagged(
@@ -76,6 +80,12 @@ def test_protest_against_a_vaccine_law_is_not_an_outbreak(taxonomy: CompiledTaxo
     found = item_topics("news_eval_fresh6.jsonl", "en-f6-011", taxonomy)
     assert "disease_outbreak" not in found
     assert "protest" in found
+
+
+def test_hackers_attacking_an_energy_company_is_cyberattack_not_war(
+    taxonomy: CompiledTaxonomy,
+) -> None:
+    assert topics("Хакеры атаковали энергетическую компанию", "", "ru", taxonomy) == {"cyberattack"}
 
 
 def test_award_for_facing_the_invasion_is_not_war_news(taxonomy: CompiledTaxonomy) -> None:
@@ -175,6 +185,9 @@ def test_protest_days_surges_and_races_are_tagged(
         ("Elderly driver drove into crowd at market", "Police say it was an accident.", "en"),
         ("Police raided a school over drug allegations", "", "en"),
         ("OPCW inspectors destroy last chemical weapons stockpile", "", "en"),
+        ("Динамо атакувало ворота суперника", "", "uk"),
+        ("Olympisch record voor Femke Bol op de 400 meter", "", "nl"),
+        ("Thẻ vàng cho Quang Hải, Việt Nam thắng 2-0", "", "vi"),
     ],
 )
 def test_ordinary_news_stays_untagged(
