@@ -4,7 +4,7 @@ An economy that shrinks or stagnates is recession news; a currency that plunges 
 missile fired or intercepted, peace talks about a state at war, a chemical attack are armed
 conflict; a day of protest, a strike vote, unions vowing to shut the country down are protest; a
 disease beside a surge word is an outbreak, but a Covid word beside a vaccine law is not; gold or
-silver at a record is a commodity market; the enemy attacking en masse is the war (uk ru); a race
+silver at a record is a commodity market; the enemy attacking en masse, or air-raid sirens, are the war; a race
 for a public office is an election; a vehicle driven into a crowd on purpose, or gunmen attacking
 a hospital, is terrorism; a medal for facing a war is not war news. Each tagged case failed on the
 taxonomy before this round (commit 7080a31); the guards keep ordinary news untagged.
@@ -68,6 +68,7 @@ def item_topics(path: str, item_id: str, taxonomy: CompiledTaxonomy) -> set[str]
         ("news_eval_fresh4.jsonl", "nl-f4-005", "economy_markets"),  # zilverprijzen, records
         ("news_eval_fresh5.jsonl", "vi-f5-004", "economy_markets"),  # triệu đồng/lượng
         ("news_eval_fresh4.jsonl", "uk-f4-003", "armed_conflict"),  # ворог масовано атакував
+        ("news_eval_fresh4.jsonl", "he-f4-007", "armed_conflict"),  # 83 sirens since the operation
     ],
 )
 def test_tune_items_are_tagged(
@@ -126,6 +127,7 @@ def test_shrinking_economy_and_falling_currency_are_markets(
         ("Israel intercepta míssil lançado do Iêmen", "pt"),
         ("Rusland vuurt raketten af op Kyiv", "nl"),
         ("Selenskyj: Friedensplan für die Ukraine steht", "de"),
+        ("У Києві оголошено повітряну тривогу", "uk"),
         ("Une attaque chimique fait des dizaines de victimes", "fr"),
     ],
 )
@@ -188,6 +190,8 @@ def test_protest_days_surges_and_races_are_tagged(
         ("Динамо атакувало ворота суперника", "", "uk"),
         ("Olympisch record voor Femke Bol op de 400 meter", "", "nl"),
         ("Thẻ vàng cho Quang Hải, Việt Nam thắng 2-0", "", "vi"),
+        ("אזעקת שווא בחולון בשל תקלה", "", "he"),
+        ("Probealarm: Sirenen heulen am Warntag", "", "de"),
     ],
 )
 def test_ordinary_news_stays_untagged(
