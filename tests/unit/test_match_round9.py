@@ -1,13 +1,13 @@
 """Tagging round 9: rule families carried to every language where they apply.
 
-An economy that shrinks or stagnates is recession news; a currency that plunges is markets; a
-missile fired or intercepted, peace talks about a state at war, a chemical attack are armed
-conflict; a day of protest, a strike vote, unions vowing to shut the country down are protest; a
-disease beside a surge word is an outbreak, but a Covid word beside a vaccine law is not; gold or
-silver at a record is a commodity market; the enemy attacking en masse, or air-raid sirens, are the war; a race
-for a public office is an election; a vehicle driven into a crowd on purpose, or gunmen attacking
-a hospital, is terrorism; a medal for facing a war is not war news. Each tagged case failed on the
-taxonomy before this round (commit 7080a31); the guards keep ordinary news untagged.
+An economy that shrinks or stagnates is recession news; a currency that plunges, or gold at a
+record, is markets; a missile fired or intercepted, peace talks about a state at war, a chemical
+attack, the enemy attacking en masse and air-raid sirens are armed conflict; a day of protest, a
+strike vote, unions vowing to shut the country down are protest; a disease beside a surge word is
+an outbreak, but a Covid word beside a vaccine law is not; a race for a public office is an
+election; a vehicle driven into a crowd on purpose, or gunmen attacking a hospital, is terrorism;
+a medal for facing a war is not war news. Each tagged case failed on the taxonomy before this
+round (commit 7080a31); the guards keep ordinary news untagged.
 """
 
 from __future__ import annotations
