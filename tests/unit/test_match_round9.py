@@ -210,3 +210,13 @@ def test_outbreak_with_cases_still_counts_beside_the_new_exclusion(
         taxonomy,
     )
     assert "disease_outbreak" in found
+
+
+def test_czech_kryptovirus_is_ransomware_not_an_outbreak(taxonomy: CompiledTaxonomy) -> None:
+    # "Kryptovirus" (an encrypting virus: ransomware) holds "vir", a disease word in Czech; at a
+    # hospital it read as an outbreak. A biological virus there still is one.
+    title = "Kryptovirus ochromil nemocnici v Benešově, data jsou zašifrovaná"
+    found = {tag.id for tag in match_topics(title, "", "cs", taxonomy)}
+    assert found == {"cyberattack"}
+    outbreak = "V nemocnici se šíří virus, hygienici hlásí desítky nakažených"
+    assert "disease_outbreak" in {tag.id for tag in match_topics(outbreak, "", "cs", taxonomy)}
