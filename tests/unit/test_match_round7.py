@@ -9,37 +9,14 @@ the new state-at-war rule from firing on walkouts and on hacking.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
-from streams.tagging.match import match_topics
-from streams.tagging.taxonomy import CompiledTaxonomy, load_default_taxonomy
-
-DATA = Path(__file__).parents[2] / "bench" / "data"
-
-
-@pytest.fixture(scope="module")
-def taxonomy() -> CompiledTaxonomy:
-    return load_default_taxonomy()
-
-
-def topics(title: str, summary: str, language: str, taxonomy: CompiledTaxonomy) -> set[str]:
-    return {tag.id for tag in match_topics(title, summary, language, taxonomy)}
-
-
-def bench_item(path: str, item_id: str) -> dict[str, object]:
-    for line in (DATA / path).read_text(encoding="utf-8").splitlines():
-        item = json.loads(line)
-        if item["id"] == item_id:
-            assert item["split"] == "tune"  # rules are written from tune items only
-            return item
-    raise AssertionError(f"{item_id} not in {path}")
+from streams.tagging.taxonomy import CompiledTaxonomy
+from tests.unit.tagging_cases import topics, tune_item
 
 
 def test_dormant_volcano_study_is_no_disaster(taxonomy: CompiledTaxonomy) -> None:
-    item = bench_item("news_eval_fresh4.jsonl", "en-f4-011")
+    item = tune_item("news_eval_fresh4.jsonl", "en-f4-011")
     assert "natural_disaster" not in topics(
         str(item["title"]), str(item["summary"]), "en", taxonomy
     )
@@ -95,7 +72,7 @@ def test_a_state_named_as_attacker_is_armed_conflict(
 
 
 def test_french_war_live_page_with_russian_attacks_is_tagged(taxonomy: CompiledTaxonomy) -> None:
-    item = bench_item("news_eval_fresh5.jsonl", "fr-f5-008")
+    item = tune_item("news_eval_fresh5.jsonl", "fr-f5-008")
     assert "armed_conflict" in topics(str(item["title"]), str(item["summary"]), "fr", taxonomy)
 
 

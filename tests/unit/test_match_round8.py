@@ -9,33 +9,10 @@ from their homes is a disaster (es). Each case failed on the taxonomy before thi
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
-from streams.tagging.match import match_topics
-from streams.tagging.taxonomy import CompiledTaxonomy, load_default_taxonomy
-
-DATA = Path(__file__).parents[2] / "bench" / "data"
-
-
-@pytest.fixture(scope="module")
-def taxonomy() -> CompiledTaxonomy:
-    return load_default_taxonomy()
-
-
-def topics(title: str, summary: str, language: str, taxonomy: CompiledTaxonomy) -> set[str]:
-    return {tag.id for tag in match_topics(title, summary, language, taxonomy)}
-
-
-def bench_item(path: str, item_id: str) -> dict[str, object]:
-    for line in (DATA / path).read_text(encoding="utf-8").splitlines():
-        item = json.loads(line)
-        if item["id"] == item_id:
-            assert item["split"] == "tune"  # rules are written from tune items only
-            return item
-    raise AssertionError(f"{item_id} not in {path}")
+from streams.tagging.taxonomy import CompiledTaxonomy
+from tests.unit.tagging_cases import topics, tune_item
 
 
 @pytest.mark.parametrize(
@@ -48,7 +25,7 @@ def bench_item(path: str, item_id: str) -> dict[str, object]:
     ],
 )
 def test_fresh6_tune_items_are_tagged(item_id: str, topic: str, taxonomy: CompiledTaxonomy) -> None:
-    item = bench_item("news_eval_fresh6.jsonl", item_id)
+    item = tune_item("news_eval_fresh6.jsonl", item_id)
     assert topic in topics(
         str(item["title"]), str(item["summary"]), str(item["language"]), taxonomy
     )

@@ -12,38 +12,10 @@ round (commit 7080a31); the guards keep ordinary news untagged.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
-from streams.tagging.match import match_topics
-from streams.tagging.taxonomy import CompiledTaxonomy, load_default_taxonomy
-
-DATA = Path(__file__).parents[2] / "bench" / "data"
-
-
-@pytest.fixture(scope="module")
-def taxonomy() -> CompiledTaxonomy:
-    return load_default_taxonomy()
-
-
-def topics(title: str, summary: str, language: str, taxonomy: CompiledTaxonomy) -> set[str]:
-    return {tag.id for tag in match_topics(title, summary, language, taxonomy)}
-
-
-def bench_item(path: str, item_id: str) -> dict[str, object]:
-    for line in (DATA / path).read_text(encoding="utf-8").splitlines():
-        item = json.loads(line)
-        if item["id"] == item_id:
-            assert item["split"] == "tune"  # rules are written from tune items only
-            return item
-    raise AssertionError(f"{item_id} not in {path}")
-
-
-def item_topics(path: str, item_id: str, taxonomy: CompiledTaxonomy) -> set[str]:
-    item = bench_item(path, item_id)
-    return topics(str(item["title"]), str(item["summary"]), str(item["language"]), taxonomy)
+from streams.tagging.taxonomy import CompiledTaxonomy
+from tests.unit.tagging_cases import item_topics, topics
 
 
 @pytest.mark.parametrize(
@@ -216,7 +188,6 @@ def test_czech_kryptovirus_is_ransomware_not_an_outbreak(taxonomy: CompiledTaxon
     # "Kryptovirus" (an encrypting virus: ransomware) holds "vir", a disease word in Czech; at a
     # hospital it read as an outbreak. A biological virus there still is one.
     title = "Kryptovirus ochromil nemocnici v Benešově, data jsou zašifrovaná"
-    found = {tag.id for tag in match_topics(title, "", "cs", taxonomy)}
-    assert found == {"cyberattack"}
+    assert topics(title, "", "cs", taxonomy) == {"cyberattack"}
     outbreak = "V nemocnici se šíří virus, hygienici hlásí desítky nakažených"
-    assert "disease_outbreak" in {tag.id for tag in match_topics(outbreak, "", "cs", taxonomy)}
+    assert "disease_outbreak" in topics(outbreak, "", "cs", taxonomy)
