@@ -42,7 +42,7 @@ inside a copy of faust (facts in ../shared/notes/faults-ops-links-facts.md, conf
    offsets *before* the app's revoke handler waits for the agents and commits (`wait_empty`), so
    that commit holds only what was acknowledged during the wait: everything processed since the
    last periodic commit (up to `commit_interval`, or all of a worker's work before its first
-   one) is processed again by the partition's next owner. Seen as 60-280 duplicated
+   one) is processed again by the partition's next owner. Seen as 13-277 duplicated
    story-articles in a fault-free two-worker start (a join during the first seconds). Fixed:
    the offsets are dropped after the handler, so the revoke commit covers every record the
    agents finished. Nothing more is committed than Faust's own handler means to commit (runs
