@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
+import wordfreq
 
 from streams.text.language.lexicon import (
     UNKNOWN_WORD_LOG10,
@@ -23,6 +26,23 @@ def lexicon() -> Lexicon:
 def test_lists_load_under_our_codes(lexicon: Lexicon) -> None:
     assert lexicon.covers(["id", "ms", "sr", "no"])
     assert not lexicon.covers(["id", "gl"])
+
+
+def test_each_list_is_wordfreqs_own_frequencies_in_log10(lexicon: Lexicon) -> None:
+    for code, source in (("id", "id"), ("sr", "sh")):
+        frequencies = wordfreq.get_frequency_dict(source, wordlist="small")
+        expected = {word: math.log10(value) for word, value in frequencies.items()}
+        assert lexicon.log10_frequencies[code] == expected
+
+
+def test_loading_leaves_nothing_in_wordfreqs_caches() -> None:
+    # wordfreq's lru caches are unbounded and would hold a second and third copy of every list
+    # for the life of the worker.
+    wordfreq.get_frequency_dict.cache_clear()
+    wordfreq.get_frequency_list.cache_clear()
+    load_lexicon(["da", "no"])
+    assert wordfreq.get_frequency_dict.cache_info().currsize == 0
+    assert wordfreq.get_frequency_list.cache_info().currsize == 0
 
 
 def test_a_language_without_a_list_is_refused() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -46,19 +47,33 @@ def load_lexicon(codes: Iterable[str]) -> Lexicon:
     Raises LookupError for a language wordfreq has no list for.
     """
     tables: dict[str, dict[str, float]] = {}
+    available = wordfreq.available_languages(wordlist="small")
     for code in codes:
         source = _WORDFREQ_CODES.get(code, code)
-        if source not in wordfreq.available_languages(wordlist="small"):
+        if source not in available:
             raise LookupError(f"wordfreq has no word list for {code!r}")
-        frequencies = wordfreq.get_frequency_dict(source, wordlist="small")
-        # wordfreq keeps frequencies in centibel steps, so a few hundred distinct values: one
-        # float object each instead of one per word (~20 MB less over the lists).
-        logs = {value: math.log10(value) for value in set(frequencies.values())}
-        tables[code] = {word: logs[value] for word, value in frequencies.items()}
+        tables[code] = _log10_frequencies(wordfreq.read_cBpack(available[source]))
     if "sr" not in tables:
         return Lexicon(tables)
     ekavian, ijekavian = _sort_by_yat(tables["sr"])
     return Lexicon(tables, ekavian=ekavian, ijekavian=ijekavian)
+
+
+def _log10_frequencies(buckets: list[list[str]]) -> dict[str, float]:
+    """word → log10 frequency from wordfreq's packed list, whose i-th bucket holds the words at
+    -i centibels; a word in two buckets keeps the later one, as `get_frequency_dict` does.
+
+    The file is read here rather than through `get_frequency_dict`, which keeps both the list
+    and its own dict of every language in an unbounded cache for the life of the process
+    (~23 MiB over these lists, measured). Words are interned: close languages share most of
+    their words, and one string object serves every list that has it. One float object per
+    bucket, not per word."""
+    table: dict[str, float] = {}
+    for index, bucket in enumerate(buckets):
+        log10_frequency = math.log10(wordfreq.cB_to_freq(-index))
+        for word in bucket:
+            table[sys.intern(word)] = log10_frequency
+    return table
 
 
 def text_words(text: str) -> list[str]:
