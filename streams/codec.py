@@ -679,6 +679,10 @@ def decode_story_digest(payload: bytes) -> StoryDigestState:
         embedding=_field(data, "embedding", str),
         neighbours=_floats(data, "neighbours"),
         linked_stories=_linked_stories(data),
+        # v1.1; a v1 value (written before the link vetoes' details were kept) has neither: it
+        # names no year and its topics are unknown, so it never vetoes, as before.
+        years=_strings(data, "years") if "years" in data else (),
+        topics=_strings(data, "topics") if data.get("topics") is not None else None,
     )
 
 

@@ -424,3 +424,8 @@ class StoryDigestState:
     embedding: str  # base64 of the L2-normalised embedding as little-endian float16
     neighbours: tuple[float, ...]  # the best cosines to other-language stories, best first
     linked_stories: tuple[LinkedStory, ...]
+    # v1.1: the details the link vetoes compare (streams/stories/links.py), kept here so that a
+    # pool rebuilt from the table after a restart vetoes what it vetoed before. A v1 value has
+    # neither: it reads as naming no year, topics unknown, which never vetoes.
+    years: tuple[str, ...] = ()  # the years its text names (extract_years), sorted
+    topics: tuple[str, ...] | None = None  # its taxonomy topic ids, sorted; None: not known

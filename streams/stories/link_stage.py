@@ -8,7 +8,8 @@ new stories or a backlog never holds up anything else (embedding costs ~5-40 ms 
 compared with the pool: the digests of the stories first seen within the link window
 (`LinkConfig.window_seconds`, 72 h), kept in memory as one float32 matrix and in a changelog-backed
 table (`StoryDigestState`, embedding as base64 float16) from which the pool is rebuilt after a
-restart or a rebalance.
+restart or a rebalance. The table keeps the details the vetoes compare too (years, topics), so a
+rebuilt pool vetoes the links the pool before it did.
 
 Each story keeps its `LinkConfig.neighbours` best cosines to stories of other languages: their
 mean is the denominator of the margin score (`links.link_evidence`). A new story updates the lists
@@ -154,8 +155,8 @@ class LinkPool:
     def _reset(self) -> None:
         dimensions = self.dimensions
         self.states: dict[str, StoryDigestState] = {}
-        # Topics and years of the stories added since the pool was last rebuilt: memory only,
-        # the table (StoryDigestState) has no field for them, so a rebuilt story vetoes nothing.
+        # Each story's topics (None: unknown) and years as the vetoes compare them, taken from
+        # its state (`state_details`): a pool rebuilt from the table holds the same.
         self.details: dict[str, tuple[frozenset[str] | None, frozenset[str]]] = {}
         self._row: dict[str, int] = {}
         self._ids: list[str] = []
@@ -181,16 +182,9 @@ class LinkPool:
         for state in sorted(states, key=lambda s: (s.seen_at, s.story_id)):
             self.put(state)
 
-    def put(
-        self,
-        state: StoryDigestState,
-        embedding: Embedding | None = None,
-        details: tuple[frozenset[str] | None, frozenset[str]] | None = None,
-    ) -> None:
-        """Add a story, or replace its state (its embedding is kept); `details` are its topics
-        and years when known."""
-        if details is not None:
-            self.details[state.story_id] = details
+    def put(self, state: StoryDigestState, embedding: Embedding | None = None) -> None:
+        """Add a story, or replace its state (its embedding is kept)."""
+        self.details[state.story_id] = state_details(state)
         row = self._row.get(state.story_id)
         if row is None:
             vector = embedding if embedding is not None else decode_embedding(state.embedding)
@@ -275,6 +269,12 @@ class LinkPool:
             setattr(self, name, grown)
 
 
+def state_details(state: StoryDigestState) -> tuple[frozenset[str] | None, frozenset[str]]:
+    """A story's topics (None: unknown) and years, as `decide_link`'s vetoes compare them."""
+    topics = frozenset(state.topics) if state.topics is not None else None
+    return topics, frozenset(state.years)
+
+
 @dataclass(frozen=True)
 class PoolView:
     """The pool's rows as the step reads them (arrays are views: read, never written)."""
@@ -298,7 +298,6 @@ class LinkOutcome:
     skipped: SkipReason | None = None
     added: StoryDigestState | None = None  # the new story's state: to the pool and the table
     embedding: Embedding | None = None  # its embedding, as decoded from the state
-    details: tuple[frozenset[str] | None, frozenset[str]] | None = None  # its topics, years
     relinked: tuple[StoryDigestState, ...] = ()  # linked stories whose links changed
     neighbours: dict[str, tuple[float, ...]] = field(default_factory=dict)  # memory only
     links_made: int = 0
@@ -374,7 +373,7 @@ def link_step(
     found: list[tuple[float, LinkedStory, StoryDigestState]] = []
     for row in np.nonzero(candidates)[0]:
         state = pool.states[view.ids[row]]
-        their_topics, their_years = pool.details.get(state.story_id, (None, frozenset()))
+        their_topics, their_years = pool.details[state.story_id]
         candidate = StoryDigest(state.story_id, state.language, state.seen_at,
                                 frozenset(state.numbers), frozenset(state.names),
                                 view.matrix[row], neighbour_cosine=float(means[row]),
@@ -400,6 +399,8 @@ def link_step(
         embedding=stored,
         neighbours=own,
         linked_stories=tuple(named for _, named, _ in kept),
+        years=tuple(sorted(years)),
+        topics=tuple(sorted(topics)) if topics is not None else None,
     )
     outputs: list[Outbound] = []
     relinked: list[StoryDigestState] = []
@@ -419,7 +420,6 @@ def link_step(
         outputs=tuple(outputs),
         added=added,
         embedding=vector,
-        details=(topics, years),
         relinked=tuple(relinked),
         neighbours=neighbours,
         links_made=len(kept),
@@ -447,7 +447,7 @@ def apply_outcome(outcome: LinkOutcome, pool: LinkPool) -> list[StoryDigestState
             pool.set_neighbours(story_id, values)
     writes: list[StoryDigestState] = []
     if outcome.added is not None:
-        pool.put(outcome.added, outcome.embedding, outcome.details)
+        pool.put(outcome.added, outcome.embedding)
         writes.append(outcome.added)
     for state in outcome.relinked:
         pool.put(state)

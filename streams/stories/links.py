@@ -106,8 +106,8 @@ class StoryDigest:
     # Mean cosine to this story's nearest other-language stories in the pool it was compared
     # with (`neighbour_cosines`); 1.0 until known, which makes the score the plain cosine.
     neighbour_cosine: float = 1.0
-    # Taxonomy topic ids of the story's text; None when unknown (no taxonomy, or a story
-    # rebuilt from the table, which does not keep them): an unknown side never vetoes.
+    # Taxonomy topic ids of the story's text; None when unknown (no taxonomy, or a story whose
+    # table value predates story_digest v1.1): an unknown side never vetoes.
     topics: frozenset[str] | None = None
     years: frozenset[str] = frozenset()  # 1900-2099 as written (extract_years)
 

@@ -208,6 +208,18 @@ def test_an_english_and_an_arabic_report_of_one_quake_are_linked_and_named_by_th
              if event_of[story] != event_of[link["story_id"]]]  # fmt: skip
     assert wrong == [], "a link joined two different earthquakes"
 
+    # The link stage's table value, as its changelog holds it (what a restarted worker rebuilds
+    # its pool from), is story_digest v1.1: every story's years and topics are in it, so the
+    # vetoes hold after a restart (no taxonomy in the worker: topics null, unknown).
+    def both_digests(records: list[Any]) -> bool:
+        ids = {orjson.loads(r.value)["story_id"] for r in records if r.value}
+        return {english, arabic} <= ids
+
+    digests = validate([r for r in read(settings, "story-digests-changelog", both_digests)
+                        if r.value], "story_digest")  # fmt: skip
+    assert {english, arabic} <= {value["story_id"] for value in digests}
+    assert all(isinstance(value["years"], list) and value["topics"] is None for value in digests)
+
     # The English story's alert was raised before the link existed; its next revision (another
     # outlet running the same report) names the Arabic story. Wait until the alert stage has read
     # the links, so the test does not race the two topics it reads.

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import numpy as np
 import orjson
 import pytest
 
@@ -66,6 +67,9 @@ from streams.records import (
     WindowCounts,
 )
 from streams.stories.cluster import StoryConfig, assign_story
+from streams.stories.link_stage import LinkPool, LinkStageConfig, apply_outcome, link_step
+from streams.stories.links import LinkConfig
+from streams.tagging.taxonomy import CompiledTaxonomy
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "streams" / "schemas"
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
@@ -304,6 +308,8 @@ STORY_DIGEST = StoryDigestState(
     neighbours=(0.61, 0.5),
     linked_stories=(LINKED,),
 )
+# v1.1 keeps the details the link vetoes compare: a "2023" in its text, one taxonomy topic.
+STORY_DIGEST_DETAILS = replace(STORY_DIGEST, years=("2023",), topics=("natural_disaster",))
 
 REGISTRATION = FeedRegistration("f-0011", "https://x.example/rss", "X", "ar", 600.0, NOW)
 STATE = FeedState(
@@ -357,6 +363,12 @@ ROUND_TRIPS = [
     pytest.param(replace(STORY_LINKS, linked_stories=()), "story_links", id="story_links-none"),
     pytest.param(STORY_STARTED, "story_started", id="story_started"),
     pytest.param(STORY_DIGEST, "story_digest", id="story_digest"),
+    pytest.param(STORY_DIGEST_DETAILS, "story_digest", id="story_digest-v1.1-years-and-topics"),
+    pytest.param(
+        replace(STORY_DIGEST_DETAILS, topics=()),
+        "story_digest",
+        id="story_digest-v1.1-tagged-with-no-topic",
+    ),
 ]
 
 
@@ -527,6 +539,13 @@ MALFORMED_NESTED = [
     pytest.param(
         "story_digest", replaced(STORY_DIGEST, ("neighbours", 0), "0.6"), id="neighbour-a-string"
     ),
+    pytest.param("story_digest", replaced(STORY_DIGEST, ("years",), [2023]), id="year-a-number"),
+    pytest.param("story_digest", replaced(STORY_DIGEST, ("years",), "2023"), id="years-a-string"),
+    pytest.param(
+        "story_digest",
+        replaced(STORY_DIGEST, ("topics",), "natural_disaster"),
+        id="topics-a-string",
+    ),
     pytest.param("topic_event", replaced(TOPIC_EVENT, ("at",), "yesterday"), id="event-at-bad"),
     pytest.param(
         "topic_event_batch", replaced(TOPIC_EVENT_BATCH, ("items",), []), id="batch-empty"
@@ -630,6 +649,20 @@ def test_alert_and_story_state_written_before_2_1_decode_with_no_links() -> None
     assert DECODERS["story_alert_state"](orjson.dumps(state)) == STORY_ALERTS
 
 
+def test_story_digest_written_before_1_1_decodes_with_no_years_and_unknown_topics() -> None:
+    """story_digest v1.1 added years and topics: a table value written before it has neither, is
+    read as naming no year with its topics unknown (which never vetoes a link), and passes both
+    the v1 and the v1.1 schema."""
+    data = orjson.loads(encode_record(STORY_DIGEST_DETAILS))
+    del data["years"], data["topics"]
+    jsonschema.validate(data, json.loads((SCHEMAS / "story_digest.v1.json").read_text()))
+    check_schema(data, "story_digest")
+    decoded = DECODERS["story_digest"](orjson.dumps(data))
+    assert decoded == STORY_DIGEST
+    assert isinstance(decoded, StoryDigestState)
+    assert (decoded.years, decoded.topics) == ((), None)
+
+
 def test_window_counts_written_before_recent_item_ids_decode_with_none_remembered() -> None:
     data = orjson.loads(encode_record(WINDOW_COUNTS))
     del data["recent_item_ids"]
@@ -712,6 +745,27 @@ def test_story_index_and_signature_built_by_the_step_match_their_schemas() -> No
         check_schema(bucket, "story_bucket")
     for signature in signatures.values():
         check_schema(signature, "story_signature")
+
+
+def test_story_digests_built_by_the_link_step_match_their_schema(
+    taxonomy: CompiledTaxonomy,
+) -> None:
+    """A new story's state and the state it relinks, with years and topics known."""
+    vector = np.full(512, 512**-0.5, dtype=np.float32)  # one vector: the two link on cosine 1.0
+    links = LinkConfig(min_score=0.9, topic_veto=True)
+    config = LinkStageConfig(links=links, taxonomy=taxonomy)
+    pool = LinkPool()
+    text = "Un terremoto de magnitud 6,3 sacudió Herat, como el de octubre de 2023"
+    for number, language in enumerate(("es", "en")):
+        started = replace(STORY_STARTED, story_id=f"s-{number:016x}", language=language,
+                          title=text, summary=text)  # fmt: skip
+        outcome = link_step(encode_record(started), LATER, None, vector, pool, config)
+        writes = apply_outcome(outcome, pool)
+    assert [state.story_id for state in writes] == ["s-0000000000000001", "s-0000000000000000"]
+    for state in writes:
+        assert state.years == ("2023",) and state.topics is not None and state.linked_stories
+        check_schema(state, "story_digest")
+        assert DECODERS["story_digest"](encode_record(state)) == state
 
 
 def test_encoded_records_hold_only_their_own_size_in_memory() -> None:
