@@ -240,6 +240,11 @@ def main() -> None:
 
     taxonomy = load_default_taxonomy()
     reports = load_reports(args.set, args.data)
+    if not reports:
+        splits = sorted({orjson.loads(line)["split"] for line in args.data.read_bytes().splitlines()
+                         if line.strip()})  # fmt: skip
+        parser.error(f"{args.data} has no report of split {args.set!r}; its splits: "
+                     f"{', '.join(splits)} (or --set all)")  # fmt: skip
     reports += load_distractors(args.distractors, reports, data=args.data)
     reports = [tagged(r, taxonomy) for r in reports]
     encoder = load_encoder(threads=1)
