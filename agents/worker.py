@@ -19,7 +19,12 @@ from streams.kafka.connect import check_broker
 from streams.kafka.security import describe_security
 from streams.metrics import HealthMetrics, WorkerMetrics, expected_alert_series, serve_metrics
 from streams.pipeline import StageConfig, build_stages
-from streams.runner import configure_logging, process_registry, require_broker
+from streams.runner import (
+    configure_logging,
+    limit_malloc_arenas,
+    process_registry,
+    require_broker,
+)
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -27,6 +32,8 @@ log = logging.getLogger(__name__)
 
 def run_worker(settings: Settings) -> None:
     """Run the Faust worker (enrich, story, alert and spike agents) until SIGINT/SIGTERM."""
+    # First, before the metrics server, Faust, aiokafka and RocksDB start their threads.
+    limit_malloc_arenas()
     require_broker(settings, "worker")
     # Until Faust sets up its own logging (agents.health.Worker keeps the format), the start-up
     # lines go to stderr in the format the settings ask for.
