@@ -255,9 +255,15 @@ def assign_story(
         )
 
     member = StoryMember(article.item_id, story_id, now)
+    # The keys not held yet (two in three of an item's) all get this one bucket, `_add_member`'s
+    # for them, made once: a frozen record, so sharing it changes nothing a reader can see.
+    alone = StoryBucket((member,))
     index_writes: dict[str, StoryBucket | None] = {}
     signature_writes: dict[str, StorySignature | None] = {}
     for key, bucket in buckets.items():
+        if bucket is None:
+            index_writes[key] = alone
+            continue
         index_writes[key], expired = _add_member(bucket, member, now, config)
         # The signatures of items that expired out of a bucket go with them, unless the item was
         # stored again since (an update) and is fresh there.
@@ -1231,7 +1237,10 @@ def _find_story(
         size = 4 * len(hashvalues)
         compared = {item_id}
         for key in band_keys:
-            for member in _fresh_members(buckets[key], now, config):
+            bucket = buckets[key]
+            if bucket is None:  # two in three of an item's keys
+                continue
+            for member in _fresh_members(bucket, now, config):
                 if member.item_id in compared:
                     continue
                 compared.add(member.item_id)
