@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from agents.story import keep_story_tables, story_step
+from agents.story import DecodedSignatures, keep_story_tables, story_step
 from streams.codec import encode_record
 from streams.records import Article, Language, StoryBucket, StorySignature
 from streams.stories.cluster import (
@@ -347,6 +347,7 @@ def run_agent_step(
         for now, article in stream
     ]
     index = StoryIndex(config)
+    decoded = DecodedSignatures()  # as the agent keeps one
     table: dict[str, bytes] = {}
 
     def write(key: str, value: bytes | None) -> None:
@@ -358,7 +359,7 @@ def run_agent_step(
     story_ids = []
     started = time.process_time()
     for payload in payloads:
-        placement = story_step(payload, index.reader, table.get, config)
+        placement = story_step(payload, index.reader, table.get, config, None, decoded)
         keep_story_tables(placement, index, write)
         story_ids.append(placement.assignment.story_id)
     return len(payloads) / (time.process_time() - started), story_ids
