@@ -21,6 +21,7 @@ from fault_matrix import (
     Row,
     broker_kill,
     no_fault,
+    parse_args,
     run_fault,
     scale_up_down,
     worker_kills,
@@ -68,15 +69,10 @@ def baseline(
 
 
 def _args() -> argparse.Namespace:
-    return argparse.Namespace(
-        rate=RATE_PER_SECOND,
-        kills=KILLS,
-        seed=SEED,
-        session_timeout=0.0,
-        dynamic_members=False,
-        guarantee="",
-        keep=False,
-    )
+    # The harness's own parser, so that every option it reads has its default: a Namespace built
+    # here by hand lacked --explain-duplicates, and a worker-kill run that had duplicates crashed.
+    argv = ["--rate", str(RATE_PER_SECOND), "--kills", str(KILLS), "--seed", str(SEED)]
+    return parse_args(argv)
 
 
 def _assert_nothing_lost(row: Row) -> None:
