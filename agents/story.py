@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -234,7 +234,7 @@ def register(app: faust.App, wiring: Wiring) -> None:
     def keep(placement: StoryPlacement) -> None:
         match = placement.assignment.match
         wiring.metrics.stories_assigned.labels("new" if match == "new" else "joined").inc()
-        keep_story_tables(placement, index, _writer(signatures))
+        keep_story_tables(placement, index, table_writer(signatures))
         group = placement.group
         swept = last_sweep.setdefault(group, time.monotonic())
         if time.monotonic() - swept > SWEEP_INTERVAL_SECONDS:
@@ -303,7 +303,10 @@ def _decoded_pairs(
             yield store._decode_key(key), value
 
 
-def _writer(table: TableT[str, bytes]) -> TableWriter:
+def table_writer(table: MutableMapping[str, bytes]) -> TableWriter:
+    """`keep_story_tables`'s writer over a table: the agent's Faust table, or a dict in tests and
+    benchmarks that run the step without Kafka."""
+
     def write(key: str, value: bytes | None) -> None:
         if value is None:
             table.pop(key, None)

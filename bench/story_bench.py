@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from agents.story import DecodedSignatures, keep_story_tables, story_step
+from agents.story import DecodedSignatures, keep_story_tables, story_step, table_writer
 from streams.codec import encode_record
 from streams.records import Article, Language, StoryBucket, StorySignature
 from streams.stories.cluster import (
@@ -349,12 +349,7 @@ def run_agent_step(
     index = StoryIndex(config)
     decoded = DecodedSignatures()  # as the agent keeps one
     table: dict[str, bytes] = {}
-
-    def write(key: str, value: bytes | None) -> None:
-        if value is None:
-            table.pop(key, None)
-        else:
-            table[key] = value
+    write = table_writer(table)
 
     story_ids = []
     started = time.process_time()

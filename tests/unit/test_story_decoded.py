@@ -16,6 +16,7 @@ from agents.story import (
     StoryPlacement,
     keep_story_tables,
     story_step,
+    table_writer,
 )
 from streams.codec import decode_story_signature, encode_record
 from streams.errors import DecodeError
@@ -75,12 +76,7 @@ def test_a_worker_keeping_decoded_signatures_places_items_as_one_decoding_each_r
 
     def place(decoded: DecodedSignatures | None) -> list[StoryPlacement]:
         index, table = StoryIndex(config), dict[str, bytes]()
-
-        def write(key: str, value: bytes | None) -> None:
-            if value is None:
-                table.pop(key, None)
-            else:
-                table[key] = value
+        write = table_writer(table)
 
         placements = []
         for payload in payloads:
