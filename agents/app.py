@@ -15,7 +15,14 @@ from agents import alert, enrich, faust_patches, link, spike, story, tablestore
 from agents.wiring import Wiring
 from streams.kafka.security import FileTokenProvider, ssl_context
 from streams.kafka.topics import ALL_TOPICS
+from streams.runner import release_free_memory
 from streams.settings import Settings
+
+# How often a worker gives the memory glibc holds free back to the system (malloc_trim: well under
+# a millisecond a call; bench/README.md, "Sixth cut"). Stories swept past their horizon, replaced
+# table values and every batch's articles free memory between blocks still in use, which glibc
+# would otherwise keep resident for the life of the worker.
+RELEASE_FREE_MEMORY_SECONDS = 300.0
 
 
 def faust_config(settings: Settings) -> dict[str, Any]:
@@ -113,4 +120,9 @@ def create_app(settings: Settings, wiring: Wiring) -> faust.App:
         )
     for agent in (enrich, story, alert, spike, link):
         agent.register(app, wiring)
+    app.timer(RELEASE_FREE_MEMORY_SECONDS, name="release_free_memory")(_release_free_memory)
     return app
+
+
+async def _release_free_memory() -> None:
+    release_free_memory()

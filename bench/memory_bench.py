@@ -57,6 +57,7 @@ from streams.codec import decode_raw_item, encode_record
 from streams.errors import ContentError, DecodeError
 from streams.pipeline import build_stages, enrich
 from streams.records import Article
+from streams.runner import release_free_memory
 from streams.settings import load_settings
 from streams.stories.cluster import StoryIndex
 
@@ -249,6 +250,9 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=20_000)
     parser.add_argument("--sweep-every", type=float, default=3_600.0, help="item-time seconds")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--trim-every", type=float, default=0.0,
+                        help="item-time seconds between malloc_trim calls, as the worker's "
+                             "timer makes them (0: never)")  # fmt: skip
     parser.add_argument("--no-alert", action="store_true", help="leave the alert stage out")
     parser.add_argument("--rebuild", action="store_true", help="end with an index rebuild")
     parser.add_argument("--store", choices=("memory", "rocksdb"), default="memory",
@@ -277,6 +281,8 @@ def main() -> None:
     done = dead = 0
     last_sweep: dict[str, float] = {}
     sweep_seconds = swept = 0.0
+    last_trim: float | None = None
+    trim_seconds = trims = 0.0
     started = time.monotonic()
     for fetched, item in timed_items(args.items, args.chunk, args.per_day, args.seed):
         done += 1
@@ -297,6 +303,13 @@ def main() -> None:
             index.sweep(group, now)
             sweep_seconds += time.process_time() - began
             swept += 1
+        if args.trim_every > 0 and now - (last_trim or now) >= args.trim_every:
+            began = time.perf_counter()
+            release_free_memory()
+            trim_seconds += time.perf_counter() - began
+            trims += 1
+        if last_trim is None or now - last_trim >= args.trim_every:
+            last_trim = now
         if not args.no_alert:
             placed = placement.outputs[0].record
             assert isinstance(placed, Article)
@@ -311,6 +324,8 @@ def main() -> None:
         if done % args.checkpoint == 0 or done == args.items:
             checkpoint(done, dead, fetched, table, index, alert_table, started)
     print(f"sweeps: {swept:.0f}, {sweep_seconds / max(swept, 1):.2f} s CPU each on average")
+    if trims:
+        print(f"malloc_trim: {trims:.0f} calls, {1000 * trim_seconds / trims:.1f} ms each (mean)")
     if args.rebuild:
         index.clear()
         gc.collect()

@@ -84,6 +84,22 @@ def limit_malloc_arenas(count: int = WORKER_MALLOC_ARENAS) -> bool:
     return bool(mallopt(M_ARENA_MAX, count))
 
 
+def release_free_memory() -> bool:
+    """Return the memory glibc's malloc holds free to the operating system (`malloc_trim(0)`).
+
+    Freed blocks stay in the process until the top of a heap is free, and a long-lived worker
+    frees in the middle: swept story keys, replaced table values, each batch's articles. glibc
+    then keeps the free pages resident; malloc_trim gives back every whole free page
+    (MADV_DONTNEED). Returns whether it ran (False off glibc, where there is nothing to trim)."""
+    try:
+        malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return False
+    malloc_trim.argtypes = (ctypes.c_size_t,)
+    malloc_trim(0)
+    return True
+
+
 def process_registry() -> CollectorRegistry:
     """A registry with what every process exports about itself (build info, process_*)."""
     registry = CollectorRegistry()

@@ -155,9 +155,6 @@ class LinkPool:
     def _reset(self) -> None:
         dimensions = self.dimensions
         self.states: dict[str, StoryDigestState] = {}
-        # Each story's topics (None: unknown) and years as the vetoes compare them, taken from
-        # its state (`state_details`): a pool rebuilt from the table holds the same.
-        self.details: dict[str, tuple[frozenset[str] | None, frozenset[str]]] = {}
         self._row: dict[str, int] = {}
         self._ids: list[str] = []
         self._matrix = np.zeros((0, dimensions), dtype=np.float32)
@@ -184,7 +181,6 @@ class LinkPool:
 
     def put(self, state: StoryDigestState, embedding: Embedding | None = None) -> None:
         """Add a story, or replace its state (its embedding is kept)."""
-        self.details[state.story_id] = state_details(state)
         row = self._row.get(state.story_id)
         if row is None:
             vector = embedding if embedding is not None else decode_embedding(state.embedding)
@@ -217,7 +213,6 @@ class LinkPool:
     def remove(self, story_id: str) -> None:
         row = self._row.pop(story_id)
         del self.states[story_id]
-        self.details.pop(story_id, None)
         last = len(self._ids) - 1
         if row != last:
             moved = self._ids[last]
@@ -373,7 +368,9 @@ def link_step(
     found: list[tuple[float, LinkedStory, StoryDigestState]] = []
     for row in np.nonzero(candidates)[0]:
         state = pool.states[view.ids[row]]
-        their_topics, their_years = pool.details[state.story_id]
+        # From the state, as a pool rebuilt from the table holds it; computed for the few
+        # candidates only (kept for every story, the two sets took 13 MiB of a full pool).
+        their_topics, their_years = state_details(state)
         candidate = StoryDigest(state.story_id, state.language, state.seen_at,
                                 frozenset(state.numbers), frozenset(state.names),
                                 view.matrix[row], neighbour_cosine=float(means[row]),

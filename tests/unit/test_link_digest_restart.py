@@ -19,7 +19,13 @@ import orjson
 
 from streams.codec import decode_story_digest, encode_record
 from streams.records import StoryStarted
-from streams.stories.link_stage import LinkPool, LinkStageConfig, apply_outcome, link_step
+from streams.stories.link_stage import (
+    LinkPool,
+    LinkStageConfig,
+    apply_outcome,
+    link_step,
+    state_details,
+)
 from streams.stories.links import LinkConfig
 from streams.tagging.taxonomy import CompiledTaxonomy, load_default_taxonomy
 
@@ -75,6 +81,11 @@ def add(pool: LinkPool, table: dict[str, bytes], started: StoryStarted,
     return outcome.links_made
 
 
+def details(pool: LinkPool) -> dict[str, tuple[frozenset[str] | None, frozenset[str]]]:
+    """What the vetoes compare for each story of the pool (topics, years), from its state."""
+    return {story_id: state_details(state) for story_id, state in pool.states.items()}
+
+
 def restarted(table: dict[str, bytes]) -> LinkPool:
     """The pool a restarted worker builds from the table's values."""
     pool = LinkPool()
@@ -91,7 +102,7 @@ def test_a_pool_rebuilt_from_the_table_vetoes_the_pair_it_vetoed_before() -> Non
     assert links_made(pool, later, no_veto) == 1  # it is the veto that refuses the link
     rebuilt = restarted(table)
     assert links_made(rebuilt, later, CONFIG) == 0
-    assert rebuilt.details == pool.details
+    assert details(rebuilt) == details(pool)
 
 
 def test_a_relinked_story_keeps_its_years_in_the_table_and_still_vetoes_after_a_restart() -> None:
@@ -104,7 +115,7 @@ def test_a_relinked_story_keeps_its_years_in_the_table_and_still_vetoes_after_a_
     assert [s.story_id for s in written.linked_stories] == ["s-0000000000000002"]
     assert written.years == ("2023",) and written.topics is None  # no taxonomy: unknown
     rebuilt = restarted(table)
-    assert rebuilt.details == pool.details
+    assert details(rebuilt) == details(pool)
     assert links_made(rebuilt, story(3, "de", QUAKE_2025, hours=2), CONFIG) == 0
 
 
@@ -129,6 +140,6 @@ def test_a_value_written_before_v1_1_decodes_with_no_years_and_never_vetoes() ->
     state = decode_story_digest(table["s-0000000000000001"])
     assert state.years == () and state.topics is None
     rebuilt = restarted(table)
-    assert rebuilt.details == {"s-0000000000000001": (None, frozenset())}
+    assert details(rebuilt) == {"s-0000000000000001": (None, frozenset())}
     # The years are unknown, as for every story rebuilt before v1.1: the link is made.
     assert links_made(rebuilt, story(2, "de", QUAKE_2025, hours=2), CONFIG) == 1
