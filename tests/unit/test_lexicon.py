@@ -10,6 +10,7 @@ import wordfreq
 from streams.text.language.lexicon import (
     UNKNOWN_WORD_LOG10,
     Lexicon,
+    WordTable,
     count_yat_reflexes,
     load_lexicon,
     serbian_latin,
@@ -32,7 +33,24 @@ def test_each_list_is_wordfreqs_own_frequencies_in_log10(lexicon: Lexicon) -> No
     for code, source in (("id", "id"), ("sr", "sh")):
         frequencies = wordfreq.get_frequency_dict(source, wordlist="small")
         expected = {word: math.log10(value) for word, value in frequencies.items()}
-        assert lexicon.log10_frequencies[code] == expected
+        table = lexicon.log10_frequencies[code]
+        assert len(table) == len(expected)
+        assert all(table.get(word) == value for word, value in expected.items())
+        words = list(expected)
+        assert table.lookup(words, None) == [expected[word] for word in words]
+
+
+def test_a_word_table_reads_like_the_dict_it_was_built_from() -> None:
+    frequencies = {"karena": -3.25, "persen": -3.5, "yang": -1.75, "kerana": -6.0}
+    table = WordTable(frequencies)
+    assert len(table) == 4 and table.min_value() == -6.0
+    for word, value in frequencies.items():
+        assert word in table and table.get(word) == value
+    unlisted = ["kerena", "Karena", "karena ", "", "qqxzv", *(f"w{n}" for n in range(10_000))]
+    assert not any(word in table for word in unlisted)
+    assert all(table.get(word) is None and table.get(word, -9.0) == -9.0 for word in unlisted)
+    assert table.lookup(["yang", "qqxzv", "karena"], -6.5) == [-1.75, -6.5, -3.25]
+    assert table.lookup([], -6.5) == [] and 3 not in table
 
 
 def test_loading_leaves_nothing_in_wordfreqs_caches() -> None:
@@ -67,7 +85,7 @@ def test_spellings_favour_their_own_language(lexicon: Lexicon) -> None:
 
 def test_an_unknown_word_counts_as_rarer_than_any_listed_word(lexicon: Lexicon) -> None:
     assert word_log10_likelihoods(["qqxzv"], ["id"], lexicon) == {"id": UNKNOWN_WORD_LOG10}
-    assert min(lexicon.log10_frequencies["id"].values()) > UNKNOWN_WORD_LOG10
+    assert lexicon.log10_frequencies["id"].min_value() > UNKNOWN_WORD_LOG10
 
 
 @pytest.mark.parametrize(

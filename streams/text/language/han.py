@@ -17,7 +17,7 @@ from typing import Protocol
 
 import opencc
 
-from streams.text.language.lexicon import Lexicon
+from streams.text.language.lexicon import Lexicon, WordTable
 
 
 class _Converter(Protocol):
@@ -76,15 +76,16 @@ def han_words_standard(text: str, shapes: HanShapes, lexicon: Lexicon) -> str | 
     return None
 
 
-def _best_segmentation_log10(text: str, words: dict[str, float]) -> float:
+def _best_segmentation_log10(text: str, words: WordTable) -> float:
     """log10 probability of the likeliest split of `text` into listed words (dynamic program)."""
+    spans = [(start, end) for end in range(1, len(text) + 1)
+             for start in range(max(0, end - _LONGEST_WORD), end)]  # fmt: skip
+    listed = words.lookup([text[start:end] for start, end in spans], None)  # all at once
     best = [0.0] + [-math.inf] * len(text)
-    for end in range(1, len(text) + 1):
-        for start in range(max(0, end - _LONGEST_WORD), end):
-            value = words.get(text[start:end])
-            if value is None:
-                if end - start > 1:
-                    continue
-                value = _UNLISTED_CHARACTER_LOG10
-            best[end] = max(best[end], best[start] + value)
+    for (start, end), value in zip(spans, listed, strict=True):
+        if value is None:
+            if end - start > 1:
+                continue
+            value = _UNLISTED_CHARACTER_LOG10
+        best[end] = max(best[end], best[start] + value)
     return best[-1]
