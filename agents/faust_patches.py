@@ -25,7 +25,12 @@ inside a copy of faust (facts in ../shared/notes/faults-ops-links-facts.md, conf
    Faust's gap tree, which `_add_gap` now lets start at the committed offset).
 4. `ProducerBuffer.flush`, which the commit awaits before committing, gives up after 0.1 s without
    progress, so table changelog writes (`send_soon`) could still be queued when the input offset
-   was committed: after `kill -9` a table came back older than its input. Fixed: it drains.
+   was committed: after `kill -9` a table came back older than its input. Fixed: it drains. The
+   drain sends queued messages itself while the buffer's own task may still be handing over the
+   one it took; the two once reached the producer out of order (seen in a fault-free two-worker
+   run: one story's alert-state changelog got revisions 3, 4, then 2, and the worker that took
+   the partition over recovered revision 2 and revised the alert from there, so revisions went
+   back and two items left the alert). So every hand-over waits for the ones taken before it.
 5. A send that finally fails (broker gone longer than the producer's timeout) was only logged and
    the commit went ahead. `watch_delivery` marks the app; the next commit crashes the worker
    instead, so the input is processed again after the restart (`_commit_offsets`).
@@ -492,9 +497,18 @@ _ORIGINAL_SEND_PENDING = ProducerBuffer._send_pending
 
 
 async def _send_pending(self: ProducerBuffer, fut: Any) -> None:
+    """Hand one buffered message to the producer, strictly after every message taken off the
+    queue before it, whichever task took it (the buffer's own or a flush)."""
     self._wirewatch_in_flight = getattr(self, "_wirewatch_in_flight", 0) + 1  # type: ignore[attr-defined]  # ours
+    lock = getattr(self, "_wirewatch_hand_over", None)
+    if lock is None:
+        lock = self._wirewatch_hand_over = asyncio.Lock()  # type: ignore[attr-defined]  # ours
     try:
-        await _ORIGINAL_SEND_PENDING(self, fut)
+        # Taking a message off the queue and asking for the lock happen in one step of the task
+        # (no await between them), and asyncio's Lock serves its waiters first come, first
+        # served: messages reach the producer in the order they were buffered.
+        async with lock:
+            await _ORIGINAL_SEND_PENDING(self, fut)
     finally:
         self._wirewatch_in_flight -= 1  # type: ignore[attr-defined]  # ours
 

@@ -329,6 +329,47 @@ async def test_flush_drains_the_buffer_when_every_send_takes_longer_than_a_tenth
         await buffer.stop()
 
 
+async def test_a_flush_hands_messages_over_in_the_order_they_were_buffered(app: faust.App) -> None:
+    """The buffer's own task takes the first message and waits inside the producer (metadata, a
+    full batch) while a commit's flush drains the rest: the rest must not overtake it. Table
+    changelog writes of one key otherwise land out of order, and a table recovered from the
+    changelog goes back to an older value (an alert revision going backwards)."""
+    handed_over: list[int] = []
+    first_may_go = asyncio.Event()
+
+    async def publish_message(fut: Any, wait: bool = False) -> None:
+        if fut.number == 0:
+            await first_may_go.wait()  # the producer is not ready for the first one yet
+        handed_over.append(fut.number)  # what the producer appends to its batch, in order
+
+    channel = SimpleNamespace(publish_message=publish_message)
+
+    def future_message(number: int) -> SimpleNamespace:
+        return SimpleNamespace(number=number, message=SimpleNamespace(channel=channel))
+
+    buffer = app.producer.buffer
+    await buffer.start()
+    try:
+        buffer.put(future_message(0))  # type: ignore[arg-type]  # see the test above
+        for _ in range(5):  # the buffer's task takes it and waits in the producer
+            await asyncio.sleep(0)
+        assert buffer.size == 0 and handed_over == []
+        for number in (1, 2, 3):
+            buffer.put(future_message(number))  # type: ignore[arg-type]  # see above
+        flushing = asyncio.ensure_future(buffer.flush())
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert handed_over == []  # nothing overtakes the first message
+        first_may_go.set()
+        await asyncio.wait_for(flushing, timeout=5)
+        assert handed_over == [0, 1, 2, 3]
+    finally:
+        first_may_go.set()
+        while buffer.size:
+            buffer.pending.get_nowait()
+        await buffer.stop()
+
+
 # --- point 5: a failed send stops the commit ----------------------------------------------------
 
 
