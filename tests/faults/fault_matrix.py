@@ -8,7 +8,8 @@ For each fault it starts from fresh topics, writes `--items` distinct RawItems i
 `--rate` items/s while the fault happens, waits until the worker group has committed the end of
 every input partition, reads every output topic from the start and prints one row:
 fault | items in | lost (articles / story-articles) | duplicates | alerts differing from the
-fault-free run | dead letters | median and worst time from a worker (re)start or broker restart to
+fault-free run (for the fault-free run itself: from the worker's steps run in process on the same
+items, tests/replay.py) | dead letters | median and worst time from a worker (re)start or broker restart to
 the next article | time to commit everything after the last item was written.
 It prints numbers, never pass/fail; `tests/faults/test_faults.py` asserts on the short form.
 """
@@ -40,6 +41,7 @@ from harness import (
     harness_settings,
     produce_items,
     random_delays,
+    replay_alerts,
     wait_caught_up,
     watch_resume,
 )
@@ -324,6 +326,14 @@ async def run_fault(
     if baseline is not None:
         row.alerts_differ, row.alerts_extra = compare_alerts(baseline, counted.alerts)
         for line in describe_alert_differences(baseline, counted.alerts):
+            print(f"{name}: alert differs: {line}", flush=True)
+    else:
+        # The fault-free run is itself checked, against the steps run in process: a baseline
+        # that went wrong would otherwise make every fault row differ, or hide a fault's error.
+        replayed = replay_alerts(settings, items)
+        row.alerts_differ, row.alerts_extra = compare_alerts(replayed, counted.alerts)
+        names = ("in-process replay", "this run")
+        for line in describe_alert_differences(replayed, counted.alerts, names):
             print(f"{name}: alert differs: {line}", flush=True)
     return row, counted.alerts
 

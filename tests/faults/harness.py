@@ -35,7 +35,7 @@ from typing import cast
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from streams.codec import decode_alert, decode_article, encode_record
+from streams.codec import decode_alert, decode_article, decode_raw_item, encode_record
 from streams.feeds.identity import derive_item_id
 from streams.kafka.admin import ensure_topics
 from streams.kafka.localbroker import free_port
@@ -52,6 +52,12 @@ from streams.kafka.topics import (
 )
 from streams.runner import sample_feed_items, stop_process
 from streams.settings import Settings, load_settings
+
+# tests/ holds what the harness shares with the other tests (replay.py). pytest puts it on the
+# path itself; `python tests/faults/fault_matrix.py` starts with tests/faults only.
+if str(Path(__file__).resolve().parents[1]) not in sys.path:
+    sys.path.append(str(Path(__file__).resolve().parents[1]))
+from replay import fingerprint, replay_story_alerts  # after the path above
 
 ROOT = Path(__file__).resolve().parents[2]
 # The worker's input topics: a group is done when it has committed the end of each of these.
@@ -402,13 +408,16 @@ def alert_fingerprint(value: bytes) -> tuple[str, tuple[object, ...]] | None:
     alert = decode_alert(value)
     if alert.kind != "story":
         return None
-    return alert.alert_id, (
-        alert.rule_id,
-        alert.severity,
-        alert.item_count,
-        tuple(sorted(item.item_id for item in alert.items)),
-        tuple(sorted(alert.sources)),
-    )
+    return alert.alert_id, fingerprint(alert)
+
+
+def replay_alerts(
+    settings: Settings, items: list[tuple[str, bytes]]
+) -> dict[str, tuple[object, ...]]:
+    """The final story alerts the worker's steps give for `items` in process, in order: what a
+    fault-free run must end with (tests/replay.py), as `count_outputs` reads a run's."""
+    replayed = replay_story_alerts(settings, (decode_raw_item(value) for _, value in items))
+    return dict(replayed)
 
 
 async def count_outputs(settings: Settings, items_in: int) -> Counted:
@@ -456,12 +465,16 @@ def _item_ids(state: tuple[object, ...]) -> set[str]:
 
 
 def describe_alert_differences(
-    baseline: dict[str, tuple[object, ...]], faulty: dict[str, tuple[object, ...]]
+    baseline: dict[str, tuple[object, ...]],
+    faulty: dict[str, tuple[object, ...]],
+    names: tuple[str, str] = ("baseline", "faulty"),
 ) -> list[str]:
     """One line per alert state without an equal in the other run, paired by rule and most items
     in common, naming the items each side has alone: enough to tell a story grouped differently
-    (items moved between two alerts) from an item missing from an alert.
+    (items moved between two alerts) from an item missing from an alert. `names`: what the two
+    sides are called in the lines.
     """
+    first, second = names
     only_baseline = collections.Counter(baseline.values()) - collections.Counter(faulty.values())
     only_faulty = collections.Counter(faulty.values()) - collections.Counter(baseline.values())
     unmatched = list(only_faulty.elements())
@@ -470,18 +483,18 @@ def describe_alert_differences(
         items = _item_ids(state)
         same_rule = [other for other in unmatched if other[0] == state[0]]
         if not same_rule:
-            lines.append(f"baseline {state[0]} ({state[2]} items): no faulty alert of that rule")
+            lines.append(f"{first} {state[0]} ({state[2]} items): no {second} alert of that rule")
             continue
         other = max(same_rule, key=lambda candidate: len(items & _item_ids(candidate)))
         unmatched.remove(other)
         other_items = _item_ids(other)
         lines.append(
-            f"{state[0]}: baseline {state[2]} items, faulty {other[2]};"
-            f" only baseline {sorted(items - other_items)};"
-            f" only faulty {sorted(other_items - items)};"
+            f"{state[0]}: {first} {state[2]} items, {second} {other[2]};"
+            f" only {first} {sorted(items - other_items)};"
+            f" only {second} {sorted(other_items - items)};"
             f" sources {state[4]} vs {other[4]}"
         )
-    lines.extend(f"faulty {left[0]} ({left[2]} items): no baseline alert" for left in unmatched)
+    lines.extend(f"{second} {left[0]} ({left[2]} items): no {first} alert" for left in unmatched)
     return lines
 
 

@@ -65,6 +65,8 @@ def baseline(
     )
     assert (row.lost_articles, row.lost_story) == (0, 0), row.cells()
     assert alerts, "the sample items raise story alerts; a fault-free run produced none"
+    # What the fault rows are compared with must itself be right: the steps run in process.
+    assert (row.alerts_differ, row.alerts_extra) == (0, 0), row.cells()
     return alerts
 
 

@@ -24,28 +24,21 @@ from typing import Any
 import pytest
 from conftest import child_env, free_port
 from kafka_io import consume, produce
+from replay import Fingerprint, fingerprint, replay_story_alerts
 
-from agents.alert import alert_step, keep_alert_state
-from agents.story import keep_story_tables, story_step
 from agents.tablestore import RUNNING_MARK
-from streams.codec import decode_alert, decode_article, decode_raw_item, encode_record
-from streams.errors import ContentError, DecodeError
+from streams.codec import decode_alert, decode_article, encode_record
 from streams.feeds.identity import derive_item_id
 from streams.kafka.admin import ensure_topics
 from streams.kafka.localbroker import LocalBroker
-from streams.pipeline import build_stages, enrich
-from streams.records import Alert, Article, RawItem
+from streams.records import Alert, RawItem
 from streams.runner import sample_feed_items
 from streams.settings import Settings, load_settings
-from streams.stories.cluster import StoryIndex
 
 pytestmark = pytest.mark.integration
 
 ITEMS = 240  # the bundled samples' entries, repeated with ids of their own
 FLOW_TIMEOUT_SECONDS = 60.0
-# Fingerprint of a story alert's final state that does not depend on arrival order (as the fault
-# harness's): rule, severity, item count, the items listed and the sources.
-Fingerprint = tuple[str, str, int, tuple[str, ...], tuple[str, ...]]
 
 
 def build_items(count: int) -> list[RawItem]:
@@ -60,54 +53,6 @@ def build_items(count: int) -> list[RawItem]:
         item_id = derive_item_id(item.feed_id, guid, item.link, item.title, item.summary)
         items.append(dataclasses.replace(item, guid=guid, item_id=item_id, fetched_at=fetched_at))
     return items
-
-
-def fingerprint(alert: Alert) -> Fingerprint:
-    return (
-        alert.rule_id,
-        alert.severity,
-        alert.item_count,
-        tuple(sorted(item.item_id for item in alert.items)),
-        tuple(sorted(alert.sources)),
-    )
-
-
-def expected_alerts(settings: Settings, items: list[RawItem]) -> collections.Counter[Fingerprint]:
-    """The final story alerts of `items` run in order through the worker's own steps in process
-    (enrich, the story stage's step and keep, the alert stage's), with dicts for tables."""
-    stages = build_stages(settings)
-    signatures: dict[str, bytes] = {}
-    states: dict[str, bytes] = {}
-    index = StoryIndex(stages.stories)
-    final: dict[str, Alert] = {}
-
-    def write(key: str, value: bytes | None) -> None:
-        if value is None:
-            signatures.pop(key, None)
-        else:
-            signatures[key] = value
-
-    for raw in items:
-        try:
-            article = enrich(decode_raw_item(encode_record(raw)), stages.enricher, raw.fetched_at)
-        except (DecodeError, ContentError):
-            continue
-        placement = story_step(encode_record(article), index.reader, signatures.get, stages.stories)
-        keep_story_tables(placement, index, write)
-        placed = placement.outputs[0].record
-        assert isinstance(placed, Article)
-        decision = alert_step(
-            encode_record(placed),
-            raw.fetched_at,
-            states.get,
-            stages.rules,
-            settings.alert_max_items,
-        )
-        keep_alert_state(decision, states.__setitem__)
-        for outbound in decision.outputs:
-            if isinstance(outbound.record, Alert) and outbound.record.kind == "story":
-                final[outbound.record.alert_id] = outbound.record
-    return collections.Counter(fingerprint(alert) for alert in final.values())
 
 
 def read_ids(settings: Settings, suffix: str, wanted: set[str]) -> collections.Counter[str]:
@@ -164,7 +109,7 @@ def test_a_killed_rocksdb_worker_restarts_on_its_data_dir_and_loses_nothing(
     data_dir = Path(settings.data_dir)
     asyncio.run(ensure_topics(settings))
     items = build_items(ITEMS)
-    expected = expected_alerts(settings, items)
+    expected = collections.Counter(replay_story_alerts(settings, items).values())
     assert sum(expected.values()) >= 3, expected  # the samples raise several story alerts
     raw_topic = settings.topic("raw-items")
 
