@@ -24,8 +24,12 @@ read a group's keys through bounded iterators as the story agent does. The index
 Checkpoints then print RocksDB's own memory (memtables, block cache, table readers) and the bytes
 on disk instead of the tables' Python bytes.
 
+`--trim-every S` calls the worker's `release_free_memory` (malloc_trim) every S seconds of item
+time, as the worker's 300 s timer does on the wall clock (300 at EMM's volume), and prints its
+mean time.
+
 Usage: python bench/memory_bench.py [--items 1000000] [--per-day 300000] [--checkpoint 100000]
-                                    [--store memory|rocksdb]
+                                    [--store memory|rocksdb] [--trim-every 300]
 """
 
 from __future__ import annotations
