@@ -344,3 +344,16 @@ def test_bulk_rebuild_of_any_records_gives_what_the_replay_gives(
             earlier.append(StoryIndexEntry(story_id, now - rng.choice([0.0, 5.0]), keys))
         records[item_id] = StorySignature(story_id, signature, now, link_key, tuple(earlier))
     assert_rebuilt_alike(config, list(records.items()))
+
+
+@given(st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 40)), max_size=60))
+def test_spilled_row_positions_are_the_runs_one_after_another(runs: list[tuple[int, int]]) -> None:
+    """The sweep's positions of every spilled row (cluster._ranges, one int32 array) are what
+    np.repeat + np.arange gave in three int64 arrays: each slot's run, in slot order."""
+    import numpy as np
+
+    starts = np.array([start for start, _ in runs], dtype=np.int32)
+    lengths = np.array([length for _, length in runs], dtype=np.int64)
+    expected = [start + step for start, length in runs for step in range(length)]
+    positions = cluster._ranges(starts, lengths)
+    assert positions.dtype == np.int32 and positions.tolist() == expected
