@@ -9,8 +9,8 @@ For each fault it starts from fresh topics, writes `--items` distinct RawItems i
 every input partition, reads every output topic from the start and prints one row:
 fault | items in | lost (articles / story-articles) | duplicates | alerts differing from the
 fault-free run (for the fault-free run itself: from the worker's steps run in process on the same
-items, tests/replay.py) | dead letters | median and worst time from a worker (re)start or broker restart to
-the next article | time to commit everything after the last item was written.
+items, tests/replay.py) | dead letters | median and worst time from a worker (re)start or broker
+restart to the next article | time to commit everything after the last item was written.
 It prints numbers, never pass/fail; `tests/faults/test_faults.py` asserts on the short form.
 """
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import pickle
 
 import pytest
 import wordfreq
@@ -51,6 +52,8 @@ def test_a_word_table_reads_like_the_dict_it_was_built_from() -> None:
     assert all(table.get(word) is None and table.get(word, -9.0) == -9.0 for word in unlisted)
     assert table.lookup(["yang", "qqxzv", "karena"], -6.5) == [-1.75, -6.5, -3.25]
     assert table.lookup([], -6.5) == [] and 3 not in table
+    with pytest.raises(TypeError, match="hashes"):  # another process's hashes differ
+        pickle.dumps(table)
 
 
 def test_loading_leaves_nothing_in_wordfreqs_caches() -> None:

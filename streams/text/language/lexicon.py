@@ -57,6 +57,10 @@ class WordTable:
     def __len__(self) -> int:
         return len(self._hashes)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Another process hashes str with its own seed: a copy there would find no word at all.
+        raise TypeError("a WordTable holds this process's str hashes; load the lists where used")
+
     def __contains__(self, word: object) -> bool:
         return isinstance(word, str) and self._position(hash(word)) is not None
 
