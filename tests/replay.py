@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from agents.alert import alert_step, keep_alert_state
-from agents.story import keep_story_tables, story_step
+from agents.story import keep_story_tables, story_step, table_writer
 from streams.codec import decode_raw_item, encode_record
 from streams.errors import ContentError, DecodeError
 from streams.pipeline import build_stages, enrich
@@ -42,12 +42,7 @@ def replay_story_alerts(settings: Settings, items: Iterable[RawItem]) -> dict[st
     index = StoryIndex(stages.stories)
     final: dict[str, Fingerprint] = {}
 
-    def write(key: str, value: bytes | None) -> None:
-        if value is None:
-            signatures.pop(key, None)
-        else:
-            signatures[key] = value
-
+    write = table_writer(signatures)  # as the story agent writes its table
     for raw in items:
         try:
             article = enrich(decode_raw_item(encode_record(raw)), stages.enricher, raw.fetched_at)
