@@ -21,7 +21,7 @@ from datetime import datetime
 import faust
 from faust.types import StreamT
 
-from agents.wiring import Wiring
+from agents.wiring import Wiring, table_reader
 from streams.alerts.rules import RuleSet
 from streams.alerts.story import StoryAlertsUpdate, decide_story_alerts
 from streams.codec import decode_article, decode_story_alerts, decode_story_links, encode_record
@@ -145,6 +145,7 @@ def register(app: faust.App, wiring: Wiring) -> None:
     from the changelog), keeping the worker's memory bounded by the stories of the last days."""
     rules, max_items = wiring.stages.rules, wiring.settings.alert_max_items
     states = wiring.table(app, "alert-state", ALERT_STATE_CHANGELOG)
+    read_state = table_reader(states)
 
     links_topic = STORY_LINKS.name(wiring.settings)
     # One agent over both topics: the table has one writer, and an item and a link of one story
@@ -153,10 +154,10 @@ def register(app: faust.App, wiring: Wiring) -> None:
                        value_serializer="raw")  # fmt: skip
 
     def step(payload: bytes, now: datetime) -> AlertDecision:
-        return alert_step(payload, now, states.get, rules, max_items)
+        return alert_step(payload, now, read_state, rules, max_items)
 
     def links_step(payload: bytes, now: datetime) -> AlertDecision:
-        return alert_links_step(payload, now, states.get)
+        return alert_links_step(payload, now, read_state)
 
     ages = StateAges(wiring.settings.partitions)
     idle_seconds = 2 * wiring.settings.story_horizon_seconds

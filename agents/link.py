@@ -120,7 +120,11 @@ def register(app: faust.App, wiring: Wiring) -> None:
     app.on_partitions_assigned.connect(on_assigned)  # type: ignore[arg-type]  # as above
 
     def sync_pool() -> None:
-        if stale["pool"] or len(pool) != len(digests):
+        # Rebuilt from the table after every rebalance (the signals above; no stream event runs
+        # while Faust recovers the table): in between, `keep` changes the pool and the table
+        # together. Not by comparing sizes per story: a RocksDB table counts its keys by reading
+        # them all, 20,000 of them at `link_pool_max`.
+        if stale["pool"]:
             pool.rebuild(_decoded(digests.values()))
             stale["pool"] = False
 

@@ -13,7 +13,7 @@ from datetime import datetime
 import faust
 from faust.types import StreamT
 
-from agents.wiring import Wiring
+from agents.wiring import Wiring, table_reader
 from streams.alerts.spikes import SpikeConfig, detect_spikes
 from streams.codec import decode_topic_event_batch, decode_window_counts, encode_record
 from streams.kafka.topics import SPIKE_WINDOWS_CHANGELOG, TOPIC_EVENTS
@@ -57,9 +57,10 @@ def register(app: faust.App, wiring: Wiring) -> None:
     # key: the spike key (str); value: WindowCounts as JSON bytes. Rebuilt from the changelog on
     # start, so a restarted worker continues the windows where they were.
     windows = wiring.table(app, "spike-windows", SPIKE_WINDOWS_CHANGELOG)
+    read_windows = table_reader(windows)
 
     def step(payload: bytes, now: datetime) -> SpikeCount:
-        return spike_step(payload, now, windows.get, config)
+        return spike_step(payload, now, read_windows, config)
 
     def keep(counted: SpikeCount) -> None:
         keep_windows(counted, windows.__setitem__)

@@ -26,7 +26,7 @@ import rocksdict
 from faust.stores.rocksdb import Store as RocksDBStore
 from faust.types import StreamT, TableT
 
-from agents.wiring import Wiring
+from agents.wiring import Wiring, table_reader
 from streams.codec import (
     decode_article,
     decode_story_signature,
@@ -177,6 +177,7 @@ def register(app: faust.App, wiring: Wiring) -> None:
     # Keyed "group|item_id", so a sweep deletes only keys of the partition being processed
     # (Faust writes a deletion to the changelog partition of the current event).
     signatures = wiring.table(app, "story-signatures", STORY_SIGNATURES_CHANGELOG)
+    read_signature_bytes = table_reader(signatures)
     index = StoryIndex(config)
     decoded = DecodedSignatures()
     stale = {"index": True}
@@ -228,8 +229,8 @@ def register(app: faust.App, wiring: Wiring) -> None:
                  time.perf_counter() - began, keys, members)  # fmt: skip
 
     def step(payload: bytes, now: datetime) -> StoryPlacement:
-        return story_step(payload, index_of, signatures.get, config, now if announce else None,
-                          decoded)  # fmt: skip
+        return story_step(payload, index_of, read_signature_bytes, config,
+                          now if announce else None, decoded)  # fmt: skip
 
     def keep(placement: StoryPlacement) -> None:
         match = placement.assignment.match
