@@ -68,7 +68,7 @@ def disk_mib(path: Path) -> float:
     return int(fields[0]) / 1024 if fields else 0.0
 
 
-_PROCESSED = re.compile(r'^wirewatch_items_processed_total\{([^}]*)\} ([0-9.e+-]+)$', re.MULTILINE)
+_PROCESSED = re.compile(r"^wirewatch_items_processed_total\{([^}]*)\} ([0-9.e+-]+)$", re.MULTILINE)
 
 
 def handled(worker: chain_bench.WorkerProcess, stage: str) -> float:
@@ -90,8 +90,8 @@ async def run(args: argparse.Namespace, settings: Settings, work_dir: Path) -> N
         start = proc_status(pid)
         print(f"worker ready after {ready:.1f} s: VmRSS {start['VmRSS']:,.0f} MiB, "
               f"VmHWM {start['VmHWM']:,.0f} MiB", flush=True)  # fmt: skip
-        print("| items handled by story | VmRSS MiB | VmHWM MiB | worker CPU s | items/s since last "
-              "| data dir MiB | wall s |")  # fmt: skip
+        print("| items handled by story | VmRSS MiB | VmHWM MiB | worker CPU s "
+              "| items/s since last | data dir MiB | wall s |")  # fmt: skip
         print("| --- | --- | --- | --- | --- | --- | --- |", flush=True)
         producer = AIOKafkaProducer(bootstrap_servers=settings.broker, acks="all",
                                     linger_ms=LINGER_MS)  # fmt: skip
@@ -163,8 +163,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--per-day", type=float, default=300_000.0,
                         help="items a day on the items' own clock")  # fmt: skip
     parser.add_argument("--checkpoint", type=int, default=100_000)
-    parser.add_argument("--chunk", type=int, default=20_000,
-                        help="items generated at a time (each chunk a stream of its own seed)")
+    parser.add_argument(
+        "--chunk",
+        type=int,
+        default=20_000,
+        help="items generated at a time (each chunk a stream of its own seed)",
+    )
     parser.add_argument("--ahead", type=int, default=5_000,
                         help="most items sent ahead of the story stage")  # fmt: skip
     parser.add_argument("--partitions", type=int, default=3)
