@@ -97,7 +97,11 @@ STAGE_INPUTS = (
     ("spike", TOPIC_EVENTS),
 )
 OUTPUTS = (ARTICLES, STORY_ARTICLES, ALERTS, DEAD_LETTERS)
-_SAMPLE = re.compile(r'^(wirewatch_[a-z_]+)\{stage="([a-z]+)"[^}]*\} ([0-9.e+-]+)$', re.MULTILINE)
+# A series with a stage label, wherever prometheus_client puts it among the others (it sorts them:
+# `{outcome="ok",stage="story"}`).
+_SAMPLE = re.compile(
+    r'^(wirewatch_[a-z_]+)\{(?:[^}]*,)?stage="([a-z]+)"[^}]*\} ([0-9.e+-]+)$', re.MULTILINE
+)
 
 
 # --- workers -------------------------------------------------------------------------------------
@@ -121,7 +125,8 @@ class WorkerProcess:
             return 0, str(exc)
 
     def stage_values(self) -> dict[tuple[str, str], float]:
-        """(metric, stage) → value for the per-stage series (received, processed, duration)."""
+        """(metric, stage) → value for the per-stage series (received, processed, duration),
+        summed over their other labels."""
         status, text = self.get("/metrics")
         values: dict[tuple[str, str], float] = {}
         if status != 200:

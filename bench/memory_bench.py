@@ -71,10 +71,10 @@ from stream import BenchItem, realistic_stream  # isort: skip
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def status() -> dict[str, int]:
-    """VmRSS and VmHWM of this process, in bytes."""
+def status(pid: int | str = "self") -> dict[str, int]:
+    """VmRSS and VmHWM of a process (this one by default), in bytes."""
     found = {}
-    for line in Path("/proc/self/status").read_text().splitlines():
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         name, _, value = line.partition(":")
         if name in ("VmRSS", "VmHWM"):
             found[name] = int(value.split()[0]) * 1024

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import re
 import signal
 import subprocess
 import sys
@@ -41,7 +40,7 @@ import pipeline_bench
 from aiokafka import AIOKafkaProducer
 
 # bench/ is no package: run as a script, its folder is on sys.path (as chain_bench does).
-from memory_bench import timed_items  # isort: skip
+from memory_bench import status, timed_items  # isort: skip
 
 from streams.kafka.admin import ensure_topics
 from streams.kafka.topics import RAW_ITEMS
@@ -51,14 +50,8 @@ POLL_SECONDS = 1.0
 LINGER_MS = 20
 
 
-def proc_status(pid: int) -> dict[str, float]:
-    """VmRSS and VmHWM of a process, in MiB."""
-    text = Path(f"/proc/{pid}/status").read_text()
-    found = {}
-    for name in ("VmRSS", "VmHWM"):
-        match = re.search(rf"^{name}:\s+(\d+) kB", text, re.MULTILINE)
-        found[name] = int(match.group(1)) / 1024 if match else float("nan")
-    return found
+def mib(sizes: dict[str, int]) -> dict[str, float]:
+    return {name: size / 2**20 for name, size in sizes.items()}
 
 
 def disk_mib(path: Path) -> float:
@@ -68,16 +61,9 @@ def disk_mib(path: Path) -> float:
     return int(fields[0]) / 1024 if fields else 0.0
 
 
-_PROCESSED = re.compile(r"^wirewatch_items_processed_total\{([^}]*)\} ([0-9.e+-]+)$", re.MULTILINE)
-
-
 def handled(worker: chain_bench.WorkerProcess, stage: str) -> float:
-    """Items that left `stage`, whatever their outcome (labels come in any order)."""
-    status, text = worker.get("/metrics")
-    if status != 200:
-        return 0.0
-    return sum(float(value) for labels, value in _PROCESSED.findall(text)
-               if f'stage="{stage}"' in labels.split(","))  # fmt: skip
+    """Items that left `stage`, whatever their outcome."""
+    return worker.stage_values().get(("wirewatch_items_processed_total", stage), 0.0)
 
 
 async def run(args: argparse.Namespace, settings: Settings, work_dir: Path) -> None:
@@ -87,7 +73,7 @@ async def run(args: argparse.Namespace, settings: Settings, work_dir: Path) -> N
         worker = workers[0]
         ready = await chain_bench.wait_ready(workers)
         pid = worker.popen.pid
-        start = proc_status(pid)
+        start = mib(status(pid))
         print(f"worker ready after {ready:.1f} s: VmRSS {start['VmRSS']:,.0f} MiB, "
               f"VmHWM {start['VmHWM']:,.0f} MiB", flush=True)  # fmt: skip
         print("| items handled by story | VmRSS MiB | VmHWM MiB | worker CPU s "
@@ -148,10 +134,10 @@ def report(
     last_time: float,
     last_count: float,
 ) -> tuple[float, float]:
-    status = proc_status(worker.popen.pid)
+    memory = mib(status(worker.popen.pid))
     now = time.monotonic()
     rate = (done - last_count) / max(now - last_time, 1e-9)
-    print(f"| {done:,.0f} | {status['VmRSS']:,.0f} | {status['VmHWM']:,.0f} | "
+    print(f"| {done:,.0f} | {memory['VmRSS']:,.0f} | {memory['VmHWM']:,.0f} | "
           f"{worker.cpu():,.0f} | {rate:,.0f} | {disk_mib(work_dir / worker.name):,.0f} | "
           f"{now - began:,.0f} |", flush=True)  # fmt: skip
     return now, done
