@@ -60,32 +60,74 @@ IndexOf = Callable[[str], Callable[[str], StoryBucket | None]]  # group -> the g
 # Signatures kept decoded between items. A new item's candidates are mostly the few newest
 # members of its story that the buckets keep, read again for each of its variants, and a decode
 # costs ~5 µs (JSON and base64). Of the reads, 76 % hit in story_bench (6,000 items, 5.3 reads an
-# item) and 64 % on bench/stream.py's realistic stream (5,000 items, 3.2 reads an item).
+# item) and 64 % on bench/stream.py's realistic stream (5,000 items, 3.2 reads an item), keeping
+# what was read; keeping what was written too, see `DecodedSignatures`.
 _DECODED_MAX = 1_024
+# The agent's own, which keeps what it writes as well: the newest items are the likely
+# candidates. On the realistic stream at 20,000 items (10 candidate reads an item) it leaves 5.2
+# table reads an item at 1,024 records, 1.9 at 8,192 and 1.0 at 16,384; ~0.9 KB a record (the
+# 512-byte MinHash and the record around it) make 16,384 of them ~14 MiB.
+AGENT_DECODED_MAX = 16_384
 
 
 class DecodedSignatures:
-    """The last signatures `story_step` decoded, by table key, each with the bytes it was decoded
-    from: a read of equal bytes gets the same record back without decoding (a record is a
-    function of its bytes), any other read is decoded. Bounded: the oldest go first."""
+    """The last signatures `story_step` decoded or `keep_story_tables` wrote, by table key, each
+    with the bytes it was decoded from or written as: a read of equal bytes gets the same record
+    back without decoding (a record is a function of its bytes), any other read is decoded.
+    Bounded: the oldest go first.
 
-    __slots__ = ("_held",)
+    `sole_writer`: every write to the table goes through `keep_story_tables` (and deletions
+    through `wrote(key, None, None)`) with this cache, and `clear()` is called whenever the table
+    may have been changed otherwise (a rebalance restores partitions from their changelogs). A key
+    held is then answered without reading the table at all: on RocksDB the read, not the decode,
+    is the cost (a quarter of a worker's CPU at 250,000 items). The story agent is the one writer
+    of its table and clears this with its index. What it cannot answer is a key that is absent:
+    each item's read of its own id (is it an update?) still reads the table, where RocksDB's
+    Bloom filters answer most of them without reading a block."""
 
-    def __init__(self) -> None:
+    __slots__ = ("_held", "_limit", "_sole_writer")
+
+    def __init__(self, sole_writer: bool = False, limit: int = _DECODED_MAX) -> None:
         self._held: dict[str, tuple[bytes, StorySignature]] = {}
+        self._sole_writer = sole_writer
+        self._limit = limit
 
     def __len__(self) -> int:
         return len(self._held)
+
+    def held(self, key: str) -> StorySignature | None:
+        """The table's record under `key` without reading the table, if this is the sole
+        writer's cache and holds it; else None (read the table)."""
+        if not self._sole_writer:
+            return None
+        held = self._held.get(key)
+        return None if held is None else held[1]
 
     def decode(self, key: str, stored: bytes) -> StorySignature:
         held = self._held.get(key)
         if held is not None and held[0] == stored:
             return held[1]
         signature = decode_story_signature(stored)
-        if held is None and len(self._held) >= _DECODED_MAX:
+        self._keep(key, stored, signature, held is not None)
+        return signature
+
+    def wrote(self, key: str, stored: bytes | None, signature: StorySignature | None) -> None:
+        """The table's value under `key` is now `stored`, encoded from `signature` (None: the key
+        was deleted)."""
+        if stored is None or signature is None:
+            self._held.pop(key, None)
+        else:
+            # The sole writer answers its keys with `held`, never comparing bytes: it keeps none
+            # (on RocksDB they would be a copy the size of the record).
+            self._keep(key, b"" if self._sole_writer else stored, signature, key in self._held)
+
+    def clear(self) -> None:
+        self._held.clear()
+
+    def _keep(self, key: str, stored: bytes, signature: StorySignature, replacing: bool) -> None:
+        if not replacing and len(self._held) >= self._limit:
             del self._held[next(iter(self._held))]
         self._held[key] = (stored, signature)
-        return signature
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +160,9 @@ def story_step(
 
     def read_signature(item_id: str) -> StorySignature | None:
         key = f"{group}|{item_id}"
+        known = None if decoded is None else decoded.held(key)
+        if known is not None:
+            return known
         stored = read_signatures(key)
         if stored is None:
             return None
@@ -134,17 +179,23 @@ def story_step(
 
 
 def keep_story_tables(
-    placement: StoryPlacement, index: StoryIndex, write_signatures: TableWriter
+    placement: StoryPlacement,
+    index: StoryIndex,
+    write_signatures: TableWriter,
+    decoded: DecodedSignatures | None = None,
 ) -> None:
     """Apply the assignment's index writes to the in-memory index and write its signatures to
     the table (None values delete their keys): the table's one write per item is the state a
-    restarted worker rebuilds the index from."""
+    restarted worker rebuilds the index from. `decoded` (the one `story_step` reads with) keeps
+    what was written."""
     assignment = placement.assignment
     index.apply(placement.group, assignment.index_writes)
     for item_id, signature in assignment.signature_writes.items():
         key = f"{placement.group}|{item_id}"
         value = encode_record(signature) if signature is not None else None
         write_signatures(key, value)
+        if decoded is not None:
+            decoded.wrote(key, value, signature)
 
 
 def group_signatures(
@@ -179,7 +230,8 @@ def register(app: faust.App, wiring: Wiring) -> None:
     signatures = wiring.table(app, "story-signatures", STORY_SIGNATURES_CHANGELOG)
     read_signature_bytes = table_reader(signatures)
     index = StoryIndex(config)
-    decoded = DecodedSignatures()
+    # The agent is its table's one writer (keep, the sweep) and clears this with the index.
+    decoded = DecodedSignatures(sole_writer=True, limit=AGENT_DECODED_MAX)
     stale = {"index": True}
     last_sweep: dict[str, float] = {}
     announce = wiring.settings.link_max_per_second > 0
@@ -199,6 +251,7 @@ def register(app: faust.App, wiring: Wiring) -> None:
         # release, keyed by script alone).
         if stale["index"]:
             index.clear()
+            decoded.clear()
             stale["index"] = False
         if group not in index:
             began = time.perf_counter()
@@ -216,6 +269,7 @@ def register(app: faust.App, wiring: Wiring) -> None:
         while stale["index"] or group not in index:
             if stale["index"]:
                 index.clear()
+                decoded.clear()
                 stale["index"] = False
             began = time.perf_counter()
             snapshot = table_snapshot(signatures, group)
@@ -235,7 +289,7 @@ def register(app: faust.App, wiring: Wiring) -> None:
     def keep(placement: StoryPlacement) -> None:
         match = placement.assignment.match
         wiring.metrics.stories_assigned.labels("new" if match == "new" else "joined").inc()
-        keep_story_tables(placement, index, table_writer(signatures))
+        keep_story_tables(placement, index, table_writer(signatures), decoded)
         group = placement.group
         swept = last_sweep.setdefault(group, time.monotonic())
         if time.monotonic() - swept > SWEEP_INTERVAL_SECONDS:
@@ -246,6 +300,7 @@ def register(app: faust.App, wiring: Wiring) -> None:
             snapshot = table_snapshot(signatures, group)
             for key in expired_story_keys(snapshot, group, now, config):
                 del signatures[key]
+                decoded.wrote(key, None, None)
             index.sweep(group, now)
 
     @app.agent(wiring.topics[STORY_ROUTE.suffix], name="story")

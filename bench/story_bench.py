@@ -30,7 +30,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from agents.story import DecodedSignatures, keep_story_tables, story_step, table_writer
+from agents.story import (
+    AGENT_DECODED_MAX,
+    DecodedSignatures,
+    keep_story_tables,
+    story_step,
+    table_writer,
+)
 from streams.codec import encode_record
 from streams.records import Article, Language, StoryBucket, StorySignature
 from streams.stories.cluster import (
@@ -347,7 +353,7 @@ def run_agent_step(
         for now, article in stream
     ]
     index = StoryIndex(config)
-    decoded = DecodedSignatures()  # as the agent keeps one
+    decoded = DecodedSignatures(sole_writer=True, limit=AGENT_DECODED_MAX)  # as the agent's
     table: dict[str, bytes] = {}
     write = table_writer(table)
 
@@ -355,7 +361,7 @@ def run_agent_step(
     started = time.process_time()
     for payload in payloads:
         placement = story_step(payload, index.reader, table.get, config, None, decoded)
-        keep_story_tables(placement, index, write)
+        keep_story_tables(placement, index, write, decoded)
         story_ids.append(placement.assignment.story_id)
     return len(payloads) / (time.process_time() - started), story_ids
 

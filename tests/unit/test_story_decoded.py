@@ -91,3 +91,73 @@ def test_a_worker_keeping_decoded_signatures_places_items_as_one_decoding_each_r
     assert len(decoded) > 0
     matches = [placement.assignment.match for placement in kept]
     assert {"new", "similar", "updated", "redelivered"} <= set(matches)
+
+
+def test_the_sole_writer_answers_what_it_wrote_without_reading_and_forgets_deletions() -> None:
+    record = decode_story_signature(signature(1))
+    decoded = DecodedSignatures(sole_writer=True)
+    assert decoded.held("Latin|en|i-1") is None  # never written nor read: read the table
+    decoded.wrote("Latin|en|i-1", signature(1), record)
+    assert decoded.held("Latin|en|i-1") is record
+    decoded.wrote("Latin|en|i-1", None, None)  # the sweep deleted it
+    assert decoded.held("Latin|en|i-1") is None and len(decoded) == 0
+    decoded.wrote("Latin|en|i-1", signature(1), record)
+    decoded.clear()  # a rebalance: the table may hold anything its changelog held
+    assert decoded.held("Latin|en|i-1") is None
+    # Only the sole writer trusts what it holds; a reader's cache always reads the table.
+    reader = DecodedSignatures()
+    reader.wrote("Latin|en|i-1", signature(1), record)
+    assert reader.held("Latin|en|i-1") is None
+
+
+def test_a_sole_writer_s_worker_places_every_item_as_without_it_reading_the_table_less() -> None:
+    # The realistic-sized case of the agent: the story step reading candidates through the
+    # sole writer's cache places every item as reading every candidate from the table, with
+    # far fewer table reads; and a cache cleared midway (a rebalance) changes nothing either.
+    config = StoryConfig()
+    payloads = []
+    number = 0
+    for language, (rewrites, other) in WIRE_STORIES.items():
+        for text in [*rewrites, other, *rewrites]:
+            at = datetime.fromtimestamp(T0 + 60 * number, UTC)
+            article = make_article(f"i-{language}-{number}", text, language)
+            payloads.append(encode_record(replace(article, fetched_at=at, enriched_at=at)))
+            number += 1
+
+    def place(decoded: DecodedSignatures | None, clear_at: int = -1) -> tuple[list[str], int]:
+        index, table = StoryIndex(config), dict[str, bytes]()
+        write = table_writer(table)
+        reads = 0
+
+        def read(key: str) -> bytes | None:
+            nonlocal reads
+            reads += 1
+            return table.get(key)
+
+        story_ids = []
+        for position, payload in enumerate(payloads):
+            if decoded is not None and position == clear_at:
+                decoded.clear()
+            placement = story_step(payload, index.reader, read, config, None, decoded)
+            keep_story_tables(placement, index, write, decoded)
+            story_ids.append(placement.assignment.story_id)
+        return story_ids, reads
+
+    plain, plain_reads = place(None)
+    cached, cached_reads = place(DecodedSignatures(sole_writer=True))
+    cleared, cleared_reads = place(DecodedSignatures(sole_writer=True), clear_at=len(payloads) // 2)
+    assert cached == plain == cleared
+    assert len(set(plain)) < len(plain)  # rewrites joined stories: candidates were read
+    # What the cache leaves: each item's read of its own id (an update?), absent for a new one.
+    assert cached_reads == len(payloads) < cleared_reads < plain_reads
+
+
+def test_a_sole_writer_s_bound_drops_the_oldest_and_keeps_no_bytes() -> None:
+    decoded = DecodedSignatures(sole_writer=True, limit=4)
+    records = [decode_story_signature(signature(n)) for n in range(5)]
+    for n, record in enumerate(records):
+        decoded.wrote(f"Latin|en|i-{n}", signature(n), record)
+    assert len(decoded) == 4 and decoded.held("Latin|en|i-0") is None
+    assert decoded.held("Latin|en|i-4") is records[4]
+    # A read of the table's bytes for a held key decodes them anew (it kept no bytes to compare).
+    assert decoded.decode("Latin|en|i-4", signature(4)) == records[4]
