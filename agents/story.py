@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -88,7 +89,9 @@ class DecodedSignatures:
     __slots__ = ("_held", "_limit", "_sole_writer")
 
     def __init__(self, sole_writer: bool = False, limit: int = _DECODED_MAX) -> None:
-        self._held: dict[str, tuple[bytes, StorySignature]] = {}
+        # Ordered by insertion for dropping the oldest: popitem(last=False) is O(1), where
+        # next(iter(dict)) walks over every slot deleted before it (3 % of a worker's CPU).
+        self._held: OrderedDict[str, tuple[bytes, StorySignature]] = OrderedDict()
         self._sole_writer = sole_writer
         self._limit = limit
 
@@ -126,7 +129,7 @@ class DecodedSignatures:
 
     def _keep(self, key: str, stored: bytes, signature: StorySignature, replacing: bool) -> None:
         if not replacing and len(self._held) >= self._limit:
-            del self._held[next(iter(self._held))]
+            self._held.popitem(last=False)
         self._held[key] = (stored, signature)
 
 
