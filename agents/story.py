@@ -120,9 +120,7 @@ class DecodedSignatures:
         if stored is None or signature is None:
             self._held.pop(key, None)
         else:
-            # The sole writer answers its keys with `held`, never comparing bytes: it keeps none
-            # (on RocksDB they would be a copy the size of the record).
-            self._keep(key, b"" if self._sole_writer else stored, signature, key in self._held)
+            self._keep(key, stored, signature, key in self._held)
 
     def clear(self) -> None:
         self._held.clear()
@@ -130,7 +128,9 @@ class DecodedSignatures:
     def _keep(self, key: str, stored: bytes, signature: StorySignature, replacing: bool) -> None:
         if not replacing and len(self._held) >= self._limit:
             self._held.popitem(last=False)
-        self._held[key] = (stored, signature)
+        # The sole writer answers its keys with `held`, never comparing bytes: it keeps none (on
+        # RocksDB they would be a copy the size of the record).
+        self._held[key] = (b"" if self._sole_writer else stored, signature)
 
 
 @dataclass(frozen=True, slots=True)

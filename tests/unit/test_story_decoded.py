@@ -161,3 +161,10 @@ def test_a_sole_writer_s_bound_drops_the_oldest_and_keeps_no_bytes() -> None:
     assert decoded.held("Latin|en|i-4") is records[4]
     # A read of the table's bytes for a held key decodes them anew (it kept no bytes to compare).
     assert decoded.decode("Latin|en|i-4", signature(4)) == records[4]
+
+
+def test_a_sole_writer_keeps_no_bytes_of_what_it_read_either() -> None:
+    decoded = DecodedSignatures(sole_writer=True)
+    record = decoded.decode("Latin|en|i-1", signature(1))  # a miss, read from the table
+    assert decoded.held("Latin|en|i-1") is record
+    assert decoded._held["Latin|en|i-1"][0] == b""
