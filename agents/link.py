@@ -1,10 +1,9 @@
 """The link agent: story-starts → story-links, stories in different languages that report one event.
 
 Every new story arrives here under one constant key, so one worker holds the pool of every
-language's recent stories (streams/stories/link_stage.py). For each story-starts message (the new
-stories of one story-route message) the agent decides admission (token bucket, maximum age)
-before any work, embeds the admitted stories together in a thread so the event loop and the
-other agents keep running, and lets the pure step compare each with the pool. A skipped story
+language's recent stories (streams/stories/link_stage.py). The agent decides admission (token
+bucket, maximum age) before any work, embeds an admitted story in a thread so the event loop and
+the other agents keep running, and lets the pure step compare it with the pool. A skipped story
 is counted and passed over at the cost of decoding it: the stage never makes anything wait.
 
 The encoder (~150 MB, ~1 s) is loaded on the first admitted story, so only the worker that owns
@@ -16,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +25,7 @@ from faust.types import StreamT
 from agents.wiring import Wiring
 from streams.codec import (
     decode_story_digest,
+    decode_story_started,
     encode_record,
     split_records,
 )
@@ -39,17 +39,14 @@ from streams.stories.link_stage import (
     LinkStageConfig,
     SkipReason,
     TokenBucket,
+    admit,
     apply_outcome,
     decode_embedding,
+    embed_text,
     link_step,
-    plan_batch,
     stale_stories,
 )
 from streams.stories.links import Embedding, Encoder, load_encoder
-
-# Texts an encoder call: 4-8 took ~3x less CPU a text than one (bench/README.md); at 5 stories a
-# second the bucket rarely admits more than this from one message.
-EMBED_CHUNK = 8
 
 
 def link_stage_config(settings: Settings) -> LinkStageConfig:
@@ -83,27 +80,11 @@ class LazyEncoder:
             self.loading = None
             raise
 
-    async def embed_all(self, texts: Sequence[str]) -> list[Embedding | BaseException]:
-        """Each text's embedding, or the error embedding it raised: in a thread, EMBED_CHUNK
-        texts an encoder call (~3x less CPU a text than one a call). A call that fails is tried
-        again text by text, so a text that cannot be embedded fails alone. Raises if the encoder
-        cannot be loaded."""
+    async def embed(self, text: str) -> Embedding:
         encoder = await self.loaded()
-        vectors: list[Embedding | BaseException] = []
-        for start in range(0, len(texts), EMBED_CHUNK):
-            chunk = list(texts[start : start + EMBED_CHUNK])
-            try:
-                vectors.extend(await asyncio.to_thread(encoder.encode, chunk))
-                continue
-            except Exception:
-                if len(chunk) == 1:
-                    raise
-            for text in chunk:
-                try:
-                    vectors.extend(await asyncio.to_thread(encoder.encode, [text]))
-                except Exception as exc:
-                    vectors.append(exc)
-        return vectors
+        vectors = await asyncio.to_thread(encoder.encode, [text])
+        vector: Embedding = vectors[0]
+        return vector
 
 
 def _warm_encoder() -> Encoder:
@@ -147,21 +128,25 @@ def register(app: faust.App, wiring: Wiring) -> None:
             pool.rebuild(_decoded(digests.values()))
             stale["pool"] = False
 
-    async def embed(texts: list[str]) -> list[Embedding | BaseException]:
-        """The batch's admitted texts embedded (an error in place of an embedding that failed:
-        its line becomes a dead letter)."""
-        if not texts:
-            return []
+    async def prepare(payload: bytes, now: datetime) -> tuple[SkipReason | None, Any]:
+        """(why the story is skipped, or None; its embedding, or the error embedding raised)."""
+        try:
+            started = decode_story_started(payload)
+        except Exception:
+            return None, None  # the step decodes it again and makes it a dead letter
+        if started.story_id in pool:
+            return None, None
+        skipped = admit(started, now, time.monotonic(), bucket, config)
+        if skipped is not None:
+            return skipped, None
         try:
             await encoder.loaded()  # waiting for a load in progress is not embedding time
             began = time.perf_counter()
-            vectors = await encoder.embed_all(texts)
+            embedding = await encoder.embed(embed_text(started))
         except Exception as exc:
-            return [exc] * len(texts)
-        each = (time.perf_counter() - began) / len(texts)
-        for _ in texts:  # a story's share of its batch's encoder calls
-            wiring.metrics.story_embed_duration.observe(each)
-        return vectors
+            return None, exc
+        wiring.metrics.story_embed_duration.observe(time.perf_counter() - began)
+        return None, embedding
 
     def keep(outcome: LinkOutcome) -> None:
         if outcome.skipped is not None:
@@ -181,27 +166,16 @@ def register(app: faust.App, wiring: Wiring) -> None:
     @app.agent(wiring.topics[STORY_STARTS.suffix], name="link")
     async def link(stream: StreamT[bytes]) -> None:
         async for event in stream.events():
-            # One message holds the new stories of one story-route message, one per line: its
-            # admitted stories are embedded together, then each line is handled in order. (Not
-            # batches of messages: Faust's take_events runs the body outside the stream's
-            # iteration, where a table cannot be written.)
-            sync_pool()
-            payloads = list(split_records(event.value))
-            plans, texts = plan_batch(payloads, wiring.now(), time.monotonic(), bucket, config,
-                                      pool)  # fmt: skip
-            embeddings = await embed(texts)
-            for payload, plan in zip(payloads, plans, strict=True):
+            # One message holds the new stories of one story-route message, one per line.
+            for payload in split_records(event.value):
                 sync_pool()
-                embedding = None if plan.embed is None else embeddings[plan.embed]
-                step = _step(plan.skipped, embedding, pool, config)
+                skipped, embedding = await prepare(payload, wiring.now())
+                step = _step(skipped, embedding, pool, config)
                 await wiring.process(Stage.LINK, event, step, keep, payload)
 
 
 def _step(
-    skipped: SkipReason | None,
-    embedding: Embedding | BaseException | None,
-    pool: LinkPool,
-    config: LinkStageConfig,
+    skipped: SkipReason | None, embedding: Any, pool: LinkPool, config: LinkStageConfig
 ) -> Callable[[bytes, datetime], LinkOutcome]:
     def step(payload: bytes, now: datetime) -> LinkOutcome:
         return link_step(payload, now, skipped, embedding, pool, config)

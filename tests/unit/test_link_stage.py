@@ -277,8 +277,7 @@ def test_the_link_agent_loads_its_encoder_once_however_often_it_is_asked(
         encoder = link.LazyEncoder()
         encoder.preload()  # partitions assigned
         encoder.preload()  # a second assignment while loading
-        first, second = await asyncio.gather(encoder.embed_all(["a"]), encoder.embed_all(["b"]))
-        return [*first, *second]
+        return list(await asyncio.gather(encoder.embed("a"), encoder.embed("b")))
 
     vectors = asyncio.run(run())
     assert loads == [1] and len(vectors) == 2 and vectors[0].shape == (4,)
@@ -302,7 +301,7 @@ def test_a_failed_encoder_load_is_tried_again_on_the_next_story(
     async def run() -> Any:
         encoder = link.LazyEncoder()
         with pytest.raises(OSError):
-            await encoder.embed_all(["first story"])
-        return (await encoder.embed_all(["second story"]))[0]
+            await encoder.embed("first story")
+        return await encoder.embed("second story")
 
     assert asyncio.run(run()).shape == (4,) and len(attempts) == 2
