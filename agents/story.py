@@ -65,10 +65,11 @@ IndexOf = Callable[[str], Callable[[str], StoryBucket | None]]  # group -> the g
 # what was read; keeping what was written too, see `DecodedSignatures`.
 _DECODED_MAX = 1_024
 # The agent's own, which keeps what it writes as well: the newest items are the likely
-# candidates. On the realistic stream at 20,000 items (10 candidate reads an item) it leaves 5.2
-# table reads an item at 1,024 records, 1.9 at 8,192 and 1.0 at 16,384; ~0.9 KB a record (the
-# 512-byte MinHash and the record around it) make 16,384 of them ~14 MiB.
-AGENT_DECODED_MAX = 16_384
+# candidates. On the realistic stream (bench/README.md, "Eighth cut"), table reads an item left
+# at 20,000 / 100,000 items: none kept 9.7 / 47.2, 4,096 kept 2.9 / 28.1, 8,192 kept 1.8 / 23.0,
+# 16,384 kept 1.0 / 18.8. A record is ~0.9 KB (the 512-byte MinHash and the record around it);
+# 16,384 of them cost a process 24 MiB of RSS. 8,192: most of the reads saved for half that.
+AGENT_DECODED_MAX = 8_192
 
 
 class DecodedSignatures:

@@ -51,6 +51,8 @@ from faust.stores.rocksdb import RocksDBOptions
 
 from agents.alert import alert_step, keep_alert_state
 from agents.story import (
+    AGENT_DECODED_MAX,
+    DecodedSignatures,
     expired_story_keys,
     group_signatures,
     keep_story_tables,
@@ -283,6 +285,8 @@ def main() -> None:
     )
     write = table.write
     done = dead = 0
+    # The story agent's decoded signatures (its table's one writer), bounded: held as it holds them.
+    decoded = DecodedSignatures(sole_writer=True, limit=AGENT_DECODED_MAX)
     last_sweep: dict[str, float] = {}
     sweep_seconds = swept = 0.0
     last_trim: float | None = None
@@ -295,8 +299,9 @@ def main() -> None:
         except (DecodeError, ContentError):
             dead += 1
             continue
-        placement = story_step(encode_record(article), index.reader, table.get, config)
-        keep_story_tables(placement, index, write)
+        placement = story_step(encode_record(article), index.reader, table.get, config, None,
+                               decoded)  # fmt: skip
+        keep_story_tables(placement, index, write, decoded)
         now = placement.seen_at
         group = placement.group
         if now - last_sweep.setdefault(group, now) > args.sweep_every:
@@ -304,6 +309,7 @@ def main() -> None:
             began = time.process_time()
             for key in expired_story_keys(table.pairs(group), group, now, config):
                 table.write(key, None)
+                decoded.wrote(key, None, None)
             index.sweep(group, now)
             sweep_seconds += time.process_time() - began
             swept += 1
