@@ -9,6 +9,8 @@ demonstrators are protest (ru); an IS cell busted is terrorism whatever case suf
 (tr); the dollar gaining against the lira is markets (tr). The guards: a strike by the stock
 exchange's staff is not market news (it), a warning of a military coup is not a war (ar), a firm
 exporting Covid test kits is not an outbreak (zh). Each tune case failed on main at a9d2088.
+The war-with-its-place family is carried to it es pt de nl ru, which had no such item in the tune
+half: it changed no item of the older sets.
 """
 
 from __future__ import annotations
@@ -67,6 +69,12 @@ def test_a_firm_exporting_covid_test_kits_is_not_an_outbreak(taxonomy: CompiledT
         ("新增确诊病例20例 疫情扩散", "zh", "disease_outbreak"),
         ("The war in Ukraine enters its fourth year", "en", "armed_conflict"),
         ("DEAŞ'a yönelik operasyonda 12 gözaltı", "tr", "terrorism"),
+        ("La guerra in Ucraina entra nel quarto anno", "it", "armed_conflict"),
+        ("La guerra en Ucrania cumple tres años", "es", "armed_conflict"),
+        ("A guerra na Ucrânia completa três anos", "pt", "armed_conflict"),
+        ("Der Krieg in der Ukraine geht ins vierte Jahr", "de", "armed_conflict"),
+        ("De oorlog in Oekraïne duurt voort", "nl", "armed_conflict"),
+        ("Война на Украине продолжается", "ru", "armed_conflict"),
     ],
 )
 def test_the_rules_and_guards_leave_the_plain_cases_tagged(
@@ -88,6 +96,9 @@ def test_the_rules_and_guards_leave_the_plain_cases_tagged(
         ("Жители остались без света из-за аварии на подстанции", "ru", "natural_disaster"),
         ("قتل رجل زوجته في القاهرة", "ar", "armed_conflict"),
         ("Dolar bugün ne kadar?", "tr", "economy_markets"),
+        ("La guerra de precios llega a Ucrania", "es", "armed_conflict"),
+        ("Il conflitto di interessi in Ucraina", "it", "armed_conflict"),
+        ("Der Krieg der Worte in der Ukraine", "de", "armed_conflict"),
     ],
 )
 def test_near_misses_stay_untagged(
