@@ -270,7 +270,7 @@ def extract_numbers(text: str) -> frozenset[str]:
     "two weeks", "3 people"), so they tell nothing about which event it is.
     """
     found = set()
-    for raw in _NUMBER.findall(_ascii_digits(text)):
+    for raw in _NUMBER.findall(_japanese_points(_ascii_digits(text))):
         value = _normalise_number(raw)
         if value is not None:
             found.add(value)
@@ -283,6 +283,22 @@ _YEAR = re.compile(r"(?<![\d.,])(?:19|20)\d\d(?![\d.,]\d)")
 def extract_years(text: str) -> frozenset[str]:
     """The years (1900-2099) a text names, in any script's digits: "2023", "٢٠٢٣", "２０２３"."""
     return frozenset(_YEAR.findall(_ascii_digits(text)))
+
+
+# The Japanese press writes the decimal point as a middle dot ("M7・6", "51・7%"; Kyodo, Yomiuri,
+# tuning part x156-x158), but the same dot joins a month and a day ("6・3大統領選", "3・11").
+# Only a magnitude ("M" just before) or a percentage makes it a decimal point.
+_JAPANESE_POINT = re.compile(r"(\d+)\u30fb(\d+)")
+
+
+def _japanese_points(text: str) -> str:
+    def point(match: re.Match[str]) -> str:
+        before = text[max(0, match.start() - 6) : match.start()]
+        after = text[match.end() : match.end() + 1]
+        joint = "." if "M" in before or after in ("%", "％") else "/"
+        return f"{match.group(1)}{joint}{match.group(2)}"
+
+    return _JAPANESE_POINT.sub(point, text)
 
 
 def _ascii_digits(text: str) -> str:
