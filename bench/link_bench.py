@@ -220,6 +220,17 @@ def encoder_rate(texts: list[str], repeat: int) -> float:
     return repeat * len(texts) / (time.process_time() - started)
 
 
+def parse_config(text: str) -> dict[str, float | int | bool]:
+    """`key=value,...` -> LinkConfig overrides, each value of its field's type."""
+    defaults = LinkConfig()
+    out: dict[str, float | int | bool] = {}
+    for item in filter(None, text.split(",")):
+        key, _, value = item.partition("=")
+        kind = type(getattr(defaults, key))
+        out[key] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", choices=("tuning", "heldout", "all"), default="tuning")
@@ -236,6 +247,8 @@ def main() -> None:
                         help="the reports (default bench/data/crosslang_links.jsonl)")  # fmt: skip
     parser.add_argument("--vetoes", default="years,magnitudes",
                         help="the detail vetoes to apply (comma list; '' for none)")  # fmt: skip
+    parser.add_argument("--config", default="",
+                        help="LinkConfig fields to override, e.g. neighbours=4,min_score=1.12")  # fmt: skip
     args = parser.parse_args()
 
     taxonomy = load_default_taxonomy()
@@ -252,6 +265,8 @@ def main() -> None:
     shipped = replace(LinkConfig(), topic_veto="topics" in vetoes, year_veto="years" in vetoes,
                       max_magnitude_gap=LinkConfig().max_magnitude_gap
                       if "magnitudes" in vetoes else 0.0)  # fmt: skip
+    if args.config:
+        shipped = replace(shipped, **parse_config(args.config))
     stage = LinkStageConfig(links=shipped, taxonomy=taxonomy)
     digests = digest_stories([(r.id, r.lang, r.text, r.seen_at) for r in reports], encoder)
     digests = [replace(d, topics=r.topics) for d, r in zip(digests, reports, strict=True)]
