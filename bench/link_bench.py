@@ -162,7 +162,8 @@ def pairs(
 def cosine_only(threshold: float) -> LinkConfig:
     # The baseline: cosine alone, no evidence, no time window.
     return LinkConfig(min_score=1e-9, min_cosine=threshold, window_seconds=1e12,
-                      topic_veto=False, year_veto=False, max_magnitude_gap=0.0)  # fmt: skip
+                      topic_veto=False, year_veto=False, max_magnitude_gap=0.0,
+                      evidence_min_cosine=0.0)  # fmt: skip
 
 
 def score(
@@ -248,7 +249,7 @@ def main() -> None:
     parser.add_argument("--vetoes", default="years,magnitudes",
                         help="the detail vetoes to apply (comma list; '' for none)")  # fmt: skip
     parser.add_argument("--config", default="",
-                        help="LinkConfig fields to override, e.g. neighbours=4,min_score=1.12")  # fmt: skip
+                        help="LinkConfig overrides, e.g. neighbours=4,min_score=1.12")  # fmt: skip
     args = parser.parse_args()
 
     taxonomy = load_default_taxonomy()

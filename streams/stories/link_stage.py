@@ -365,6 +365,13 @@ def link_step(
     margins = np.divide(cosines, scale, out=cosines.astype(np.float64), where=scale > 0)
     within = np.abs(view.seen - seen_at) <= link.window_seconds
     candidates = other & within & (cosines >= link.min_cosine) & (margins + bonus >= link.min_score)
+    if link.evidence_min_cosine > 0:  # pairs that may link on a shared number and name alone
+        evidenced = other & within & (cosines >= link.evidence_min_cosine) & ~candidates
+        for row in np.nonzero(evidenced)[0]:
+            state = pool.states[view.ids[row]]
+            if numbers.isdisjoint(state.numbers) or names.isdisjoint(state.names):
+                evidenced[row] = False
+        candidates |= evidenced
     found: list[tuple[float, LinkedStory, StoryDigestState]] = []
     for row in np.nonzero(candidates)[0]:
         state = pool.states[view.ids[row]]

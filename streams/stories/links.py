@@ -62,7 +62,9 @@ class LinkConfig:
     everything), plus `number_weight` per shared informative number and `name_weight` per shared
     name skeleton (each capped at `max_points`). A pair links when the score reaches
     `min_score`, its plain cosine reaches `min_cosine`, and the stories were first seen at most
-    `window_seconds` apart: different quakes in one region come days or weeks apart.
+    `window_seconds` apart: different quakes in one region come days or weeks apart. Within
+    the window, a pair that shares a number and a name also links on that evidence alone when
+    its cosine reaches `evidence_min_cosine` (below).
     Tuning part (bench/link_bench.py): plain cosine 0.47 gave P 0.43 R 0.46 and no cosine
     threshold reached P 0.9 above R 0.18; these values give P 0.90 R 0.33.
     """
@@ -83,14 +85,21 @@ class LinkConfig:
     topic_veto: bool = False
     year_veto: bool = True
     max_magnitude_gap: float = 0.5  # 0 turns the magnitude veto off
+    # A pair that shares at least one informative number *and* one name skeleton links on that
+    # evidence alone when its cosine reaches `evidence_min_cosine` (0 turns this off), unless both
+    # languages write one uncased script (LinkEvidence.shared_script). The encoder leaves some
+    # pairs far apart (an Urdu and a German report of the Hatay 6.4: cosine 0.29) while "6.4" and
+    # "tlk" survive. Tuning part + 2,534 distractors (bench/README.md, "Round 3"): batch P 0.884
+    # R 0.302 -> P 0.890 R 0.320; floors 0.10-0.25 gave the same, 0.30 one pair less.
+    evidence_min_cosine: float = 0.25
 
     def __post_init__(self) -> None:
         if not -1.0 <= self.min_cosine <= 1.0 or self.min_score <= 0:
             raise ValueError("need -1 <= min_cosine <= 1 and min_score > 0")
         if self.max_points < 0 or self.neighbours < 1 or self.window_seconds <= 0:
             raise ValueError("max_points must be >= 0, neighbours >= 1, window_seconds > 0")
-        if self.max_magnitude_gap < 0:
-            raise ValueError("max_magnitude_gap must be >= 0")
+        if self.max_magnitude_gap < 0 or not 0 <= self.evidence_min_cosine <= 1:
+            raise ValueError("max_magnitude_gap must be >= 0 and 0 <= evidence_min_cosine <= 1")
 
 
 @dataclass(frozen=True)
@@ -124,6 +133,9 @@ class LinkEvidence:
     # Why the details disagree, if they do: "topics", "years" or "magnitudes" (checked in that
     # order; `decide_link` vetoes the ones its config turns on). None when nothing conflicts.
     conflicts: tuple[str, ...] = ()
+    # Both languages write one script without capitals (ar/ur/fa, hi/mr): every word there is a
+    # "name", so shared skeletons include common words (زلزال, "earthquake", in ar and ur).
+    shared_script: bool = False
 
     def score(self, config: LinkConfig) -> float:
         cap = config.max_points
@@ -176,7 +188,17 @@ def link_evidence(first: StoryDigest, second: StoryDigest) -> LinkEvidence:
         shared_names=tuple(sorted(first.names & second.names)),
         hours_apart=hours,
         conflicts=detail_conflicts(first, second),
+        shared_script=_uncased_script(first.language) == _uncased_script(second.language) != "",
     )
+
+
+# Languages whose script has no capitals, by script: extract_names counts all their words.
+_UNCASED_LANGUAGES = {"ar": "arabic", "fa": "arabic", "ur": "arabic", "ps": "arabic",
+                      "hi": "devanagari", "mr": "devanagari", "ne": "devanagari"}  # fmt: skip
+
+
+def _uncased_script(language: str) -> str:
+    return _UNCASED_LANGUAGES.get(language, "")
 
 
 def detail_conflicts(first: StoryDigest, second: StoryDigest) -> tuple[str, ...]:
@@ -220,7 +242,14 @@ def decide_link(evidence: LinkEvidence, config: LinkConfig) -> bool:
             return False
         if kind == "magnitudes" and 0 < config.max_magnitude_gap < float(value):
             return False
-    return evidence.cosine >= config.min_cosine and evidence.score(config) >= config.min_score
+    if evidence.cosine >= config.min_cosine and evidence.score(config) >= config.min_score:
+        return True
+    return (
+        0 < config.evidence_min_cosine <= evidence.cosine
+        and not evidence.shared_script
+        and bool(evidence.shared_numbers)
+        and bool(evidence.shared_names)
+    )
 
 
 def neighbour_cosines(digests: Sequence[StoryDigest], neighbours: int) -> list[StoryDigest]:
