@@ -331,7 +331,8 @@ def link_step(
     vector = decode_embedding(stored)
     seen_at = started.fetched_at.timestamp()
     link = config.links
-    numbers, names, years = extract_numbers(text), extract_names(text), extract_years(text)
+    numbers, years = extract_numbers(text), extract_years(text)
+    names = extract_names(text, link.han_names)
     topics = (
         frozenset(tag.id for tag in match_topics(started.title, started.summary,
                                                   started.language, config.taxonomy))

@@ -92,6 +92,11 @@ class LinkConfig:
     # "tlk" survive. Tuning part + 2,534 distractors (bench/README.md, "Round 3"): batch P 0.884
     # R 0.302 -> P 0.890 R 0.320; floors 0.10-0.25 gave the same, 0.30 one pair less.
     evidence_min_cosine: float = 0.25
+    # Names read from Chinese characters (extract_names(han=True)): 黎巴嫩 "lbn" ~ Lebanon, 里根
+    # "lhn" ~ Reagan, 花蓮 "hln" ~ Hualien. Off: on the tuning part with distractors it added 4
+    # true links and, in the batch decision, one false one (a pager and a walkie-talkie report,
+    # both naming Lebanon), so batch precision fell 0.890 -> 0.886 (bench/README.md, "Round 3").
+    han_names: bool = False
 
     def __post_init__(self) -> None:
         if not -1.0 <= self.min_cosine <= 1.0 or self.min_score <= 0:
@@ -152,9 +157,10 @@ def story_text(title: str, summary: str) -> str:
 
 
 def digest_stories(
-    stories: Sequence[tuple[str, str, str, float | None]], encoder: Encoder
+    stories: Sequence[tuple[str, str, str, float | None]], encoder: Encoder, han: bool = False
 ) -> list[StoryDigest]:
-    """(story_id, language, text, seen_at) per story → digests, embedded in one batch."""
+    """(story_id, language, text, seen_at) per story → digests, embedded in one batch; `han` as
+    LinkConfig.han_names."""
     if not stories:
         return []
     vectors = encoder.encode([text for _, _, text, _ in stories])
@@ -164,7 +170,7 @@ def digest_stories(
             language=language,
             seen_at=seen_at,
             numbers=extract_numbers(text),
-            names=extract_names(text),
+            names=extract_names(text, han),
             embedding=vectors[index],
             years=extract_years(text),
         )
@@ -365,12 +371,14 @@ _MIN_SKELETON = 3
 _UNCASED_SCRIPTS = ("ARABIC", "HEBREW", "DEVANAGARI", "HANGUL", "KATAKANA", "HIRAGANA", "THAI")
 
 
-def extract_names(text: str) -> frozenset[str]:
+def extract_names(text: str, han: bool = False) -> frozenset[str]:
     """Consonant skeletons of the name-like words of a text, comparable across scripts.
 
     In scripts with capitals (Latin, Cyrillic, Greek) only capitalised words count; in scripts
     without (Arabic, Devanagari, Hangul, Kana...) every word does. Han words are left out: their
-    Latin transliteration is the Chinese reading, not the name (黎巴嫩 is "LiBaNen").
+    Latin transliteration is the Chinese reading, not the name (黎巴嫩 is "LiBaNen"), unless `han`
+    (LinkConfig.han_names) reads the runs of sound-spelling characters and the place names
+    before 省/市/县 in them (`_han_names`).
     """
     from anyascii import anyascii  # imported late: streams.stories imports this module
 
@@ -378,12 +386,56 @@ def extract_names(text: str) -> frozenset[str]:
     for word in _WORD.findall(text):
         first = unicodedata.name(word[0], "")
         if "CJK" in first:
+            for name in _han_names(word) if han else ():
+                skeleton = consonant_skeleton(name)
+                if len(skeleton) >= _MIN_SKELETON:
+                    skeletons.add(skeleton)
             continue
         if word[0].isupper() or any(script in first for script in _UNCASED_SCRIPTS):
             skeleton = consonant_skeleton(anyascii(word))
             if len(skeleton) >= _MIN_SKELETON:
                 skeletons.add(skeleton)
     return frozenset(skeletons)
+
+
+# Characters Chinese uses to spell foreign names by sound (Xinhua's transliteration table,
+# simplified and traditional): a run of two or more is read as a name, 曼德勒 "ManDeLe" ~
+# Mandalay. Characters that also make everyday words (东西南, 大, 美, 山...) are left out.
+_TRANSLIT = set(
+    "阿埃艾爱愛安昂奥澳巴拜班邦鲍鮑贝貝本比彼毕畢宾賓波伯勃博布查柴达達戴丹道德迪狄蒂丁杜敦"
+    "厄恩尔爾法菲斐费費芬丰豐冯馮佛弗福富盖蓋甘冈岡戈哥格根古圭哈海汉漢豪荷赫亨洪侯胡华華霍"
+    "基吉贾賈杰傑捷金卡凯凱坎康考柯科克肯库庫夸奎昆拉莱萊兰蘭朗劳勞勒雷蕾黎理利莉丽麗连連廉林"
+    "琳凌卢盧鲁魯陆陸路伦倫罗羅洛吕呂马馬玛瑪迈邁麦麥曼芒梅门門蒙孟米密摩莫默穆纳納娜内內尼妮"
+    "宁寧纽紐努诺諾欧歐帕潘庞龐培佩彭皮珀普齐齊奇恰乔喬琴琼瓊丘萨薩塞桑瑟森沙莎善尚舍圣聖施什"
+    "史舒斯松苏蘇索塔泰坦汤湯唐陶特滕提图圖托瓦威韦韋维維温溫沃乌烏伍希锡錫夏辛休雅亚亞扬揚耶"
+    "伊因英尤约約扎泽澤詹兹茲佐嫩里顿頓"
+)
+# A place name before an administrative word: 花莲县, 陽江市, 石川県 ("HuaLian" ~ Hualien).
+_HAN_PLACE = re.compile(r"([\u3400-\u9fff]{2})(?=[省市县縣州岛島镇鎮区區乡鄉郡県])")
+_HAN_SOUND = re.compile(r"[\u3400-\u9fff]")
+
+
+def _han_names(word: str) -> list[str]:
+    """Latin readings of the names in a Han word: transliteration runs and place names."""
+    from anyascii import anyascii
+
+    found = [match.group(1) for match in _HAN_PLACE.finditer(word)]
+    run = ""
+    for char in word + " ":
+        if char in _TRANSLIT:
+            run += char
+            continue
+        if len(run) >= 2:
+            found.append(run)
+        run = ""
+    names = []
+    for name in found:
+        # Pinyin "x" and "c" sound as s; "ng" endings are the plain n other scripts write.
+        syllables = [anyascii(char).lower() for char in name if _HAN_SOUND.match(char)]
+        syllables = [s.replace("x", "s").replace("c", "s") for s in syllables]
+        names.append("".join(syllables))
+        names.append("".join(s[:-1] if s.endswith("ng") else s for s in syllables))
+    return names
 
 
 def consonant_skeleton(latin: str) -> str:

@@ -104,3 +104,23 @@ def test_the_stage_considers_evidence_pairs_its_cosine_bounds_would_skip() -> No
                                 pool, config), pool)  # fmt: skip
         outcome = link_step(encode_record(started("s-2", "ro", text)), T0, None, far, pool, config)
         assert outcome.links_made == expected
+
+
+def test_han_names_are_read_only_when_asked() -> None:
+    assert extract_names("黎巴嫩真主党") == frozenset()  # by default Chinese readings are no names
+    assert extract_names("黎巴嫩真主党", han=True) == extract_names("Lebanon")
+
+
+def test_han_sound_spellings_and_place_names_meet_their_latin_forms() -> None:
+    pairs = (
+        ("一架军用直升机在里根国家机场附近坠入波托马克河", "Reagan Potomac"),
+        ("花蓮縣近海發生地震", "Hualien"),  # a place name before 縣
+        ("緬甸曼德勒省", "Mandalay"),
+        ("柯林斯航太", "Collins Aerospace"),
+    )
+    for han, latin in pairs:
+        assert extract_names(han, han=True) & extract_names(latin), (han, latin)
+
+
+def test_everyday_han_words_give_no_names() -> None:
+    assert extract_names("东南部发生强烈地震,造成多人死亡", han=True) == frozenset()
