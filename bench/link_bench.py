@@ -162,7 +162,8 @@ def pairs(
 def cosine_only(threshold: float) -> LinkConfig:
     # The baseline: cosine alone, no evidence, no time window.
     return LinkConfig(min_score=1e-9, min_cosine=threshold, window_seconds=1e12,
-                      topic_veto=False, year_veto=False, max_magnitude_gap=0.0)  # fmt: skip
+                      topic_veto=False, year_veto=False, max_magnitude_gap=0.0,
+                      evidence_min_cosine=0.0)  # fmt: skip
 
 
 def score(
@@ -220,6 +221,17 @@ def encoder_rate(texts: list[str], repeat: int) -> float:
     return repeat * len(texts) / (time.process_time() - started)
 
 
+def parse_config(text: str) -> dict[str, float | int | bool]:
+    """`key=value,...` -> LinkConfig overrides, each value of its field's type."""
+    defaults = LinkConfig()
+    out: dict[str, float | int | bool] = {}
+    for item in filter(None, text.split(",")):
+        key, _, value = item.partition("=")
+        kind = type(getattr(defaults, key))
+        out[key] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", choices=("tuning", "heldout", "all"), default="tuning")
@@ -236,6 +248,8 @@ def main() -> None:
                         help="the reports (default bench/data/crosslang_links.jsonl)")  # fmt: skip
     parser.add_argument("--vetoes", default="years,magnitudes",
                         help="the detail vetoes to apply (comma list; '' for none)")  # fmt: skip
+    parser.add_argument("--config", default="",
+                        help="LinkConfig overrides, e.g. neighbours=4,min_score=1.12")  # fmt: skip
     args = parser.parse_args()
 
     taxonomy = load_default_taxonomy()
@@ -252,8 +266,11 @@ def main() -> None:
     shipped = replace(LinkConfig(), topic_veto="topics" in vetoes, year_veto="years" in vetoes,
                       max_magnitude_gap=LinkConfig().max_magnitude_gap
                       if "magnitudes" in vetoes else 0.0)  # fmt: skip
+    if args.config:
+        shipped = replace(shipped, **parse_config(args.config))
     stage = LinkStageConfig(links=shipped, taxonomy=taxonomy)
-    digests = digest_stories([(r.id, r.lang, r.text, r.seen_at) for r in reports], encoder)
+    digests = digest_stories([(r.id, r.lang, r.text, r.seen_at) for r in reports], encoder,
+                             han=shipped.han_names)  # fmt: skip
     digests = [replace(d, topics=r.topics) for d, r in zip(digests, reports, strict=True)]
     # The pool a story's neighbours come from is the whole part, as the stage's pool would be
     # every other-language story of the window.

@@ -62,7 +62,9 @@ class LinkConfig:
     everything), plus `number_weight` per shared informative number and `name_weight` per shared
     name skeleton (each capped at `max_points`). A pair links when the score reaches
     `min_score`, its plain cosine reaches `min_cosine`, and the stories were first seen at most
-    `window_seconds` apart: different quakes in one region come days or weeks apart.
+    `window_seconds` apart: different quakes in one region come days or weeks apart. Within
+    the window, a pair that shares a number and a name also links on that evidence alone when
+    its cosine reaches `evidence_min_cosine` (below).
     Tuning part (bench/link_bench.py): plain cosine 0.47 gave P 0.43 R 0.46 and no cosine
     threshold reached P 0.9 above R 0.18; these values give P 0.90 R 0.33.
     """
@@ -83,14 +85,26 @@ class LinkConfig:
     topic_veto: bool = False
     year_veto: bool = True
     max_magnitude_gap: float = 0.5  # 0 turns the magnitude veto off
+    # A pair that shares at least one informative number *and* one name skeleton links on that
+    # evidence alone when its cosine reaches `evidence_min_cosine` (0 turns this off), unless both
+    # languages write one uncased script (LinkEvidence.shared_script). The encoder leaves some
+    # pairs far apart (an Urdu and a German report of the Hatay 6.4: cosine 0.29) while "6.4" and
+    # "tlk" survive. Tuning part + 2,534 distractors (bench/README.md, "Round 3"): batch P 0.884
+    # R 0.302 -> P 0.890 R 0.320; floors 0.10-0.25 gave the same, 0.30 one pair less.
+    evidence_min_cosine: float = 0.25
+    # Names read from Chinese characters (extract_names(han=True)): 黎巴嫩 "lbn" ~ Lebanon, 里根
+    # "lhn" ~ Reagan, 花蓮 "hln" ~ Hualien. Off: on the tuning part with distractors it added 4
+    # true links and, in the batch decision, one false one (a pager and a walkie-talkie report,
+    # both naming Lebanon), so batch precision fell 0.890 -> 0.886 (bench/README.md, "Round 3").
+    han_names: bool = False
 
     def __post_init__(self) -> None:
         if not -1.0 <= self.min_cosine <= 1.0 or self.min_score <= 0:
             raise ValueError("need -1 <= min_cosine <= 1 and min_score > 0")
         if self.max_points < 0 or self.neighbours < 1 or self.window_seconds <= 0:
             raise ValueError("max_points must be >= 0, neighbours >= 1, window_seconds > 0")
-        if self.max_magnitude_gap < 0:
-            raise ValueError("max_magnitude_gap must be >= 0")
+        if self.max_magnitude_gap < 0 or not 0 <= self.evidence_min_cosine <= 1:
+            raise ValueError("max_magnitude_gap must be >= 0 and 0 <= evidence_min_cosine <= 1")
 
 
 @dataclass(frozen=True)
@@ -124,6 +138,9 @@ class LinkEvidence:
     # Why the details disagree, if they do: "topics", "years" or "magnitudes" (checked in that
     # order; `decide_link` vetoes the ones its config turns on). None when nothing conflicts.
     conflicts: tuple[str, ...] = ()
+    # Both languages write one script without capitals (ar/ur/fa, hi/mr): every word there is a
+    # "name", so shared skeletons include common words (زلزال, "earthquake", in ar and ur).
+    shared_script: bool = False
 
     def score(self, config: LinkConfig) -> float:
         cap = config.max_points
@@ -140,9 +157,10 @@ def story_text(title: str, summary: str) -> str:
 
 
 def digest_stories(
-    stories: Sequence[tuple[str, str, str, float | None]], encoder: Encoder
+    stories: Sequence[tuple[str, str, str, float | None]], encoder: Encoder, han: bool = False
 ) -> list[StoryDigest]:
-    """(story_id, language, text, seen_at) per story → digests, embedded in one batch."""
+    """(story_id, language, text, seen_at) per story → digests, embedded in one batch; `han` as
+    LinkConfig.han_names."""
     if not stories:
         return []
     vectors = encoder.encode([text for _, _, text, _ in stories])
@@ -152,7 +170,7 @@ def digest_stories(
             language=language,
             seen_at=seen_at,
             numbers=extract_numbers(text),
-            names=extract_names(text),
+            names=extract_names(text, han),
             embedding=vectors[index],
             years=extract_years(text),
         )
@@ -176,7 +194,17 @@ def link_evidence(first: StoryDigest, second: StoryDigest) -> LinkEvidence:
         shared_names=tuple(sorted(first.names & second.names)),
         hours_apart=hours,
         conflicts=detail_conflicts(first, second),
+        shared_script=_uncased_script(first.language) == _uncased_script(second.language) != "",
     )
+
+
+# Languages whose script has no capitals, by script: extract_names counts all their words.
+_UNCASED_LANGUAGES = {"ar": "arabic", "fa": "arabic", "ur": "arabic", "ps": "arabic",
+                      "hi": "devanagari", "mr": "devanagari", "ne": "devanagari"}  # fmt: skip
+
+
+def _uncased_script(language: str) -> str:
+    return _UNCASED_LANGUAGES.get(language, "")
 
 
 def detail_conflicts(first: StoryDigest, second: StoryDigest) -> tuple[str, ...]:
@@ -220,7 +248,14 @@ def decide_link(evidence: LinkEvidence, config: LinkConfig) -> bool:
             return False
         if kind == "magnitudes" and 0 < config.max_magnitude_gap < float(value):
             return False
-    return evidence.cosine >= config.min_cosine and evidence.score(config) >= config.min_score
+    if evidence.cosine >= config.min_cosine and evidence.score(config) >= config.min_score:
+        return True
+    return (
+        0 < config.evidence_min_cosine <= evidence.cosine
+        and not evidence.shared_script
+        and bool(evidence.shared_numbers)
+        and bool(evidence.shared_names)
+    )
 
 
 def neighbour_cosines(digests: Sequence[StoryDigest], neighbours: int) -> list[StoryDigest]:
@@ -270,7 +305,7 @@ def extract_numbers(text: str) -> frozenset[str]:
     "two weeks", "3 people"), so they tell nothing about which event it is.
     """
     found = set()
-    for raw in _NUMBER.findall(_ascii_digits(text)):
+    for raw in _NUMBER.findall(_japanese_points(_ascii_digits(text))):
         value = _normalise_number(raw)
         if value is not None:
             found.add(value)
@@ -283,6 +318,22 @@ _YEAR = re.compile(r"(?<![\d.,])(?:19|20)\d\d(?![\d.,]\d)")
 def extract_years(text: str) -> frozenset[str]:
     """The years (1900-2099) a text names, in any script's digits: "2023", "٢٠٢٣", "２０２３"."""
     return frozenset(_YEAR.findall(_ascii_digits(text)))
+
+
+# The Japanese press writes the decimal point as a middle dot ("M7・6", "51・7%"; Kyodo, Yomiuri,
+# tuning part x156-x158), but the same dot joins a month and a day ("6・3大統領選", "3・11").
+# Only a magnitude ("M" just before) or a percentage makes it a decimal point.
+_JAPANESE_POINT = re.compile(r"(\d+)\u30fb(\d+)")
+
+
+def _japanese_points(text: str) -> str:
+    def point(match: re.Match[str]) -> str:
+        before = text[max(0, match.start() - 6) : match.start()]
+        after = text[match.end() : match.end() + 1]
+        joint = "." if "M" in before or after in ("%", "％") else "/"
+        return f"{match.group(1)}{joint}{match.group(2)}"
+
+    return _JAPANESE_POINT.sub(point, text)
 
 
 def _ascii_digits(text: str) -> str:
@@ -320,12 +371,14 @@ _MIN_SKELETON = 3
 _UNCASED_SCRIPTS = ("ARABIC", "HEBREW", "DEVANAGARI", "HANGUL", "KATAKANA", "HIRAGANA", "THAI")
 
 
-def extract_names(text: str) -> frozenset[str]:
+def extract_names(text: str, han: bool = False) -> frozenset[str]:
     """Consonant skeletons of the name-like words of a text, comparable across scripts.
 
     In scripts with capitals (Latin, Cyrillic, Greek) only capitalised words count; in scripts
     without (Arabic, Devanagari, Hangul, Kana...) every word does. Han words are left out: their
-    Latin transliteration is the Chinese reading, not the name (黎巴嫩 is "LiBaNen").
+    Latin transliteration is the Chinese reading, not the name (黎巴嫩 is "LiBaNen"), unless `han`
+    (LinkConfig.han_names) reads the runs of sound-spelling characters and the place names
+    before 省/市/县 in them (`_han_names`).
     """
     from anyascii import anyascii  # imported late: streams.stories imports this module
 
@@ -333,12 +386,56 @@ def extract_names(text: str) -> frozenset[str]:
     for word in _WORD.findall(text):
         first = unicodedata.name(word[0], "")
         if "CJK" in first:
+            for name in _han_names(word) if han else ():
+                skeleton = consonant_skeleton(name)
+                if len(skeleton) >= _MIN_SKELETON:
+                    skeletons.add(skeleton)
             continue
         if word[0].isupper() or any(script in first for script in _UNCASED_SCRIPTS):
             skeleton = consonant_skeleton(anyascii(word))
             if len(skeleton) >= _MIN_SKELETON:
                 skeletons.add(skeleton)
     return frozenset(skeletons)
+
+
+# Characters Chinese uses to spell foreign names by sound (Xinhua's transliteration table,
+# simplified and traditional): a run of two or more is read as a name, 曼德勒 "ManDeLe" ~
+# Mandalay. Characters that also make everyday words (东西南, 大, 美, 山...) are left out.
+_TRANSLIT = set(
+    "阿埃艾爱愛安昂奥澳巴拜班邦鲍鮑贝貝本比彼毕畢宾賓波伯勃博布查柴达達戴丹道德迪狄蒂丁杜敦"
+    "厄恩尔爾法菲斐费費芬丰豐冯馮佛弗福富盖蓋甘冈岡戈哥格根古圭哈海汉漢豪荷赫亨洪侯胡华華霍"
+    "基吉贾賈杰傑捷金卡凯凱坎康考柯科克肯库庫夸奎昆拉莱萊兰蘭朗劳勞勒雷蕾黎理利莉丽麗连連廉林"
+    "琳凌卢盧鲁魯陆陸路伦倫罗羅洛吕呂马馬玛瑪迈邁麦麥曼芒梅门門蒙孟米密摩莫默穆纳納娜内內尼妮"
+    "宁寧纽紐努诺諾欧歐帕潘庞龐培佩彭皮珀普齐齊奇恰乔喬琴琼瓊丘萨薩塞桑瑟森沙莎善尚舍圣聖施什"
+    "史舒斯松苏蘇索塔泰坦汤湯唐陶特滕提图圖托瓦威韦韋维維温溫沃乌烏伍希锡錫夏辛休雅亚亞扬揚耶"
+    "伊因英尤约約扎泽澤詹兹茲佐嫩里顿頓"
+)
+# A place name before an administrative word: 花莲县, 陽江市, 石川県 ("HuaLian" ~ Hualien).
+_HAN_PLACE = re.compile(r"([\u3400-\u9fff]{2})(?=[省市县縣州岛島镇鎮区區乡鄉郡県])")
+_HAN_SOUND = re.compile(r"[\u3400-\u9fff]")
+
+
+def _han_names(word: str) -> list[str]:
+    """Latin readings of the names in a Han word: transliteration runs and place names."""
+    from anyascii import anyascii
+
+    found = [match.group(1) for match in _HAN_PLACE.finditer(word)]
+    run = ""
+    for char in word + " ":
+        if char in _TRANSLIT:
+            run += char
+            continue
+        if len(run) >= 2:
+            found.append(run)
+        run = ""
+    names = []
+    for name in found:
+        # Pinyin "x" and "c" sound as s; "ng" endings are the plain n other scripts write.
+        syllables = [anyascii(char).lower() for char in name if _HAN_SOUND.match(char)]
+        syllables = [s.replace("x", "s").replace("c", "s") for s in syllables]
+        names.append("".join(syllables))
+        names.append("".join(s[:-1] if s.endswith("ng") else s for s in syllables))
+    return names
 
 
 def consonant_skeleton(latin: str) -> str:
