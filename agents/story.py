@@ -226,6 +226,29 @@ def expired_story_keys(
     return expired_keys(signed, now, config)
 
 
+def sweep_story_tables(
+    signatures: Iterable[tuple[str, bytes]],
+    group: str,
+    now: float,
+    config: StoryConfig,
+    index: StoryIndex,
+    write_signatures: TableWriter,
+    decoded: DecodedSignatures | None = None,
+) -> None:
+    """Delete `group`'s keys past the story horizon at `now` from the table (`signatures`: its
+    pairs, read one at a time), from `decoded` and from the index."""
+    for key in expired_story_keys(signatures, group, now, config):
+        write_signatures(key, None)
+        if decoded is not None:
+            decoded.wrote(key, None, None)
+    index.sweep(group, now)
+
+
+def agent_decoded_signatures() -> DecodedSignatures:
+    """The story agent's cache: the one writer of its table, AGENT_DECODED_MAX records."""
+    return DecodedSignatures(sole_writer=True, limit=AGENT_DECODED_MAX)
+
+
 def register(app: faust.App, wiring: Wiring) -> None:
     """Attach the story agent, its signatures table and its in-memory index to `app`."""
     config = wiring.stages.stories
@@ -235,7 +258,7 @@ def register(app: faust.App, wiring: Wiring) -> None:
     read_signature_bytes = table_reader(signatures)
     index = StoryIndex(config)
     # The agent is its table's one writer (keep, the sweep) and clears this with the index.
-    decoded = DecodedSignatures(sole_writer=True, limit=AGENT_DECODED_MAX)
+    decoded = agent_decoded_signatures()
     stale = {"index": True}
     last_sweep: dict[str, float] = {}
     announce = wiring.settings.link_max_per_second > 0
@@ -293,19 +316,16 @@ def register(app: faust.App, wiring: Wiring) -> None:
     def keep(placement: StoryPlacement) -> None:
         match = placement.assignment.match
         wiring.metrics.stories_assigned.labels("new" if match == "new" else "joined").inc()
-        keep_story_tables(placement, index, table_writer(signatures), decoded)
+        write = table_writer(signatures)
+        keep_story_tables(placement, index, write, decoded)
         group = placement.group
         swept = last_sweep.setdefault(group, time.monotonic())
         if time.monotonic() - swept > SWEEP_INTERVAL_SECONDS:
             last_sweep[group] = time.monotonic()
             # By the items' own clock, as everything else here: a replay of older items keeps
             # what the live run kept.
-            now = placement.seen_at
-            snapshot = table_snapshot(signatures, group)
-            for key in expired_story_keys(snapshot, group, now, config):
-                del signatures[key]
-                decoded.wrote(key, None, None)
-            index.sweep(group, now)
+            sweep_story_tables(table_snapshot(signatures, group), group, placement.seen_at,
+                               config, index, write, decoded)  # fmt: skip
 
     @app.agent(wiring.topics[STORY_ROUTE.suffix], name="story")
     async def story(stream: StreamT[bytes]) -> None:

@@ -51,12 +51,11 @@ from faust.stores.rocksdb import RocksDBOptions
 
 from agents.alert import alert_step, keep_alert_state
 from agents.story import (
-    AGENT_DECODED_MAX,
-    DecodedSignatures,
-    expired_story_keys,
+    agent_decoded_signatures,
     group_signatures,
     keep_story_tables,
     story_step,
+    sweep_story_tables,
 )
 from agents.tablestore import ROCKSDB_OPTIONS
 from streams.codec import decode_raw_item, encode_record
@@ -285,8 +284,7 @@ def main() -> None:
     )
     write = table.write
     done = dead = 0
-    # The story agent's decoded signatures (its table's one writer), bounded: held as it holds them.
-    decoded = DecodedSignatures(sole_writer=True, limit=AGENT_DECODED_MAX)
+    decoded = agent_decoded_signatures()  # held as the agent holds them
     last_sweep: dict[str, float] = {}
     sweep_seconds = swept = 0.0
     last_trim: float | None = None
@@ -307,10 +305,7 @@ def main() -> None:
         if now - last_sweep.setdefault(group, now) > args.sweep_every:
             last_sweep[group] = now
             began = time.process_time()
-            for key in expired_story_keys(table.pairs(group), group, now, config):
-                table.write(key, None)
-                decoded.wrote(key, None, None)
-            index.sweep(group, now)
+            sweep_story_tables(table.pairs(group), group, now, config, index, write, decoded)
             sweep_seconds += time.process_time() - began
             swept += 1
         if args.trim_every > 0 and now - (last_trim or now) >= args.trim_every:

@@ -30,13 +30,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from agents.story import (
-    AGENT_DECODED_MAX,
-    DecodedSignatures,
-    keep_story_tables,
-    story_step,
-    table_writer,
-)
+from agents.story import agent_decoded_signatures, keep_story_tables, story_step, table_writer
 from streams.codec import encode_record
 from streams.records import Article, Language, StoryBucket, StorySignature
 from streams.stories.cluster import (
@@ -353,7 +347,7 @@ def run_agent_step(
         for now, article in stream
     ]
     index = StoryIndex(config)
-    decoded = DecodedSignatures(sole_writer=True, limit=AGENT_DECODED_MAX)  # as the agent's
+    decoded = agent_decoded_signatures()  # as the agent holds it
     table: dict[str, bytes] = {}
     write = table_writer(table)
 
