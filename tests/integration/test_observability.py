@@ -310,6 +310,14 @@ def wait_for(
     pytest.fail(f"not within {seconds} s: {what}\n{log()}")
 
 
+def late_wave(feed: bytes, other: str) -> bytes:
+    """`feed` (RSS 2.0) with the items of the `other` RSS 2.0 document added to its channel."""
+    items = "".join(re.findall(r"<item>.*?</item>", other, flags=re.DOTALL))
+    text = feed.decode("utf-8")
+    assert items and text.count("</channel>") == 1
+    return text.replace("</channel>", f"{items}</channel>").encode("utf-8")
+
+
 @pytest.mark.integration
 def test_every_dashboard_query_and_rule_metric_has_data_from_a_running_pipeline(
     prometheus_server: PrometheusServer,
@@ -355,9 +363,17 @@ def test_every_dashboard_query_and_rule_metric_has_data_from_a_running_pipeline(
     first_wave = entries + 1  # and the good entry beside the poison one
     wait_for(lambda: articles() >= first_wave, FIRST_ARTICLES_SECONDS, "first wave", logs)
     # Wave two, once Prometheus has seen the first: the same stories from another feed (new
-    # item ids), so rates and latency quantiles move inside the query window.
-    (served / "late.xml").write_bytes(mixed)
-    wait_for(lambda: articles() >= first_wave + entries, ALL_QUERIES_SECONDS, "second wave", logs)
+    # item ids), so rates and latency quantiles move inside the query window, and a few new
+    # stories, so the link stage's counters move too (when Prometheus first scraped the worker
+    # only after wave one was linked, the link panels had no rate: seen once under load).
+    late = late_wave(mixed, (FIXTURES / "feeds" / "rss2_basic.xml").read_text("utf-8"))
+    (served / "late.xml").write_bytes(late)
+    late_entries = len(
+        parse_feed(late, FeedSource.from_url(feed_server.url(names[3])), datetime.now(UTC)).items
+    )
+    assert late_entries > entries
+    wait_for(lambda: articles() >= first_wave + late_entries, ALL_QUERIES_SECONDS,
+             "second wave", logs)  # fmt: skip
 
     queries = dashboard_queries(json.loads(DASHBOARD.read_text()))
     failing: list[str] = []
