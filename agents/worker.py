@@ -21,6 +21,7 @@ from streams.metrics import HealthMetrics, WorkerMetrics, expected_alert_series,
 from streams.pipeline import StageConfig, build_stages
 from streams.runner import (
     configure_logging,
+    limit_blas_threads,
     limit_malloc_arenas,
     process_registry,
     require_broker,
@@ -34,6 +35,7 @@ def run_worker(settings: Settings) -> None:
     """Run the Faust worker (enrich, story, alert and spike agents) until SIGINT/SIGTERM."""
     # First, before the metrics server, Faust, aiokafka and RocksDB start their threads.
     limit_malloc_arenas()
+    limit_blas_threads()
     require_broker(settings, "worker")
     # Until Faust sets up its own logging (agents.health.Worker keeps the format), the start-up
     # lines go to stderr in the format the settings ask for.

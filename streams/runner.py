@@ -84,6 +84,31 @@ def limit_malloc_arenas(count: int = WORKER_MALLOC_ARENAS) -> bool:
     return bool(mallopt(M_ARENA_MAX, count))
 
 
+# OpenBLAS (numpy's BLAS) starts a thread per core and, between calls, keeps them spinning for
+# work. The worker's only BLAS user is the link stage (one story's embedding and its cosines at a
+# time, where a second thread saves nothing), so the pool only burns the cores the other stages
+# and the broker need. Measured (bench/README.md, "Ninth cut"): on a busy 2-core machine the
+# worker spent 7,040-7,156 us of CPU per item with the pool and 2,375-2,623 with one thread, most
+# of the difference in OpenBLAS's own spin loop (perf: inner_thread, blas_thread_server).
+WORKER_BLAS_THREADS = 1
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def limit_blas_threads(count: int = WORKER_BLAS_THREADS) -> bool:
+    """Cap the BLAS libraries numpy loaded at `count` threads for the rest of the process.
+
+    Left alone when one of BLAS_THREAD_VARIABLES is set (the operator's choice wins); returns
+    whether a cap was set."""
+    if any(name in os.environ for name in BLAS_THREAD_VARIABLES):
+        return False
+    import numpy  # noqa: F401  (loads OpenBLAS, so that threadpoolctl finds it)
+    from threadpoolctl import threadpool_limits
+
+    # Not used as a context manager: the limit stays for the life of the process.
+    threadpool_limits(limits=count, user_api="blas")
+    return True
+
+
 def release_free_memory() -> bool:
     """Return the memory glibc's malloc holds free to the operating system (`malloc_trim(0)`).
 
