@@ -6,8 +6,10 @@ candidate's share are election news (pt); a march someone launches is a protest 
 a defence ministry announcing a town's capture is armed conflict (ar). The guards: a tumult inside
 a club's board meeting is no protest (pt), last year's election named as the setting of an
 offence tried now is no election (ko), a football association's congress electing its officers
-is no public election (zh, carried to ja and he, which had no such tune item). Each tune case and
-each guard case failed on main at cf1c96e.
+is no public election (zh, carried to ja and he, which had no such tune item). From the tune
+halves of older sets: an independent candidacy (ko 무소속 출마), strikes named with the state or the
+country struck (ar ضربات إسرائيل, a penalty kick guarded), the consumer price index and the
+traditional 通脹 (zh). Each tune case and each guard case failed on main at cf1c96e.
 """
 
 from __future__ import annotations
@@ -32,6 +34,20 @@ FRESH10 = "news_eval_fresh10.jsonl"
 )
 def test_tune_items_are_tagged(item_id: str, topic: str, taxonomy: CompiledTaxonomy) -> None:
     assert topic in item_topics(FRESH10, item_id, taxonomy)
+
+
+@pytest.mark.parametrize(
+    ("path", "item_id", "topic"),
+    [
+        ("news_eval_fresh4.jsonl", "ko-f4-007", "elections"),  # 무소속 출마 선언
+        ("news_eval_fresh5.jsonl", "ar-f5-008", "armed_conflict"),  # لضربات إسرائيل بسوريا
+        ("news_eval_fresh5.jsonl", "zh-f5-002", "economy_markets"),  # 消費物價指數 ... 通脹
+    ],
+)
+def test_older_tune_items_are_tagged(
+    path: str, item_id: str, topic: str, taxonomy: CompiledTaxonomy
+) -> None:
+    assert topic in item_topics(path, item_id, taxonomy)
 
 
 def test_a_tumult_in_a_club_board_meeting_is_not_a_protest(taxonomy: CompiledTaxonomy) -> None:
@@ -69,6 +85,7 @@ def test_an_associations_vote_is_not_a_public_election(
         ("הבחירות לכנסת: אחוז ההצבעה", "he", "elections"),
         ("지방선거 투표율 역대 최고", "ko", "elections"),
         ("الجيش الروسي يسيطر على بلدة في دونيتسك", "ar", "armed_conflict"),
+        ("ضربة جوية أمريكية في اليمن", "ar", "armed_conflict"),
     ],
 )
 def test_the_rules_and_guards_leave_the_plain_cases_tagged(
@@ -88,6 +105,8 @@ def test_the_rules_and_guards_leave_the_plain_cases_tagged(
         ("市政府组织国庆大游行", "zh", "protest"),
         ("الدفاع المدني يسيطر على حريق في مصنع", "ar", "armed_conflict"),
         ("지난해 지방선거 이후 처음 열린 군의회 본회의", "ko", "elections"),
+        ("ضربة جزاء لإسرائيل في الدقيقة الأخيرة", "ar", "armed_conflict"),
+        ("ضربات الترجيح تحسم المباراة", "ar", "armed_conflict"),
     ],
 )
 def test_near_misses_stay_untagged(
