@@ -8,8 +8,9 @@ a club's board meeting is no protest (pt), last year's election named as the set
 offence tried now is no election (ko), a football association's congress electing its officers
 is no public election (zh, carried to ja and he, which had no such tune item). From the tune
 halves of older sets: an independent candidacy (ko 무소속 출마), strikes named with the state or the
-country struck (ar ضربات إسرائيل, a penalty kick guarded), the consumer price index and the
-traditional 通脹 (zh). Each tune case and each guard case failed on main at cf1c96e.
+country struck (ar ضربات إسرائيل, a penalty kick guarded), the consumer price index, the
+traditional 通脹 and Hong Kong's exchange (zh), a share of the votes in a round of voting (fr), an
+inflation estimate (nl). Each tune case and each guard case failed on main at cf1c96e.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ def test_tune_items_are_tagged(item_id: str, topic: str, taxonomy: CompiledTaxon
         ("news_eval_fresh4.jsonl", "ko-f4-007", "elections"),  # 무소속 출마 선언
         ("news_eval_fresh5.jsonl", "ar-f5-008", "armed_conflict"),  # لضربات إسرائيل بسوريا
         ("news_eval_fresh5.jsonl", "zh-f5-002", "economy_markets"),  # 消費物價指數 ... 通脹
+        ("news_eval_fresh4.jsonl", "zh-f4-005", "economy_markets"),  # 港交所8号风球下运作
+        ("news_eval_europe.jsonl", "fr-eu-009", "elections"),  # 30 % des voix ... premier tour
+        ("news_eval_tune2.jsonl", "nl-t2-015", "economy_markets"),  # raming van de inflatie
     ],
 )
 def test_older_tune_items_are_tagged(
@@ -106,6 +110,7 @@ def test_the_rules_and_guards_leave_the_plain_cases_tagged(
         ("الدفاع المدني يسيطر على حريق في مصنع", "ar", "armed_conflict"),
         ("지난해 지방선거 이후 처음 열린 군의회 본회의", "ko", "elections"),
         ("ضربة جزاء لإسرائيل في الدقيقة الأخيرة", "ar", "armed_conflict"),
+        ("Le club élit son président avec 60 % des voix au premier tour", "fr", "elections"),
         ("ضربات الترجيح تحسم المباراة", "ar", "armed_conflict"),
     ],
 )
