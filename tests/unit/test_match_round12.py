@@ -10,7 +10,7 @@ is no public election (zh, carried to ja and he, which had no such tune item). F
 halves of older sets: an independent candidacy (ko 무소속 출마), strikes named with the state or the
 country struck (ar ضربات إسرائيل, a penalty kick guarded), the consumer price index, the
 traditional 通脹 and Hong Kong's exchange (zh), a share of the votes in a round of voting (fr), an
-inflation estimate (nl). Each tune case and each guard case failed on main at cf1c96e.
+inflation estimate (nl), fuel and energy prices (pt). Each tune case and each guard case failed on main at cf1c96e.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ def test_tune_items_are_tagged(item_id: str, topic: str, taxonomy: CompiledTaxon
         ("news_eval_fresh4.jsonl", "zh-f4-005", "economy_markets"),  # 港交所8号风球下运作
         ("news_eval_europe.jsonl", "fr-eu-009", "elections"),  # 30 % des voix ... premier tour
         ("news_eval_tune2.jsonl", "nl-t2-015", "economy_markets"),  # raming van de inflatie
+        ("news_eval_fresh4.jsonl", "pt-f4-002", "economy_markets"),  # preço dos combustíveis
     ],
 )
 def test_older_tune_items_are_tagged(
