@@ -10,7 +10,8 @@ is no public election (zh, carried to ja and he, which had no such tune item). F
 halves of older sets: an independent candidacy (ko 무소속 출마), strikes named with the state or the
 country struck (ar ضربات إسرائيل, a penalty kick guarded), the consumer price index, the
 traditional 通脹 and Hong Kong's exchange (zh), a share of the votes in a round of voting (fr), an
-inflation estimate (nl), fuel and energy prices (pt). Each tune case and each guard case failed on main at cf1c96e.
+inflation estimate (nl), fuel and energy prices (pt). Each tune case and each guard case failed
+on main at cf1c96e.
 """
 
 from __future__ import annotations
