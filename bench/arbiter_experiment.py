@@ -30,13 +30,14 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from streams.tagging.match import (
+    _UNSPACED_LANGUAGES,
     SUMMARY,
     TITLE,
-    _UNSPACED_LANGUAGES,
     _candidates,
     _choose,
     _excluded_spans,
@@ -50,7 +51,9 @@ from streams.tagging.taxonomy import CompiledTaxonomy, compile_taxonomy, load_ta
 from streams.text.fold import UNSPACED_SCRIPT, fold_for_matching
 
 DATA = Path(__file__).parent / "data"
-USE_LANGUAGES = frozenset("ar de en es fr it ja ko nl pl pt ru th tr zh".split())
+USE_LANGUAGES = frozenset(
+    ["ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh"]
+)
 FOLDS = 5
 NGRAM_DIM = 1 << 16
 NGRAM_SIZES = (2, 3, 4)
@@ -88,9 +91,18 @@ def read_items(split: str) -> list[Item]:
             d = json.loads(line)
             if path.name != "tagging_dev.jsonl" and d.get("split") != split:
                 continue
-            items.append(Item(d["id"], path.stem, d["language"], d["title"], d["summary"],
-                              frozenset(d["topics"]), frozenset(d.get("also_ok", ())),
-                              frozenset(d.get("must_not", ()))))  # fmt: skip
+            items.append(
+                Item(
+                    d["id"],
+                    path.stem,
+                    d["language"],
+                    d["title"],
+                    d["summary"],
+                    frozenset(d["topics"]),
+                    frozenset(d.get("also_ok", ())),
+                    frozenset(d.get("must_not", ())),
+                )
+            )
     return items
 
 
@@ -165,53 +177,37 @@ def ngram_indices(text: str, language: str) -> np.ndarray:
     return np.array(sorted({zlib.crc32(g.encode()) % NGRAM_DIM for g in grams}), dtype=np.int64)
 
 
-@dataclass
 class Sparse:
-    """Rows of unit-norm binary features: row r is indices[indptr[r]:indptr[r + 1]]."""
+    """Rows of unit-norm binary hashed features, as a scipy CSR matrix for training speed: the
+    bench only; scoring one item is a sum of weight rows (see measure_cost)."""
 
-    indptr: np.ndarray
-    indices: np.ndarray
-    values: np.ndarray
+    def __init__(self, matrix: Any) -> None:
+        self.matrix = matrix
 
     @classmethod
     def of(cls, rows: Sequence[np.ndarray]) -> Sparse:
-        lengths = np.array([max(len(r), 1) for r in rows])
+        from scipy.sparse import csr_matrix  # in the venv (a dependency of a dependency)
+
         indptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])])
-        values = np.concatenate([np.full(len(r), 1 / np.sqrt(n)) for r, n in zip(rows, lengths,
-                                 strict=True)])  # fmt: skip
-        return cls(indptr, np.concatenate(rows), values)
+        values = np.concatenate([np.full(len(r), 1 / np.sqrt(max(len(r), 1))) for r in rows])
+        return cls(csr_matrix((values, np.concatenate(rows), indptr), shape=(len(rows), NGRAM_DIM)))
 
     def take(self, rows: np.ndarray) -> Sparse:
-        return Sparse.of_parts([(self.indices[self.indptr[r] : self.indptr[r + 1]],
-                                 self.values[self.indptr[r] : self.indptr[r + 1]]) for r in rows])  # fmt: skip
-
-    @classmethod
-    def of_parts(cls, parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> Sparse:
-        indptr = np.concatenate([[0], np.cumsum([len(i) for i, _ in parts])])
-        return cls(indptr, np.concatenate([i for i, _ in parts]), np.concatenate([v for _, v in parts]))
-
-    @property
-    def rows(self) -> int:
-        return len(self.indptr) - 1
+        return Sparse(self.matrix[rows])
 
     def dot(self, w: np.ndarray) -> np.ndarray:  # (rows, k)
-        products = self.values[:, None] * w[self.indices]
-        out = np.zeros((self.rows, w.shape[1]))
-        np.add.at(out, np.repeat(np.arange(self.rows), np.diff(self.indptr)), products)
-        return out
+        return np.asarray(self.matrix @ w)
 
     def tdot(self, g: np.ndarray) -> np.ndarray:  # (dim, k)
-        per = np.repeat(g, np.diff(self.indptr), axis=0) * self.values[:, None]
-        out = np.zeros((NGRAM_DIM, g.shape[1]))
-        np.add.at(out, self.indices, per)
-        return out
+        return np.asarray(self.matrix.T @ g)
 
 
 # ---- logistic regression ----------------------------------------------------------------------
 
 
-def fit(x: np.ndarray | Sparse, y: np.ndarray, mask: np.ndarray, l2: float,
-        steps: int = 300) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def fit(
+    x: np.ndarray | Sparse, y: np.ndarray, mask: np.ndarray, l2: float, steps: int = 300
+) -> tuple[np.ndarray, np.ndarray]:
     """One L2 logistic regression per column of y (rows where mask is False are ignored),
     trained together with Adam; class-balanced weights."""
     dense = isinstance(x, np.ndarray)
@@ -247,8 +243,9 @@ def take(x: np.ndarray | Sparse, rows: np.ndarray) -> np.ndarray | Sparse:
     return x[rows] if isinstance(x, np.ndarray) else x.take(rows)
 
 
-def out_of_fold(items: Sequence[Item], x: np.ndarray | Sparse, y: np.ndarray, mask: np.ndarray,
-                l2: float) -> np.ndarray:  # fmt: skip
+def out_of_fold(
+    items: Sequence[Item], x: np.ndarray | Sparse, y: np.ndarray, mask: np.ndarray, l2: float
+) -> np.ndarray:
     fold = np.array([int(text_key(i.source + i.id)[:8], 16) % FOLDS for i in items])
     probs = np.zeros(y.shape)
     for f in range(FOLDS):
@@ -287,9 +284,15 @@ def veto_candidate(ctx: Context, r: int, topic: str, ceiling: float) -> bool:
     return topic in ctx.rules[r] and ctx.scores[r][topic][0] <= ceiling
 
 
-def apply(ctx: Context, border: float | None = None, veto: float | None = None,
-          low: float = 0.0, with_evidence: bool = False, ceiling: float = 2.0,
-          alone: np.ndarray | None = None) -> tuple[Tags, float]:  # fmt: skip
+def apply(
+    ctx: Context,
+    border: float | None = None,
+    veto: float | None = None,
+    low: float = 0.0,
+    with_evidence: bool = False,
+    ceiling: float = 2.0,
+    alone: np.ndarray | None = None,
+) -> tuple[Tags, float]:
     """The tags of a variant, and the fraction of items that needed the model."""
     out: Tags = []
     asked = 0
@@ -364,21 +367,31 @@ def evaluate(items: Sequence[Item], tags: Tags, topics: Sequence[str]) -> Report
             empty += 1
             tagged += bool(found_all - item.also_ok)
         traps += len(item.must_not & found_all)
-    return Report(total, dict(by_topic), dict(by_language), tagged, empty, traps,
-                  sum(len(i.must_not) for i in items))  # fmt: skip
+    return Report(
+        total,
+        dict(by_topic),
+        dict(by_language),
+        tagged,
+        empty,
+        traps,
+        sum(len(i.must_not) for i in items),
+    )
 
 
 def summary_line(name: str, rep: Report, fraction: float) -> str:
-    return (f"{name:<28} P {rep.total.p:.3f} R {rep.total.r:.3f} F1 {rep.total.f1:.3f} "
-            f"({rep.total.tp}/{rep.total.fp}/{rep.total.fn})  no-topic {rep.no_topic_tagged}/"
-            f"{rep.no_topic} ({rep.no_topic_rate:.1%})  traps {rep.traps}/{rep.trap_total}  "
-            f"model on {fraction:.1%}")  # fmt: skip
+    return (
+        f"{name:<28} P {rep.total.p:.3f} R {rep.total.r:.3f} F1 {rep.total.f1:.3f} "
+        f"({rep.total.tp}/{rep.total.fp}/{rep.total.fn})  no-topic {rep.no_topic_tagged}/"
+        f"{rep.no_topic} ({rep.no_topic_rate:.1%})  traps {rep.traps}/{rep.trap_total}  "
+        f"model on {fraction:.1%}"
+    )
 
 
 def labels(items: Sequence[Item], topics: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     y = np.array([[t in i.topics for t in topics] for i in items], dtype=float)
-    mask = np.array([[t in i.topics or t not in i.also_ok for t in topics] for i in items],
-                    dtype=float)  # fmt: skip
+    mask = np.array(
+        [[t in i.topics or t not in i.also_ok for t in topics] for i in items], dtype=float
+    )
     return y, mask
 
 
@@ -396,8 +409,8 @@ def choose_thresholds(ctx: Context) -> dict[str, object]:
     """Every variant's thresholds from the out-of-fold probabilities of the tuning data."""
     chosen: dict[str, object] = {}
     alone = np.zeros(len(ctx.topics))
+    covered = ctx.covered.astype(bool)
     for k, topic in enumerate(ctx.topics):
-        covered = ctx.covered.astype(bool)
 
         def f1(v: float, k: int = k, topic: str = topic) -> float:
             s = Score()
@@ -444,17 +457,30 @@ def variants(chosen: dict[str, object]) -> dict[str, dict[str, object]]:
         "border+evidence": {"border": chosen["border_ev"], "with_evidence": True},
         "veto (score==2)": {"veto": chosen["veto"]},
         "border+veto": {"border": chosen["border"], "veto": chosen["veto"]},
-    } | ({} if "unseen_border" not in chosen else {
-        "border [unseen-cal]": {"border": chosen["unseen_border"]},
-        "border (score>=1) [unseen-cal]": {"border": chosen["unseen_border"], "low": 1.0},
-        "border+evidence [unseen-cal]": {"border": chosen["unseen_border_ev"], "with_evidence": True},
-        "border P-kept [unseen-cal]": {"border": chosen["unseen_border_kept"]},
-        "veto [unseen-cal]": {"veto": chosen["unseen_veto"]},
-        "veto score<=3 [unseen-cal]": {"veto": chosen["unseen_veto3"], "ceiling": 3.0},
-        "border P-kept+veto<=3 [unseen-cal]": {"border": chosen["unseen_border_kept"],
-                                              "veto": chosen["unseen_veto3"], "ceiling": 3.0},
-        "border+veto [unseen-cal]": {"border": chosen["unseen_border"], "veto": chosen["unseen_veto"]},
-    })  # fmt: skip
+    } | (
+        {}
+        if "unseen_border" not in chosen
+        else {
+            "border [unseen-cal]": {"border": chosen["unseen_border"]},
+            "border (score>=1) [unseen-cal]": {"border": chosen["unseen_border"], "low": 1.0},
+            "border+evidence [unseen-cal]": {
+                "border": chosen["unseen_border_ev"],
+                "with_evidence": True,
+            },
+            "border P-kept [unseen-cal]": {"border": chosen["unseen_border_kept"]},
+            "veto [unseen-cal]": {"veto": chosen["unseen_veto"]},
+            "veto score<=3 [unseen-cal]": {"veto": chosen["unseen_veto3"], "ceiling": 3.0},
+            "border P-kept+veto<=3 [unseen-cal]": {
+                "border": chosen["unseen_border_kept"],
+                "veto": chosen["unseen_veto3"],
+                "ceiling": 3.0,
+            },
+            "border+veto [unseen-cal]": {
+                "border": chosen["unseen_border"],
+                "veto": chosen["unseen_veto"],
+            },
+        }
+    )
 
 
 def print_cells(ctx: Context) -> None:
@@ -464,52 +490,86 @@ def print_cells(ctx: Context) -> None:
         ("veto candidates (score == 2)", lambda r, t: veto_candidate(ctx, r, t, 2.0), False),
         ("veto candidates (score <= 3)", lambda r, t: veto_candidate(ctx, r, t, 3.0), False),
     ):
-        cells = [(ctx.probs[r, k], t in ctx.items[r].topics, t in ctx.items[r].also_ok)
-                 for r in range(len(ctx.items)) if ctx.covered[r]
-                 for k, t in enumerate(ctx.topics) if test(r, t)]  # fmt: skip
+        cells = [
+            (ctx.probs[r, k], t in ctx.items[r].topics, t in ctx.items[r].also_ok)
+            for r in range(len(ctx.items))
+            if ctx.covered[r]
+            for k, t in enumerate(ctx.topics)
+            if test(r, t)
+        ]
         gold = sum(g for _, g, _ in cells)
         print(f"  {name}: {len(cells)} cells, {gold} labelled with the topic")
         for v in (0.1, 0.3, 0.5, 0.7, 0.9):
             side = [(g, a) for p, g, a in cells if (p >= v) == right]
-            print(f"    p {'>=' if right else '<'} {v}: {len(side)} cells, {sum(g for g, _ in side)} "
-                  f"labelled, {sum(a and not g for g, a in side)} also_ok")  # fmt: skip
+            print(
+                f"    p {'>=' if right else '<'} {v}: {len(side)} cells, {sum(g for g, _ in side)} "
+                f"labelled, {sum(a and not g for g, a in side)} also_ok"
+            )
 
 
 def print_changes(base: Report, rep: Report) -> None:
-    print("    per topic R (P):", ", ".join(
-        f"{t} {base.by_topic[t].r:.3f}->{rep.by_topic[t].r:.3f} ({base.by_topic[t].p:.3f}->"
-        f"{rep.by_topic[t].p:.3f})" for t in base.by_topic
-        if (base.by_topic[t].tp, base.by_topic[t].fp) != (rep.by_topic[t].tp, rep.by_topic[t].fp)))  # fmt: skip
-    print("    per language R:", ", ".join(
-        f"{lang} {base.by_language[lang].r:.3f}->{rep.by_language[lang].r:.3f}"
-        + (f" fp {base.by_language[lang].fp}->{rep.by_language[lang].fp}"
-           if base.by_language[lang].fp != rep.by_language[lang].fp else "")
-        for lang in sorted(base.by_language)
-        if (base.by_language[lang].tp, base.by_language[lang].fp)
-        != (rep.by_language[lang].tp, rep.by_language[lang].fp)))  # fmt: skip
+    print(
+        "    per topic R (P):",
+        ", ".join(
+            f"{t} {base.by_topic[t].r:.3f}->{rep.by_topic[t].r:.3f} ({base.by_topic[t].p:.3f}->"
+            f"{rep.by_topic[t].p:.3f})"
+            for t in base.by_topic
+            if (base.by_topic[t].tp, base.by_topic[t].fp)
+            != (rep.by_topic[t].tp, rep.by_topic[t].fp)
+        ),
+    )
+    print(
+        "    per language R:",
+        ", ".join(
+            f"{lang} {base.by_language[lang].r:.3f}->{rep.by_language[lang].r:.3f}"
+            + (
+                f" fp {base.by_language[lang].fp}->{rep.by_language[lang].fp}"
+                if base.by_language[lang].fp != rep.by_language[lang].fp
+                else ""
+            )
+            for lang in sorted(base.by_language)
+            if (base.by_language[lang].tp, base.by_language[lang].fp)
+            != (rep.by_language[lang].tp, rep.by_language[lang].fp)
+        ),
+    )
 
 
 UNSEEN_SETS = ("fresh4", "fresh5", "fresh6", "fresh8", "fresh9")
 
 
-def unseen_taxonomy(name: str, cache: Path, _compiled: dict[str, CompiledTaxonomy] = {}) -> CompiledTaxonomy:  # noqa: B006  # a cache
+_OLD_TAXONOMIES: dict[str, CompiledTaxonomy] = {}
+
+
+def unseen_taxonomy(name: str, cache: Path) -> CompiledTaxonomy:
     """The taxonomy as it was in the commit that added news_eval_<name>.jsonl."""
+    _compiled = _OLD_TAXONOMIES
     if name not in _compiled:
         import subprocess
 
         path = cache / "old" / f"{name}.toml"
         if not path.exists():
             data = f"bench/data/news_eval_{name}.jsonl"
-            commit = subprocess.run(["git", "log", "--diff-filter=A", "--format=%h", "--", data],
-                                    capture_output=True, text=True, check=True).stdout.split()[-1]  # fmt: skip
+            commit = subprocess.run(
+                ["git", "log", "--diff-filter=A", "--format=%h", "--", data],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.split()[-1]
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(subprocess.run(["git", "show", f"{commit}:streams/data/taxonomy.toml"],
-                                            capture_output=True, check=True).stdout)  # fmt: skip
+            path.write_bytes(
+                subprocess.run(
+                    ["git", "show", f"{commit}:streams/data/taxonomy.toml"],
+                    capture_output=True,
+                    check=True,
+                ).stdout
+            )
         _compiled[name] = compile_taxonomy(load_taxonomy(path))
     return _compiled[name]
 
 
-def features(kind: str, items: Sequence[Item], cache: Path) -> tuple[np.ndarray | Sparse, np.ndarray]:
+def features(
+    kind: str, items: Sequence[Item], cache: Path
+) -> tuple[np.ndarray | Sparse, np.ndarray]:
     if kind == "use":
         covered = np.array([i.base_language in USE_LANGUAGES for i in items])
         return use_vectors(items, cache), covered
@@ -517,10 +577,17 @@ def features(kind: str, items: Sequence[Item], cache: Path) -> tuple[np.ndarray 
     return Sparse.of(rows), np.ones(len(items), dtype=bool)
 
 
-def context(items: list[Item], taxonomy: CompiledTaxonomy, topics: list[str], probs: np.ndarray,
-            covered: np.ndarray) -> Context:  # fmt: skip
-    rules = [frozenset(t.id for t in match_topics(i.title, i.summary, i.language, taxonomy))
-             for i in items]  # fmt: skip
+def context(
+    items: list[Item],
+    taxonomy: CompiledTaxonomy,
+    topics: list[str],
+    probs: np.ndarray,
+    covered: np.ndarray,
+) -> Context:
+    rules = [
+        frozenset(t.id for t in match_topics(i.title, i.summary, i.language, taxonomy))
+        for i in items
+    ]
     scores = [rule_scores(i.title, i.summary, i.language, taxonomy) for i in items]
     for r, item in enumerate(items):  # the scoring function agrees with match_topics
         agreed = {t for t, (s, ev) in scores[r].items() if s >= 2.0 and ev}
@@ -561,13 +628,15 @@ def main() -> None:
     x, covered = features(args.features, tune, args.cache)
     y, mask = labels(tune, topics)
     print(f"{args.features}: {len(tune)} tuning items, {covered.mean():.1%} covered")
-    grid = args.l2 if args.l2 else ([1e-3, 1e-4, 1e-5] if args.features == "use" else [1e-4, 1e-5, 1e-6])
+    grid = args.l2 or ([1e-3, 1e-4, 1e-5] if args.features == "use" else [1e-4, 1e-5])
     best: tuple[float, float, np.ndarray] | None = None
     for l2 in grid:
         probs = out_of_fold(tune, x, y, mask, l2)
         # log loss of the out-of-fold probabilities over the labelled cells
-        loss = -float(((y * np.log(probs + 1e-9) + (1 - y) * np.log(1 - probs + 1e-9)) * mask).sum()
-                      / mask.sum())  # fmt: skip
+        loss = -float(
+            ((y * np.log(probs + 1e-9) + (1 - y) * np.log(1 - probs + 1e-9)) * mask).sum()
+            / mask.sum()
+        )
         print(f"  l2 {l2:g}: out-of-fold log loss {loss:.4f}")
         if best is None or loss < best[0]:
             best = (loss, l2, probs)
@@ -575,6 +644,12 @@ def main() -> None:
     _, l2, probs = best
     ctx = context(tune, taxonomy, topics, probs, covered)
     chosen = choose_thresholds(ctx)
+    alone = {t: float(v) for t, v in zip(topics, chosen["model"], strict=True)}
+    print(
+        f"chosen on the tuning data (l2 {l2:g}): model alone {alone}"
+        f"; border {chosen['border']}; border+evidence {chosen['border_ev']}; veto {chosen['veto']}"
+    )
+    print_cells(ctx)
     # The rules were tuned on these very items, so few of their borderline cells are real misses
     # (see the cells above) and the tuned-rules choice switches the arbiter off. The state the
     # arbiter would work in is rules that have not seen the news: the tune parts of the later
@@ -584,27 +659,28 @@ def main() -> None:
     cal_rules, cal_scores = [], []
     for item in cal_items:
         old = unseen_taxonomy(item.source.removeprefix("news_eval_"), args.cache)
-        cal_rules.append(frozenset(t.id for t in match_topics(item.title, item.summary,
-                                                               item.language, old)))  # fmt: skip
+        cal_rules.append(
+            frozenset(t.id for t in match_topics(item.title, item.summary, item.language, old))
+        )
         cal_scores.append(rule_scores(item.title, item.summary, item.language, old))
     cal = Context(cal_items, topics, cal_rules, cal_scores, probs[cal_rows], covered[cal_rows])
-    print(f"\nunseen-rules calibration: {len(cal_items)} tune items of {', '.join(UNSEEN_SETS)} "
-          f"under the taxonomy of each set's first commit")  # fmt: skip
+    print(
+        f"\nunseen-rules calibration: {len(cal_items)} tune items of {', '.join(UNSEEN_SETS)} "
+        f"under the taxonomy of each set's first commit"
+    )
     print_cells(cal)
     on_unseen = choose_thresholds(cal)
-    print(f"chosen under unseen rules: border {on_unseen['border']}; border+evidence "
-          f"{on_unseen['border_ev']}; border P-kept {on_unseen['border_kept']}; veto "
-          f"{on_unseen['veto']}; veto score<=3 {on_unseen['veto3']}")  # fmt: skip
-    for name, kw in variants(on_unseen).items():
-        if name in ("rules", "model alone"):
-            continue
-        tags, fraction = apply(cal, **kw)  # type: ignore[arg-type]  # experiment: keywords of apply
-        print(summary_line(name + " (unseen)", evaluate(cal_items, tags, topics), fraction))
-    print(summary_line("rules (unseen)", evaluate(cal_items, cal_rules, topics), 0.0))
+    print(
+        f"chosen under unseen rules: border {on_unseen['border']}; border+evidence "
+        f"{on_unseen['border_ev']}; border P-kept {on_unseen['border_kept']}; veto "
+        f"{on_unseen['veto']}; veto score<=3 {on_unseen['veto3']}"
+    )
     chosen.update({f"unseen_{k}": v for k, v in on_unseen.items()})
-    print(f"chosen on the tuning data (l2 {l2:g}): model alone {dict(zip(topics, chosen['model']))}"
-          f"; border {chosen['border']}; border+evidence {chosen['border_ev']}; veto {chosen['veto']}")  # fmt: skip
-    print_cells(ctx)
+    print(summary_line("rules (unseen)", evaluate(cal_items, cal_rules, topics), 0.0))
+    for name, kw in variants(chosen).items():
+        if "[unseen-cal]" in name:
+            tags, fraction = apply(cal, **kw)  # type: ignore[arg-type]  # experiment: keywords
+            print(summary_line(name, evaluate(cal_items, tags, topics), fraction))
     print("\ntuning data, out-of-fold:")
     for name, kw in variants(chosen).items():
         tags, fraction = apply(ctx, **kw)  # type: ignore[arg-type]  # experiment: keywords of apply
@@ -624,8 +700,10 @@ def main() -> None:
         print(summary_line(name, rep, fraction))
         if name != "rules":
             print_changes(base, rep)
-    print(f"\nCPU per item that needs the model ({args.features}, one at a time): "
-          f"{measure_cost(args.features, held, model):.2f} ms")
+    print(
+        f"\nCPU per item that needs the model ({args.features}, one at a time): "
+        f"{measure_cost(args.features, held, model):.2f} ms"
+    )
 
 
 if __name__ == "__main__":
