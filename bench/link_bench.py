@@ -163,7 +163,7 @@ def cosine_only(threshold: float) -> LinkConfig:
     # The baseline: cosine alone, no evidence, no time window.
     return LinkConfig(min_score=1e-9, min_cosine=threshold, window_seconds=1e12,
                       topic_veto=False, year_veto=False, max_magnitude_gap=0.0,
-                      evidence_min_cosine=0.0)  # fmt: skip
+                      evidence_min_cosine=0.0, uncovered="off")  # fmt: skip
 
 
 def score(
