@@ -6,9 +6,11 @@ variant: hashed character 2-4-grams, one class-balanced L2 logistic regression p
 tagging_dev.jsonl (2,525 items: fresh10 and fresh11 are left out entirely); a topic whose rule
 score is in (0, 2) is tagged when p >= 0.65. It scores, once, the held-out halves of fresh10 and
 fresh11 (never seen by a model) with today's rules alone and with the border arbiter.
-`--save PATH` also writes the trained weights (npz); `--check-shipped` checks that match_topics
-with the bundled taxonomy (arbiter on) gives the variant's tags on every item of every set, and
-the rules' tags with the arbiter off. Usage: python bench/arbiter_confirm.py [--save PATH]
+It also scores the shipped form, match_topics with the bundled taxonomy (arbiter = true), which
+is the variant narrowed to items with a lead and to topics with none of their exclusions found
+(after the unit suite's hard negatives; see bench/README). `--save PATH` also writes the trained
+weights (npz); `--check-shipped` checks on every item of every set that the shipped tags lie
+between the rules' and the variant's. Usage: python bench/arbiter_confirm.py [--save PATH]
 [--check-shipped]
 """
 
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +40,20 @@ from arbiter_experiment import (  # noqa: E402  # the bench folder is not a pack
     summary_line,
 )
 
+from streams.tagging.arbiter import Arbiter  # noqa: E402
 from streams.tagging.match import match_topics  # noqa: E402
 from streams.tagging.taxonomy import compile_taxonomy, load_taxonomy  # noqa: E402
+
+@dataclass(frozen=True, eq=False)
+class CountingArbiter(Arbiter):
+    """The shipped arbiter, counting the items it is asked about."""
+
+    calls: int = 0
+
+    def probabilities(self, text: str, language: str) -> dict[str, float]:
+        object.__setattr__(self, "calls", self.calls + 1)
+        return super().probabilities(text, language)
+
 
 NEW_SETS = ("news_eval_fresh10", "news_eval_fresh11")
 L2 = 1e-5  # chosen by the experiment's out-of-fold log loss
@@ -65,11 +79,16 @@ def main() -> None:
     print(f"trained on {len(tune)} tune items (fresh10 and fresh11 left out), l2 {L2:g}")
     if args.check_shipped:
         check_shipped(model, taxonomy, shipped, topics)
-    held_all = [i for i in read_items("heldout") if i.source in NEW_SETS]
+    everything = read_items("heldout")
+    held_all = [i for i in everything if i.source in NEW_SETS]
     for name, held in (
         ("pooled fresh10+fresh11", held_all),
         *((s, [i for i in held_all if i.source == s]) for s in NEW_SETS),
-    ):
+        # Scored by the experiment already (not unseen): how much the narrowing keeps there.
+        ("older held-out parts, seen by the experiment", [
+            i for i in everything if i.source not in NEW_SETS
+        ]),
+    ):  # fmt: skip
         xh = Sparse.of([ngram_indices(i.text, i.language) for i in held])
         ctx = context(held, taxonomy, topics, predict(model, xh), np.ones(len(held), dtype=bool))
         base = evaluate(held, ctx.rules, topics)
@@ -79,6 +98,16 @@ def main() -> None:
         print(summary_line("rules", base, 0.0))
         print(summary_line(f"rules + n-gram border >={BORDER}", rep, fraction))
         print_changes(base, rep)
+        counting = CountingArbiter(**{f.name: getattr(shipped.arbiter, f.name) for f in fields(Arbiter)})
+        on_shipped = replace(shipped, arbiter=counting)
+        shipped_tags = [
+            frozenset(t.id for t in match_topics(i.title, i.summary, i.language, on_shipped))
+            for i in held
+        ]
+        shipped_rep = evaluate(held, shipped_tags, topics)
+        asked = counting.calls / len(held)
+        print(summary_line("shipped (lead, no exclusion)", shipped_rep, asked))
+        print_changes(base, shipped_rep)
         for r, item in enumerate(held):
             for topic in sorted(tags[r] - ctx.rules[r]):
                 k = topics.index(topic)
@@ -88,7 +117,7 @@ def main() -> None:
                     else ("also_ok" if topic in item.also_ok else "WRONG")
                 )
                 print(
-                    f"    added {topic} to {item.source.removeprefix('news_eval_')}/{item.id} "
+                    f"    variant added {topic} to {item.source.removeprefix('news_eval_')}/{item.id} "
                     f"(score {ctx.scores[r][topic][0]}, p {ctx.probs[r, k]:.2f}): {verdict} "
                     f"| {item.title[:70]}"
                 )
@@ -102,13 +131,16 @@ def check_shipped(
     x = Sparse.of([ngram_indices(i.text, i.language) for i in items])
     ctx = context(items, rules, topics, predict(model, x), np.ones(len(items), dtype=bool))
     expected, _ = apply(ctx, border=BORDER)
-    differ = 0
+    added = narrowed = 0
     for r, item in enumerate(items):
         got = frozenset(t.id for t in match_topics(item.title, item.summary, item.language, shipped))
-        differ += got != expected[r]
-    added = sum(len(e - ctx.rules[r]) for r, e in enumerate(expected))
-    print(f"shipped check: {len(items)} items, {added} border tags, {differ} items differ")
-    assert differ == 0
+        assert ctx.rules[r] <= got <= expected[r], (item.id, ctx.rules[r], got, expected[r])
+        added += len(got - ctx.rules[r])
+        narrowed += len(expected[r] - got)
+    print(
+        f"shipped check: {len(items)} items; the variant adds {added + narrowed} border tags, "
+        f"the shipped form {added} of them"
+    )
 
 
 if __name__ == "__main__":
