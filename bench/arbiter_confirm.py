@@ -26,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from arbiter_experiment import (  # noqa: E402  # the bench folder is not a package
+from arbiter_experiment import (  # the bench folder is not a package
     Sparse,
     apply,
     context,
@@ -40,9 +40,10 @@ from arbiter_experiment import (  # noqa: E402  # the bench folder is not a pack
     summary_line,
 )
 
-from streams.tagging.arbiter import Arbiter  # noqa: E402
-from streams.tagging.match import match_topics  # noqa: E402
-from streams.tagging.taxonomy import compile_taxonomy, load_taxonomy  # noqa: E402
+from streams.tagging.arbiter import Arbiter
+from streams.tagging.match import match_topics
+from streams.tagging.taxonomy import compile_taxonomy, load_taxonomy
+
 
 @dataclass(frozen=True, eq=False)
 class CountingArbiter(Arbiter):
@@ -98,7 +99,9 @@ def main() -> None:
         print(summary_line("rules", base, 0.0))
         print(summary_line(f"rules + n-gram border >={BORDER}", rep, fraction))
         print_changes(base, rep)
-        counting = CountingArbiter(**{f.name: getattr(shipped.arbiter, f.name) for f in fields(Arbiter)})
+        counting = CountingArbiter(
+            **{f.name: getattr(shipped.arbiter, f.name) for f in fields(Arbiter)}
+        )
         on_shipped = replace(shipped, arbiter=counting)
         shipped_tags = [
             frozenset(t.id for t in match_topics(i.title, i.summary, i.language, on_shipped))
@@ -117,7 +120,8 @@ def main() -> None:
                     else ("also_ok" if topic in item.also_ok else "WRONG")
                 )
                 print(
-                    f"    variant added {topic} to {item.source.removeprefix('news_eval_')}/{item.id} "
+                    f"    variant added {topic} to "
+                    f"{item.source.removeprefix('news_eval_')}/{item.id} "
                     f"(score {ctx.scores[r][topic][0]}, p {ctx.probs[r, k]:.2f}): {verdict} "
                     f"| {item.title[:70]}"
                 )
@@ -133,7 +137,9 @@ def check_shipped(
     expected, _ = apply(ctx, border=BORDER)
     added = narrowed = 0
     for r, item in enumerate(items):
-        got = frozenset(t.id for t in match_topics(item.title, item.summary, item.language, shipped))
+        got = frozenset(
+            t.id for t in match_topics(item.title, item.summary, item.language, shipped)
+        )
         assert ctx.rules[r] <= got <= expected[r], (item.id, ctx.rules[r], got, expected[r])
         added += len(got - ctx.rules[r])
         narrowed += len(expected[r] - got)

@@ -27,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from arbiter_experiment import (  # noqa: E402  # the bench folder is not a package
+from arbiter_experiment import (  # the bench folder is not a package
     DATA,
     Item,
     Sparse,
@@ -38,8 +38,8 @@ from arbiter_experiment import (  # noqa: E402  # the bench folder is not a pack
     rule_scores,
 )
 
-from streams.tagging.arbiter import DIMENSIONS, WEIGHTS_FILE, arbiter_text, ngram_buckets  # noqa: E402
-from streams.tagging.taxonomy import compile_taxonomy, load_taxonomy  # noqa: E402
+from streams.tagging.arbiter import DIMENSIONS, WEIGHTS_FILE, arbiter_text, ngram_buckets
+from streams.tagging.taxonomy import compile_taxonomy, load_taxonomy
 
 # The news_eval sets that existed when the experiment ran (commit dfa3104), all `tune` rows.
 TRAINING_SETS = (
@@ -77,7 +77,7 @@ def check_float16(model: tuple[np.ndarray, np.ndarray], w16: np.ndarray, topics:
     items += [i for i in _read_file(DATA / "tagging_heldout.jsonl")]
     x = Sparse.of([ngram_buckets(arbiter_text(i.title, i.summary), i.language) for i in items])
     p64 = predict(model, x)
-    w, b = model
+    b = model[1]
     changed = border = changed_border = 0
     for r, item in enumerate(items):
         idx = ngram_buckets(arbiter_text(item.title, item.summary), item.language)
@@ -91,8 +91,9 @@ def check_float16(model: tuple[np.ndarray, np.ndarray], w16: np.ndarray, topics:
                 border += 1
                 changed_border += differs
     print(
-        f"float16 check on {len(items)} items of bench/data: {changed} of {len(items) * len(topics)}"
-        f" cells change their decision, {changed_border} of {border} border cells"
+        f"float16 check on {len(items)} items of bench/data: {changed} of "
+        f"{len(items) * len(topics)} cells change their decision, {changed_border} of {border} "
+        "border cells"
     )
     assert changed_border == 0
 

@@ -333,8 +333,10 @@ def _score_topics(
             continue
         if score >= topic.threshold:
             # Asked here only when the border pass skipped it above.
-            if needs_evidence and border is not None and not _has_evidence(
-                by_rule, excluded, taxonomy
+            if (
+                needs_evidence
+                and border is not None
+                and not _has_evidence(by_rule, excluded, taxonomy)
             ):
                 continue
             evidence, matches = _evidence(chosen, texts)
