@@ -116,13 +116,17 @@ def match_topics(
     # virus, a tennis federation's vote, a war of words) are headlines the model called sure.
     if arbiter is None or not summary.strip():
         return tuple(tag for _, tag in _score_topics(hits, texts, taxonomy, evidence_topics))
-    border: list[tuple[int, TopicTag]] = []
+    border: list[tuple[int, float, list[_Candidate]]] = []
     tags = _score_topics(hits, texts, taxonomy, evidence_topics, border)
-    # The model runs only when the rules left a border case (~15% of real news items).
-    border = [pair for pair in border if pair[1].id in arbiter.thresholds]
+    # The model runs only when the rules left a border case (~12% of real news items).
+    border = [case for case in border if taxonomy.topics[case[0]].id in arbiter.thresholds]
     if border:
         probabilities = arbiter.probabilities(arbiter_text(title, summary), language)
-        tags.extend(pair for pair in border if arbiter.confirms(probabilities, pair[1].id))
+        for topic_index, score, chosen in border:
+            topic_id = taxonomy.topics[topic_index].id
+            if arbiter.confirms(probabilities, topic_id):
+                evidence, matches = _evidence(chosen, texts)
+                tags.append((topic_index, TopicTag(topic_id, score, evidence, matches)))
         tags.sort(key=_tag_order)
     return tuple(tag for _, tag in tags)
 
@@ -292,12 +296,13 @@ def _score_topics(
     texts: tuple[str, str],
     taxonomy: CompiledTaxonomy,
     evidence_topics: frozenset[int] = frozenset(),
-    border: list[tuple[int, TopicTag]] | None = None,
+    border: list[tuple[int, float, list[_Candidate]]] | None = None,
 ) -> list[tuple[int, TopicTag]]:
     """The (topic index, tag) pairs that reach their threshold, best first. When `border` is a
     list, the topics scored above 0 and below their threshold with none of their exclusions found
-    are appended to it (evidence terms are not asked for: the arbiter judges them as the rules
-    scored them; an exclusion is the rule author's word that the topic is not meant here)."""
+    are appended to it as (topic index, score, counted candidates). Evidence terms are not asked
+    for (the arbiter judges them as the rules scored them); an exclusion is the rule author's word
+    that the topic is not meant here."""
     rules = taxonomy.rules
     by_topic: dict[int, dict[int, list[_Hit]]] = {}
     for hit in hits:
@@ -342,8 +347,7 @@ def _score_topics(
             evidence, matches = _evidence(chosen, texts)
             tags.append((topic_index, TopicTag(topic.id, score, evidence, matches)))
         elif border is not None and not excluded:
-            evidence, matches = _evidence(chosen, texts)
-            border.append((topic_index, TopicTag(topic.id, score, evidence, matches)))
+            border.append((topic_index, score, chosen))
     tags.sort(key=_tag_order)
     return tags
 
