@@ -69,7 +69,7 @@ class TermMatch:
 @dataclass(frozen=True, slots=True)
 class TopicTag:
     id: str  # taxonomy topic id, e.g. "elections"
-    score: float  # sum of matched term weights; >= the topic's threshold
+    score: float  # sum of matched term weights; below the topic's threshold: an arbiter's tag
     evidence: tuple[str, ...]  # the distinct matched terms, as written in the text
     matches: tuple[TermMatch, ...] = ()  # every counted match with its position
 

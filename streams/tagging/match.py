@@ -9,6 +9,11 @@ terms for the item's language is tagged only when one of them is found as well (
 exclusions): a disease name without cases or spread is not an outbreak; a bare headline with no
 lead is judged on its score alone. A tag carries the distinct terms found and every counted match
 with its field and character offsets.
+
+When the taxonomy turns its arbiter on, a topic the rules scored above 0 but below its threshold
+(a supporting word, no decisive one) in an item with a lead, with none of the topic's exclusions
+found, is tagged too if the arbiter's model is confident; that tag keeps its rule score, so a
+score below the threshold marks it. No rule word, no such tag.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from streams.records import TermMatch, TopicTag
+from streams.tagging.arbiter import arbiter_text
 from streams.tagging.taxonomy import CompiledTaxonomy, LanguageMatcher, RuleKind
 from streams.text.fold import UNSPACED_SCRIPT, fold_for_matching, split_words
 
@@ -89,8 +95,9 @@ class _Candidate(NamedTuple):
 def match_topics(
     title: str, summary: str, language: str, taxonomy: CompiledTaxonomy
 ) -> tuple[TopicTag, ...]:
-    """Topics whose score reaches their threshold, best first; evidence is the distinct matched
-    terms as written in the text. Items in 'und' or an unruled language use every language."""
+    """Topics whose score reaches their threshold, plus the border topics the taxonomy's arbiter
+    confirms, best first; evidence is the distinct matched terms as written in the text. Items in
+    'und' or an unruled language use every language."""
     matcher = taxonomy.matcher_for(language)
     texts = (title, summary)
     base = language.split("-")[0].split("_")[0].lower()
@@ -104,7 +111,29 @@ def match_topics(
     # A bare headline (no lead) has no room for evidence: it is judged on its score alone, as a
     # headline list or an alert shows it. Evidence is asked of items that carry a lead.
     evidence_topics = matcher.evidence_topics if summary.strip() else frozenset()
-    return _score_topics(hits, texts, taxonomy, evidence_topics)
+    arbiter = taxonomy.arbiter
+    # Bare headlines are left to the rules: the unit suite's hard negatives (a museum's computer
+    # virus, a tennis federation's vote, a war of words) are headlines the model called sure.
+    if arbiter is None or not summary.strip():
+        return tuple(tag for _, tag in _score_topics(hits, texts, taxonomy, evidence_topics))
+    border: list[tuple[int, float, list[_Candidate]]] = []
+    tags = _score_topics(hits, texts, taxonomy, evidence_topics, border)
+    # The model runs only when the rules left a border case (~12% of real news items).
+    border = [case for case in border if taxonomy.topics[case[0]].id in arbiter.thresholds]
+    if border:
+        probabilities = arbiter.probabilities(arbiter_text(title, summary), language)
+        for topic_index, score, chosen in border:
+            topic_id = taxonomy.topics[topic_index].id
+            if arbiter.confirms(probabilities, topic_id):
+                evidence, matches = _evidence(chosen, texts)
+                tags.append((topic_index, TopicTag(topic_id, score, evidence, matches)))
+        tags.sort(key=_tag_order)
+    return tuple(tag for _, tag in tags)
+
+
+def _tag_order(pair: tuple[int, TopicTag]) -> tuple[float, int]:
+    """Best first: the higher score, then the topic's place in the taxonomy."""
+    return -pair[1].score, pair[0]
 
 
 def _find_hits(
@@ -267,7 +296,13 @@ def _score_topics(
     texts: tuple[str, str],
     taxonomy: CompiledTaxonomy,
     evidence_topics: frozenset[int] = frozenset(),
-) -> tuple[TopicTag, ...]:
+    border: list[tuple[int, float, list[_Candidate]]] | None = None,
+) -> list[tuple[int, TopicTag]]:
+    """The (topic index, tag) pairs that reach their threshold, best first. When `border` is a
+    list, the topics scored above 0 and below their threshold with none of their exclusions found
+    are appended to it as (topic index, score, counted candidates). Evidence terms are not asked
+    for (the arbiter judges them as the rules scored them); an exclusion is the rule author's word
+    that the topic is not meant here."""
     rules = taxonomy.rules
     by_topic: dict[int, dict[int, list[_Hit]]] = {}
     for hit in hits:
@@ -278,14 +313,16 @@ def _score_topics(
         topic = taxonomy.topics[topic_index]
         # Most items hit only a few context words; when every rule found, counted once at title
         # weight, cannot reach the threshold, exclusions and overlaps need not be worked out.
-        if _best_case(by_rule, taxonomy) < topic.threshold:
+        best = _best_case(by_rule, taxonomy)
+        if best < topic.threshold and (border is None or best == 0):
             continue
         if len(by_topic) > 1:
             if longer is None:
                 longer = _longer_terms(hits, taxonomy)
             by_rule = _unshadowed(by_rule, topic_index, longer, taxonomy)
         excluded = _excluded_spans(by_rule, taxonomy)
-        if topic_index in evidence_topics and not _has_evidence(by_rule, excluded, taxonomy):
+        needs_evidence = topic_index in evidence_topics
+        if needs_evidence and border is None and not _has_evidence(by_rule, excluded, taxonomy):
             continue
         candidates: list[_Candidate] = []
         for index, rule_hits in by_rule.items():
@@ -297,11 +334,22 @@ def _score_topics(
             candidates.extend(_candidates(index, allowed, taxonomy))
         chosen = _choose(candidates)
         score = round(sum(candidate.value for candidate in chosen), 3)
-        if chosen and score >= topic.threshold:
+        if not chosen or score <= 0:
+            continue
+        if score >= topic.threshold:
+            # Asked here only when the border pass skipped it above.
+            if (
+                needs_evidence
+                and border is not None
+                and not _has_evidence(by_rule, excluded, taxonomy)
+            ):
+                continue
             evidence, matches = _evidence(chosen, texts)
             tags.append((topic_index, TopicTag(topic.id, score, evidence, matches)))
-    tags.sort(key=lambda pair: (-pair[1].score, pair[0]))
-    return tuple(tag for _, tag in tags)
+        elif border is not None and not excluded:
+            border.append((topic_index, score, chosen))
+    tags.sort(key=_tag_order)
+    return tags
 
 
 def _has_evidence(

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any, TypeGuard
 
 from streams.errors import WirewatchError
+from streams.tagging.arbiter import Arbiter, load_arbiter
 from streams.text.fold import UNSPACED_SCRIPT, WORD_PATTERN, fold_for_matching
 
 SCHEMA_VERSION = 1
@@ -34,7 +35,7 @@ _TOPIC_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 _IPTC_CODE = re.compile(r"^medtop:\d{8}$")
 
-_TOP_KEYS = frozenset({"schema_version", "title_weight", "topics"})
+_TOP_KEYS = frozenset({"schema_version", "title_weight", "arbiter", "topics"})
 _TOPIC_KEYS = frozenset({"id", "label", "iptc", "threshold", "rules"})
 _RULE_KEYS = frozenset({"terms", "all", "near", "not", "not_near", "evidence"})
 
@@ -91,6 +92,9 @@ class Taxonomy:
     topics: tuple[Topic, ...]
     title_weight: float = DEFAULT_TITLE_WEIGHT
     source: str = "taxonomy.toml"
+    # `arbiter = true`: the bundled n-gram model decides the rules' border cases (see
+    # streams/tagging/arbiter.py); off unless the file asks, so watchlists and own files are rules.
+    arbiter: bool = False
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -169,6 +173,7 @@ class CompiledTaxonomy:
     matchers: Mapping[str, LanguageMatcher]
     fallback: LanguageMatcher  # every language's rules, for "und" and languages without rules
     title_weight: float
+    arbiter: Arbiter | None = None  # decides topics the rules scored above 0, below threshold
 
     def matcher_for(self, language: str) -> LanguageMatcher:
         base = language.split("-")[0].split("_")[0].lower()
@@ -305,6 +310,12 @@ def _parse_document(data: dict[str, Any], at: _Locator) -> tuple[Taxonomy | None
     if not is_number(title_weight) or title_weight <= 0:
         problems.append(f"{at.where(needle='title_weight')}: title_weight must be a number > 0")
         title_weight = DEFAULT_TITLE_WEIGHT
+    arbiter = data.get("arbiter", False)
+    if not isinstance(arbiter, bool):
+        problems.append(
+            f"{at.where(needle='arbiter')}: arbiter must be true or false, e.g. arbiter = false "
+            "for the rules alone"
+        )
     raw_topics = data.get("topics")
     if not isinstance(raw_topics, list) or not raw_topics:
         problems.append(f"{at.where()}: no topics; add at least one [[topics]] table")
@@ -324,7 +335,7 @@ def _parse_document(data: dict[str, Any], at: _Locator) -> tuple[Taxonomy | None
         topics.append(topic)
     if problems:
         return None, problems
-    return Taxonomy(tuple(topics), float(title_weight), at.name), []
+    return Taxonomy(tuple(topics), float(title_weight), at.name, arbiter is True), []
 
 
 def _parse_topic(raw: Any, number: int, at: _Locator, problems: list[str]) -> Topic | None:
@@ -543,6 +554,7 @@ def compile_taxonomy(taxonomy: Taxonomy) -> CompiledTaxonomy:
         # The fallback's text may be in any language, so no evidence list fits it: score only.
         fallback=_build_matcher(entries, frozenset()),
         title_weight=taxonomy.title_weight,
+        arbiter=load_arbiter() if taxonomy.arbiter else None,
     )
 
 
