@@ -5,7 +5,8 @@ with no topic. Guards: a company going public or a club raising share capital is
 ("se lista la Bursa de Valori", "αύξηση μετοχικού κεφαλαίου"), nor is a protest against a price
 rise ("Demo Tolak Kenaikan Harga BBM"); a tsunami said of a Covid wave, a game postponed for bad
 weather and a count of people in flood-risk areas are no disaster; a war named as what moved a
-stock index is market news (th). Recall: hostages freed from Gaza are the Gaza war, an eruption
+stock index is market news (th), a rally's demand for a new election is the rally (th), and war
+counted among causes of death is no war news (en). Recall: hostages freed from Gaza are the Gaza war, an eruption
 that shuts an airport is a disaster, Russian rockets that fell are the war (pl), clashes with
 the police are a protest (ru). Each case fails on main at 5ae3212. The families were carried to
 the other round languages where the blocks lacked them (the text cases below); on the older sets
@@ -46,6 +47,12 @@ def test_tune_items_are_tagged(item_id: str, topic: str, taxonomy: CompiledTaxon
         ("news_eval_fresh3.jsonl", "id-f3-013", "economy_markets"),  # Demo Tolak Kenaikan Harga BBM
         ("news_eval_fresh3.jsonl", "id-f3-014", "economy_markets"),  # Tolak Harga BBM Naik
         ("news_eval_tune2.jsonl", "th-t2-022", "armed_conflict"),  # หุ้นไทยร่วงหนัก ... ข่าวร้ายสงคราม
+        ("news_eval_tune2.jsonl", "th-t2-002", "elections"),  # ชุมนุมหนุน ... ยุบสภาเลือกตั้งใหม่
+        (
+            "news_eval_asia_en.jsonl",
+            "en-news-021",
+            "armed_conflict",
+        ),  # armed conflict as a cause of death
     ],
 )
 def test_tune_traps_are_not_tagged(
