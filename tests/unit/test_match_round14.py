@@ -5,12 +5,12 @@ with no topic. Guards: a company going public or a club raising share capital is
 ("se lista la Bursa de Valori", "αύξηση μετοχικού κεφαλαίου"), nor is a protest against a price
 rise ("Demo Tolak Kenaikan Harga BBM"); a tsunami said of a Covid wave, a game postponed for bad
 weather and a count of people in flood-risk areas are no disaster; a war named as what moved a
-stock index is market news (th), a rally's demand for a new election is the rally (th), and war
-counted among causes of death is no war news (en). Recall: hostages freed from Gaza are the Gaza war, an eruption
-that shuts an airport is a disaster, Russian rockets that fell are the war (pl), clashes with
-the police are a protest (ru). Each case fails on main at 5ae3212. The families were carried to
-the other round languages where the blocks lacked them (the text cases below); on the older sets
-they changed nothing but five gains.
+stock index is market news (th), a rally's demand for a new election is the rally (th), war
+counted among causes of death is no war news (en). Recall: hostages freed from Gaza are the Gaza
+war, an eruption that shuts an airport is a disaster, Russian rockets that fell are the war (pl),
+clashes with the police are a protest (ru). Each case fails on main at 5ae3212. The families
+were carried to the other round languages where the blocks lacked them (the text cases below);
+on the older sets they changed nothing but seven gains.
 """
 
 from __future__ import annotations
