@@ -298,7 +298,7 @@ def main() -> None:
         shipped = replace(shipped, **parse_config(args.config))
     stage = LinkStageConfig(links=shipped, taxonomy=taxonomy)
     digests = digest_stories([(r.id, r.lang, r.text, r.seen_at) for r in reports], encoder,
-                             han=shipped.han_names)  # fmt: skip
+                             han=shipped.han_names, endings=shipped.slavic_endings)  # fmt: skip
     digests = [replace(d, topics=r.topics) for d, r in zip(digests, reports, strict=True)]
     # The pool a story's neighbours come from is the whole part, as the stage's pool would be
     # every other-language story of the window.

@@ -336,7 +336,7 @@ def link_step(
     seen_at = started.fetched_at.timestamp()
     link = config.links
     numbers, years = extract_numbers(text), extract_years(text)
-    names = extract_names(text, link.han_names)
+    names = extract_names(text, link.han_names, link.slavic_endings)
     topics = (
         frozenset(tag.id for tag in match_topics(started.title, started.summary,
                                                   started.language, config.taxonomy))
@@ -370,13 +370,18 @@ def link_step(
     margins = np.divide(cosines, scale, out=cosines.astype(np.float64), where=scale > 0)
     within = np.abs(view.seen - seen_at) <= link.window_seconds
     candidates = other & within & (cosines >= link.min_cosine) & (margins + bonus >= link.min_score)
-    if link.evidence_min_cosine > 0:  # pairs that may link on a shared number and name alone
-        rows = np.nonzero(other & within & (cosines >= link.evidence_min_cosine) & ~candidates)[0]
+    # Pairs that may link on shared evidence alone: a number and a name, or names (LinkConfig).
+    floors = [f for f in (link.evidence_min_cosine, link.name_min_cosine) if f > 0]
+    if floors:
+        rows = np.nonzero(other & within & (cosines >= min(floors)) & ~candidates)[0]
         if rows.size > EVIDENCE_CANDIDATES:  # a set check each, so at most this many, closest first
             rows = rows[np.argpartition(cosines[rows], -EVIDENCE_CANDIDATES)[-EVIDENCE_CANDIDATES:]]
         for row in rows:
             state = pool.states[view.ids[row]]
-            if not numbers.isdisjoint(state.numbers) and not names.isdisjoint(state.names):
+            shared_names = len(names.intersection(state.names))
+            if (shared_names and not numbers.isdisjoint(state.numbers)) or (
+                link.name_min_cosine > 0 and shared_names >= link.name_min_shared
+            ):
                 candidates[row] = True
     found: list[tuple[float, LinkedStory, StoryDigestState]] = []
     for row in np.nonzero(candidates)[0]:

@@ -105,6 +105,16 @@ class LinkConfig:
     # part | crosslang_links3, + 2,534 distractors, stage P/R (bench/README.md, "Round 4"): off
     # 0.835/0.399 | 0.825/0.496, both 0.841/0.399 | 0.880/0.496, either 0.840/0.396 | same.
     uncovered: str = "both"
+    # A pair sharing at least `name_min_shared` name skeletons (not two of one uncased script)
+    # links on them when its cosine reaches `name_min_cosine` (0 turns this off) and both stories
+    # were first seen at most `name_window_seconds` apart: reports of one event in languages the
+    # encoder leaves apart rarely share a number (tolls rise report by report), but name a place.
+    name_min_cosine: float = 0.0
+    name_window_seconds: float = 24 * 3600.0
+    name_min_shared: int = 1
+    # Cyrillic case endings stripped before the skeleton (extract_names(endings=True)): "Кривому"
+    # and "Кривого" as "Крив", so the inflected place keeps the skeleton of its nominative.
+    slavic_endings: bool = False
 
     def __post_init__(self) -> None:
         if not -1.0 <= self.min_cosine <= 1.0 or self.min_score <= 0:
@@ -113,6 +123,8 @@ class LinkConfig:
             raise ValueError("max_points must be >= 0, neighbours >= 1, window_seconds > 0")
         if self.max_magnitude_gap < 0 or not 0 <= self.evidence_min_cosine <= 1:
             raise ValueError("max_magnitude_gap must be >= 0 and 0 <= evidence_min_cosine <= 1")
+        if not 0 <= self.name_min_cosine <= 1 or self.name_min_shared < 1:
+            raise ValueError("need 0 <= name_min_cosine <= 1 and name_min_shared >= 1")
         if self.uncovered not in ("off", "either", "both"):
             raise ValueError(f"uncovered must be off, either or both, not {self.uncovered!r}")
 
@@ -169,10 +181,13 @@ def story_text(title: str, summary: str) -> str:
 
 
 def digest_stories(
-    stories: Sequence[tuple[str, str, str, float | None]], encoder: Encoder, han: bool = False
+    stories: Sequence[tuple[str, str, str, float | None]],
+    encoder: Encoder,
+    han: bool = False,
+    endings: bool = False,
 ) -> list[StoryDigest]:
-    """(story_id, language, text, seen_at) per story → digests, embedded in one batch; `han` as
-    LinkConfig.han_names."""
+    """(story_id, language, text, seen_at) per story → digests, embedded in one batch; `han` and
+    `endings` as LinkConfig.han_names and slavic_endings."""
     if not stories:
         return []
     vectors = encoder.encode([text for _, _, text, _ in stories])
@@ -182,7 +197,7 @@ def digest_stories(
             language=language,
             seen_at=seen_at,
             numbers=extract_numbers(text),
-            names=extract_names(text, han),
+            names=extract_names(text, han, endings),
             embedding=vectors[index],
             years=extract_years(text),
         )
@@ -276,6 +291,14 @@ def decide_link(evidence: LinkEvidence, config: LinkConfig) -> bool:
         not guarded
         and evidence.cosine >= config.min_cosine
         and evidence.score(config) >= config.min_score
+    ):
+        return True
+    if (
+        0 < config.name_min_cosine <= evidence.cosine
+        and not evidence.shared_script
+        and len(evidence.shared_names) >= config.name_min_shared
+        and evidence.hours_apart is not None
+        and evidence.hours_apart * 3600.0 <= config.name_window_seconds
     ):
         return True
     return (
@@ -399,7 +422,7 @@ _MIN_SKELETON = 3
 _UNCASED_SCRIPTS = ("ARABIC", "HEBREW", "DEVANAGARI", "HANGUL", "KATAKANA", "HIRAGANA", "THAI")
 
 
-def extract_names(text: str, han: bool = False) -> frozenset[str]:
+def extract_names(text: str, han: bool = False, endings: bool = False) -> frozenset[str]:
     """Consonant skeletons of the name-like words of a text, comparable across scripts.
 
     In scripts with capitals (Latin, Cyrillic, Greek) only capitalised words count; in scripts
@@ -420,10 +443,34 @@ def extract_names(text: str, han: bool = False) -> frozenset[str]:
                     skeletons.add(skeleton)
             continue
         if word[0].isupper() or any(script in first for script in _UNCASED_SCRIPTS):
+            if endings and "CYRILLIC" in first:
+                word = strip_slavic_ending(word)
             skeleton = consonant_skeleton(anyascii(word))
             if len(skeleton) >= _MIN_SKELETON:
                 skeletons.add(skeleton)
     return frozenset(skeletons)
+
+
+# Russian and Ukrainian noun and adjective case endings, longest first; vowels alone vanish in
+# the skeleton anyway, so what matters is the consonant ones: -ом/-ому (m), -ого (h), -ах (h),
+# -ов/-ів (b), which turn Кривий "klb" into Кривому "klbm" and Кривого "klbh".
+_SLAVIC_ENDINGS = (
+    "ями", "ами", "ого", "его", "ому", "ему", "ыми", "ими",
+    "ых", "их", "ах", "ях", "ом", "ем", "ам", "ям", "ов", "ев", "ів", "ой", "ей", "ий", "ый",
+    "ій", "ая", "яя", "ое", "ее", "ую", "юю",
+    "і", "ї", "у", "ю", "а", "я", "е", "и", "ы", "о", "ь", "й",
+)  # fmt: skip
+_MIN_STEM = 3
+
+
+def strip_slavic_ending(word: str) -> str:
+    """A Cyrillic word without its case ending, when a stem of three letters or more is left:
+    "Кривому" and "Кривого" become "Крив", "Харкові" "Харков"."""
+    lower = word.lower()
+    for ending in _SLAVIC_ENDINGS:
+        if lower.endswith(ending) and len(word) - len(ending) >= _MIN_STEM:
+            return word[: -len(ending)]
+    return word
 
 
 # Characters Chinese uses to spell foreign names by sound (Xinhua's transliteration table,

@@ -1,0 +1,114 @@
+"""Round 5 of cross-language links: inflected Cyrillic names and a name path (both off by default).
+
+Ukrainian and Russian reports inflect place names ("у Кривому Розі", "по Кривому Рогу"), which
+lose the consonant skeleton of the nominative; `slavic_endings` strips the case ending first.
+`name_min_cosine` links a pair that shares names but no number inside a tighter time window
+(bench/README.md, "Round 5").
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from streams.codec import encode_record
+from streams.records import StoryStarted
+from streams.stories.link_stage import LinkPool, LinkStageConfig, apply_outcome, link_step
+from streams.stories.links import (
+    Embedding,
+    LinkConfig,
+    StoryDigest,
+    consonant_skeleton,
+    decide_link,
+    extract_names,
+    extract_numbers,
+    link_evidence,
+    strip_slavic_ending,
+)
+
+T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+STRIKE_UK = "Ракетний удар по Кривому Рогу: загинули діти"
+STRIKE_EN = "Missile strike on Kryvyi Rih kills children"
+PORT_DE = "Explosion im Hafen Shahid Rajaee bei Bandar Abbas"
+PORT_EN = "Blast at Shahid Rajaee port near Bandar Abbas"
+
+
+def vectors(cosine: float) -> tuple[Embedding, Embedding]:
+    """Two unit vectors whose cosine is `cosine`."""
+    first = np.zeros(512, dtype=np.float32)
+    second = np.zeros(512, dtype=np.float32)
+    first[0] = 1.0
+    second[0], second[1] = cosine, (1 - cosine**2) ** 0.5
+    return first, second
+
+
+def digest(language: str, text: str, vector: Embedding, seen_at: float | None) -> StoryDigest:
+    # Neighbour cosine 1.0: the margin is the plain cosine, far under min_score 1.09.
+    return StoryDigest(language + text[:4], language, seen_at, extract_numbers(text),
+                       extract_names(text), vector)  # fmt: skip
+
+
+@pytest.mark.parametrize("word", ["Кривому", "Кривого", "Кривий", "Кривой"])
+def test_inflected_cyrillic_names_keep_the_nominative_skeleton(word: str) -> None:
+    assert consonant_skeleton("Krivi") == "klb"
+    assert strip_slavic_ending(word) == "Крив"
+
+
+def test_a_short_stem_keeps_its_ending() -> None:
+    assert strip_slavic_ending("Киев") == "Киев"  # "ев" would leave two letters
+    assert strip_slavic_ending("Суми") == "Сум"
+
+
+def test_the_endings_option_makes_an_inflected_name_shared() -> None:
+    assert "klb" not in extract_names(STRIKE_UK)  # "Кривому" gives "klbm"
+    assert "klb" in extract_names(STRIKE_UK, endings=True) & extract_names(STRIKE_EN)
+    assert extract_names(STRIKE_EN, endings=True) == extract_names(STRIKE_EN)  # Latin untouched
+
+
+def test_shared_names_link_only_inside_the_name_window() -> None:
+    near, far = vectors(0.4)
+    names = LinkConfig(name_min_cosine=0.35)
+    same_day = link_evidence(digest("de", PORT_DE, near, 0.0), digest("en", PORT_EN, far, 0.0))
+    assert same_day.shared_names and not same_day.shared_numbers
+    assert not decide_link(same_day, LinkConfig())  # off by default
+    assert decide_link(same_day, names)
+    two_days = replace(same_day, hours_apart=48.0)
+    assert not decide_link(two_days, names)
+    assert not decide_link(replace(same_day, hours_apart=None), names)  # undated: no window
+    assert not decide_link(same_day, replace(names, name_min_shared=len(same_day.shared_names) + 1))
+    assert not decide_link(replace(same_day, cosine=0.3), names)
+    assert not decide_link(replace(same_day, shared_script=True), names)
+
+
+def test_a_bad_name_path_setting_is_refused() -> None:
+    with pytest.raises(ValueError, match="name_min"):
+        LinkConfig(name_min_cosine=1.5)
+    with pytest.raises(ValueError, match="name_min"):
+        LinkConfig(name_min_shared=0)
+
+
+def started(story_id: str, language: str, text: str, at: datetime) -> StoryStarted:
+    return StoryStarted(story_id, language, text, "", None, at, at)
+
+
+@pytest.mark.parametrize(
+    ("links", "hours", "expected"),
+    # min_score 1.5: with one story in the pool its own cosine is the margin's scale (margin 1).
+    [(LinkConfig(min_score=1.5), 0, 0), (LinkConfig(min_score=1.5, name_min_cosine=0.35), 0, 1),
+     (LinkConfig(min_score=1.5, name_min_cosine=0.35), 30, 0)],
+)  # fmt: skip
+def test_the_stage_links_on_shared_names_when_configured(
+    links: LinkConfig, hours: int, expected: int
+) -> None:
+    near, far = vectors(0.4)
+    pool, config = LinkPool(), LinkStageConfig(links=links)
+    first = link_step(encode_record(started("s-1", "de", PORT_DE, T0)), T0, None, near, pool,
+                      config)  # fmt: skip
+    apply_outcome(first, pool)
+    later = T0 + timedelta(hours=hours)
+    outcome = link_step(encode_record(started("s-2", "en", PORT_EN, later)), later, None, far,
+                        pool, config)  # fmt: skip
+    assert outcome.links_made == expected
