@@ -20,7 +20,10 @@ repository's labelled news sets, DISTRACTOR_FILES, in 23 languages), each one a 
 own first seen within 36 hours of a report, as a production pool holds many unrelated stories
 beside the ones that report an event twice. Every pair with at
 least one report is scored (a report linked to a distractor is a false link); pairs of two
-distractors are not, since those sets may hold one event in two languages unlabelled.
+distractors are not, since those sets may hold one event in two languages unlabelled. Distractor
+items that report one of the set's own events (bench/data/distractor_overlaps.jsonl, found by
+reading) are left out of its pool, since a link to one would be counted false when it is right;
+`--keep-overlaps` keeps them, as before round 5.
 """
 
 from __future__ import annotations
