@@ -48,6 +48,7 @@ from streams.stories.links import (
     LinkConfig,
     LinkEvidence,
     StoryDigest,
+    common_names,
     decide_link,
     digest_stories,
     link_evidence,
@@ -306,6 +307,8 @@ def main() -> None:
     # The pool a story's neighbours come from is the whole part, as the stage's pool would be
     # every other-language story of the window.
     digests = neighbour_cosines(digests, shipped.neighbours)
+    if shipped.name_max_stories:
+        digests = common_names(digests, shipped.name_max_stories)
     scored = pairs(reports, digests)
     events = Counter(r.event_id for r in reports)
     positives = sum(ra.event_id == rb.event_id for ra, rb, _ in scored)

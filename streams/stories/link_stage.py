@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import math
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -361,8 +362,17 @@ def link_step(
         neighbours[story_id] = tuple(merged[: link.neighbours])
         means[row] = _mean_or_one(neighbours[story_id])
 
+    common: frozenset[str] = frozenset()
+    if link.name_max_stories and link.name_min_cosine > 0 and names:
+        # How many pool stories write each of its names (the story itself counted, as in the
+        # batch's links.common_names): a pass over the pool, only with the name path on.
+        counts = Counter(
+            n for state in pool.states.values() for n in names.intersection(state.names)
+        )
+        common = frozenset(n for n in names if counts[n] + 1 > link.name_max_stories)
     story = StoryDigest(started.story_id, started.language, seen_at, numbers, names, vector,
-                        neighbour_cosine=own_mean, topics=topics, years=years)  # fmt: skip
+                        neighbour_cosine=own_mean, topics=topics, years=years,
+                        common_names=common)  # fmt: skip
     # Cheap bounds first: a pair can reach min_score only if its margin plus the most the
     # shared numbers and names can add does.
     bonus = link.max_points * (link.number_weight + link.name_weight)

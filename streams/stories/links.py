@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -112,6 +113,10 @@ class LinkConfig:
     name_min_cosine: float = 0.0
     name_window_seconds: float = 24 * 3600.0
     name_min_shared: int = 1
+    # When > 0, the name path counts only names that at most this many stories of the pool write
+    # (StoryDigest.common_names): a person in every story of the week ("Donald Trump") is weak
+    # evidence, a town named by few stories strong.
+    name_max_stories: int = 0
     # Cyrillic case endings stripped before the skeleton (extract_names(endings=True)): "Кривому"
     # and "Кривого" as "Крив", so the inflected place keeps the skeleton of its nominative.
     slavic_endings: bool = False
@@ -125,6 +130,8 @@ class LinkConfig:
             raise ValueError("max_magnitude_gap must be >= 0 and 0 <= evidence_min_cosine <= 1")
         if not 0 <= self.name_min_cosine <= 1 or self.name_min_shared < 1:
             raise ValueError("need 0 <= name_min_cosine <= 1 and name_min_shared >= 1")
+        if self.name_max_stories < 0:
+            raise ValueError("name_max_stories must be >= 0")
         if self.uncovered not in ("off", "either", "both"):
             raise ValueError(f"uncovered must be off, either or both, not {self.uncovered!r}")
 
@@ -146,6 +153,8 @@ class StoryDigest:
     # table value predates story_digest v1.1): an unknown side never vetoes.
     topics: frozenset[str] | None = None
     years: frozenset[str] = frozenset()  # 1900-2099 as written (extract_years)
+    # Its names that more than LinkConfig.name_max_stories pool stories write (`common_names`).
+    common_names: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +174,8 @@ class LinkEvidence:
     shared_script: bool = False
     # How many of the two languages the encoder does not cover (0-2; ENCODER_LANGUAGES).
     uncovered: int = 0
+    # Shared names that neither story marks common in its pool (StoryDigest.common_names).
+    rare_names: int = 0
 
     def score(self, config: LinkConfig) -> float:
         cap = config.max_points
@@ -214,16 +225,18 @@ def link_evidence(first: StoryDigest, second: StoryDigest) -> LinkEvidence:
         if first.seen_at is not None and second.seen_at is not None
         else None
     )
+    shared_names = first.names & second.names
     return LinkEvidence(
         cosine=cosine,
         margin=cosine / scale if scale > 0 else cosine,
         shared_numbers=tuple(sorted(first.numbers & second.numbers)),
-        shared_names=tuple(sorted(first.names & second.names)),
+        shared_names=tuple(sorted(shared_names)),
         hours_apart=hours,
         conflicts=detail_conflicts(first, second),
         shared_script=_uncased_script(first.language) == _uncased_script(second.language) != "",
         uncovered=(first.language not in ENCODER_LANGUAGES)
         + (second.language not in ENCODER_LANGUAGES),
+        rare_names=len(shared_names - first.common_names - second.common_names),
     )
 
 
@@ -296,7 +309,8 @@ def decide_link(evidence: LinkEvidence, config: LinkConfig) -> bool:
     if (
         0 < config.name_min_cosine <= evidence.cosine
         and not evidence.shared_script
-        and len(evidence.shared_names) >= config.name_min_shared
+        and (evidence.rare_names if config.name_max_stories else len(evidence.shared_names))
+        >= config.name_min_shared
         and evidence.hours_apart is not None
         and evidence.hours_apart * 3600.0 <= config.name_window_seconds
     ):
@@ -323,6 +337,16 @@ def neighbour_cosines(digests: Sequence[StoryDigest], neighbours: int) -> list[S
         mean = float(others.mean()) if others.size else 1.0
         out.append(replace(digest, neighbour_cosine=mean if mean > 0 else 1.0))
     return out
+
+
+def common_names(digests: Sequence[StoryDigest], max_stories: int) -> list[StoryDigest]:
+    """The digests with `common_names` set: their names that more than `max_stories` of
+    `digests` (the pool a stage compares within, each story itself included) write."""
+    counts = Counter(name for digest in digests for name in digest.names)
+    return [
+        replace(digest, common_names=frozenset(n for n in digest.names if counts[n] > max_stories))
+        for digest in digests
+    ]
 
 
 def find_links(

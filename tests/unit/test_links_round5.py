@@ -21,6 +21,7 @@ from streams.stories.links import (
     Embedding,
     LinkConfig,
     StoryDigest,
+    common_names,
     consonant_skeleton,
     decide_link,
     extract_names,
@@ -112,3 +113,43 @@ def test_the_stage_links_on_shared_names_when_configured(
     outcome = link_step(encode_record(started("s-2", "en", PORT_EN, later)), later, None, far,
                         pool, config)  # fmt: skip
     assert outcome.links_made == expected
+
+
+def test_common_names_are_those_more_stories_of_the_pool_write() -> None:
+    near, far = vectors(0.4)
+    port = [digest("de", PORT_DE, near, 0.0), digest("en", PORT_EN, far, 0.0)]
+    crowd = [digest("fr", f"Bandar Abbas, jour {day}", far, 0.0) for day in range(3)]
+    marked = common_names([*port, *crowd], max_stories=4)
+    assert marked[0].common_names == {consonant_skeleton("Bandar")}  # in 5 stories
+    assert marked[2].common_names == {consonant_skeleton("Bandar")}
+
+
+def test_the_name_path_can_count_only_rare_names() -> None:
+    near, far = vectors(0.4)
+    first, second = digest("de", PORT_DE, near, 0.0), digest("en", PORT_EN, far, 0.0)
+    shared = first.names & second.names
+    rare = LinkConfig(name_min_cosine=0.35, name_max_stories=5)
+    assert decide_link(link_evidence(first, second), rare)
+    everywhere = replace(first, common_names=frozenset(shared))
+    evidence = link_evidence(everywhere, second)
+    assert evidence.rare_names == 0 and evidence.shared_names
+    assert not decide_link(evidence, rare)
+    assert decide_link(evidence, replace(rare, name_max_stories=0))  # every name counts
+
+
+def test_the_stage_does_not_link_on_a_name_many_pool_stories_write() -> None:
+    near, far = vectors(0.4)
+    elsewhere = np.zeros(512, dtype=np.float32)
+    elsewhere[2] = 1.0  # cosine 0 to both: the French story only adds to the names' counts
+    for max_stories, expected in ((5, 1), (2, 0)):
+        # min_score 9: the zero-cosine story halves the neighbour means, so margins reach 2.
+        links = LinkConfig(min_score=9.0, name_min_cosine=0.35, name_max_stories=max_stories)
+        pool, config = LinkPool(), LinkStageConfig(links=links)
+        crowd = "Shahid Rajaee, Bandar Abbas"
+        texts = (("s-1", "de", PORT_DE, near), ("s-2", "fr", crowd, elsewhere))
+        for story_id, language, text, vector in texts:
+            apply_outcome(link_step(encode_record(started(story_id, language, text, T0)), T0,
+                                    None, vector, pool, config), pool)  # fmt: skip
+        outcome = link_step(encode_record(started("s-3", "en", PORT_EN, T0)), T0, None, far,
+                            pool, config)  # fmt: skip
+        assert outcome.links_made == expected
