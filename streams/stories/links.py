@@ -110,13 +110,17 @@ class LinkConfig:
     # links on them when its cosine reaches `name_min_cosine` (0 turns this off) and both stories
     # were first seen at most `name_window_seconds` apart: reports of one event in languages the
     # encoder leaves apart rarely share a number (tolls rise report by report), but name a place.
-    name_min_cosine: float = 0.0
-    name_window_seconds: float = 24 * 3600.0
+    # Only names that at most `name_max_stories` stories of the pool write count (0: every name;
+    # StoryDigest.common_names): "Donald Trump" (31 stories of the tuning pool with distractors)
+    # or "Hezbollah" (34) is weak evidence, "Ahmedabad" (4) strong. Every name at 24 h lost
+    # precision everywhere; rare names at 12 h (with all-capital lines giving no names) raised
+    # F1 and kept precision on the tuning part and crosslang_links3, with and without 2,534
+    # distractors, e.g. tuning + distractors batch P/R 0.890/0.320 -> 0.900/0.324, stage
+    # 0.835/0.399 -> 0.838/0.410 (bench/README.md, "Round 5").
+    name_min_cosine: float = 0.35
+    name_window_seconds: float = 12 * 3600.0
     name_min_shared: int = 1
-    # When > 0, the name path counts only names that at most this many stories of the pool write
-    # (StoryDigest.common_names): a person in every story of the week ("Donald Trump") is weak
-    # evidence, a town named by few stories strong.
-    name_max_stories: int = 0
+    name_max_stories: int = 5
     # Cyrillic case endings stripped before the skeleton (extract_names(endings=True)): "Кривому"
     # and "Кривого" as "Крив", so the inflected place keeps the skeleton of its nominative.
     slavic_endings: bool = False
@@ -453,11 +457,12 @@ def extract_names(text: str, han: bool = False, endings: bool = False) -> frozen
     without (Arabic, Devanagari, Hangul, Kana...) every word does. Han words are left out: their
     Latin transliteration is the Chinese reading, not the name (黎巴嫩 is "LiBaNen"), unless `han`
     (LinkConfig.han_names) reads the runs of sound-spelling characters and the place names
-    before 省/市/县 in them (`_han_names`).
+    before 省/市/县 in them (`_han_names`). A line written wholly in capitals gives no names.
     """
     from anyascii import anyascii  # imported late: streams.stories imports this module
 
     skeletons = set()
+    text = "\n".join(line for line in text.split("\n") if not _all_capitals(line))
     for word in _WORD.findall(text):
         first = unicodedata.name(word[0], "")
         if "CJK" in first:
@@ -495,6 +500,14 @@ def strip_slavic_ending(word: str) -> str:
         if lower.endswith(ending) and len(word) - len(ending) >= _MIN_STEM:
             return word[: -len(ending)]
     return word
+
+
+def _all_capitals(line: str) -> bool:
+    """A line of three or more cased words, all in capitals ("PASSENGER PLANE CARRYING 49 PERSON'S
+    CRASHES IN RUSSIA"): every word would count as a name, and "PASSENGER" shares Вашингтоне's
+    skeleton "bsnh" (crosslang_links3 + distractors, bench/README.md "Round 5")."""
+    cased = [word for word in _WORD.findall(line) if word[0].isupper() or word[0].islower()]
+    return len(cased) >= 3 and all(word.isupper() for word in cased)
 
 
 # Characters Chinese uses to spell foreign names by sound (Xinhua's transliteration table,
