@@ -20,7 +20,10 @@ repository's labelled news sets, DISTRACTOR_FILES, in 23 languages), each one a 
 own first seen within 36 hours of a report, as a production pool holds many unrelated stories
 beside the ones that report an event twice. Every pair with at
 least one report is scored (a report linked to a distractor is a false link); pairs of two
-distractors are not, since those sets may hold one event in two languages unlabelled.
+distractors are not, since those sets may hold one event in two languages unlabelled. Distractor
+items that report one of the set's own events (bench/data/distractor_overlaps.jsonl, found by
+reading) are left out of its pool, since a link to one would be counted false when it is right;
+`--keep-overlaps` keeps them, as before round 5.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from streams.stories.links import (
     LinkConfig,
     LinkEvidence,
     StoryDigest,
+    common_names,
     decide_link,
     digest_stories,
     link_evidence,
@@ -60,6 +64,19 @@ DATA = Path(__file__).parent / "data" / "crosslang_links.jsonl"
 DISTRACTOR_FILES = ("news_eval_asia_en.jsonl", "news_eval_europe.jsonl", "news_eval_fresh.jsonl",
                     "news_eval_fresh2.jsonl", "news_eval_fresh3.jsonl", "news_eval_tune2.jsonl",
                     "tagging_dev.jsonl", "tagging_heldout.jsonl")  # fmt: skip
+# Distractor items that report an event of a link set (round 5: the Korean report of the
+# Hyuga-nada M7.1 in the pool of crosslang_links4), found by reading, one a line: the set's file
+# name, the item's "file:id", the set's event it reports. A link to one is neither true nor false
+# (it is not labelled), so the item is left out of that set's pool.
+OVERLAPS = Path(__file__).parent / "data" / "distractor_overlaps.jsonl"
+
+
+def load_overlaps(data: Path, events: set[str]) -> set[str]:
+    """The "file:id" of the distractor items that report one of `events` of the set `data`."""
+    if not OVERLAPS.exists():
+        return set()
+    rows = [orjson.loads(line) for line in OVERLAPS.read_text(encoding="utf-8").splitlines()]
+    return {row["source"] for row in rows if row["set"] == data.name and row["event_id"] in events}
 
 
 @dataclass(frozen=True)
@@ -72,6 +89,7 @@ class Report:
     title: str = ""
     lead: str = ""
     topics: frozenset[str] = frozenset()
+    source: str = ""  # a distractor's "file:id" in DISTRACTOR_FILES
 
 
 def tagged(report: Report, taxonomy: CompiledTaxonomy) -> Report:
@@ -100,12 +118,15 @@ def load_reports(split: str, data: Path = DATA) -> list[Report]:
 
 
 def load_distractors(
-    count: int, reports: list[Report], seed: int = 15, data: Path = DATA
+    count: int, reports: list[Report], seed: int = 15, data: Path = DATA, overlaps: bool = False
 ) -> list[Report]:
     """`count` real news items of other events, each dated within 36 h of a random report's
-    first-seen time (undated reports excepted), so that every report's time window holds some."""
+    first-seen time (undated reports excepted), so that every report's time window holds some.
+    Items that report one of the set's events (OVERLAPS) are left out unless `overlaps`; they are
+    dropped after the draw, so every other item keeps its index and time."""
     if count <= 0:
         return []
+    skip = set() if overlaps else load_overlaps(data, {r.event_id for r in reports})
     taken = {orjson.loads(line)["url"] for line in data.read_text(encoding="utf-8").splitlines()}
     rows = []
     for name in DISTRACTOR_FILES:
@@ -114,7 +135,7 @@ def load_distractors(
             if row.get("url") in taken or not (row.get("title") or row.get("summary")):
                 continue
             taken.add(row.get("url"))
-            rows.append(row)
+            rows.append({**row, "source": f"{name}:{row['id']}"})
     rng = random.Random(seed)
     rng.shuffle(rows)
     days = [r.seen_at for r in reports if r.seen_at is not None]
@@ -122,8 +143,11 @@ def load_distractors(
     for index, row in enumerate(rows[:count]):
         title, lead = row.get("title") or "", row.get("summary") or ""
         at = rng.choice(days) + rng.uniform(-36, 36) * 3600.0
+        if row["source"] in skip:
+            continue
         out.append(Report(f"d{index}", f"distractor-{index}", row["language"],
-                          story_text(title, lead), at, title, lead))  # fmt: skip
+                          story_text(title, lead), at, title, lead,
+                          source=row["source"]))  # fmt: skip
     return out
 
 
@@ -244,6 +268,8 @@ def main() -> None:
                         help="the link stage's P/R over min_score and min_cosine")  # fmt: skip
     parser.add_argument("--distractors", type=int, default=0,
                         help="real news items of other events added to the pool")  # fmt: skip
+    parser.add_argument("--keep-overlaps", action="store_true",
+                        help="keep distractors of the set's events (before round 5)")  # fmt: skip
     parser.add_argument("--data", type=Path, default=DATA,
                         help="the reports (default bench/data/crosslang_links.jsonl)")  # fmt: skip
     parser.add_argument("--vetoes", default="years,magnitudes",
@@ -259,7 +285,13 @@ def main() -> None:
                          if line.strip()})  # fmt: skip
         parser.error(f"{args.data} has no report of split {args.set!r}; its splits: "
                      f"{', '.join(splits)} (or --set all)")  # fmt: skip
-    reports += load_distractors(args.distractors, reports, data=args.data)
+    own = len(reports)
+    reports += load_distractors(args.distractors, reports, data=args.data,
+                                overlaps=args.keep_overlaps)  # fmt: skip
+    # Of the drawn items, those the overlap list names (all of them when the pool is drawn whole).
+    listed = load_overlaps(args.data, {r.event_id for r in reports[:own]})
+    drawn = load_distractors(args.distractors, reports[:own], data=args.data, overlaps=True)
+    left_out = 0 if args.keep_overlaps else sum(r.source in listed for r in drawn)
     reports = [tagged(r, taxonomy) for r in reports]
     encoder = load_encoder(threads=1)
     vetoes = set(filter(None, args.vetoes.split(",")))
@@ -270,17 +302,20 @@ def main() -> None:
         shipped = replace(shipped, **parse_config(args.config))
     stage = LinkStageConfig(links=shipped, taxonomy=taxonomy)
     digests = digest_stories([(r.id, r.lang, r.text, r.seen_at) for r in reports], encoder,
-                             han=shipped.han_names)  # fmt: skip
+                             han=shipped.han_names, endings=shipped.slavic_endings)  # fmt: skip
     digests = [replace(d, topics=r.topics) for d, r in zip(digests, reports, strict=True)]
     # The pool a story's neighbours come from is the whole part, as the stage's pool would be
     # every other-language story of the window.
     digests = neighbour_cosines(digests, shipped.neighbours)
+    if shipped.name_max_stories:
+        digests = common_names(digests, shipped.name_max_stories)
     scored = pairs(reports, digests)
     events = Counter(r.event_id for r in reports)
     positives = sum(ra.event_id == rb.event_id for ra, rb, _ in scored)
     print(
         f"set {args.set}: {len(reports)} reports ({sum(map(is_distractor, reports))} distractors),"
         f" {len(events)} events, "
+        f"{left_out} distractors left out as reports of its events (distractor_overlaps.jsonl), "
         f"{len(set(r.lang for r in reports))} languages; {len(scored)} cross-language pairs, "
         f"{positives} of one event"
     )
@@ -308,7 +343,7 @@ def main() -> None:
                     f"n{evidence.shared_numbers} "
                     f"names{evidence.shared_names} h {evidence.hours_apart} "
                     f"conflicts{evidence.conflicts} | "
-                    f"{ra.event_id}/{ra.lang} ~ {rb.event_id}/{rb.lang}"
+                    f"{ra.event_id}/{ra.lang} ~ {rb.event_id}/{rb.lang} {ra.source}{rb.source}"
                 )
     if args.stream:
         linked, step = stream_links(reports, [d.embedding for d in digests], stage)
@@ -323,7 +358,8 @@ def main() -> None:
                     print(f"stream FP cos {evidence.cosine:.2f} n{evidence.shared_numbers} "
                           f"names{evidence.shared_names} h {evidence.hours_apart} "
                     f"conflicts{evidence.conflicts} | "
-                          f"{ra.event_id}/{ra.lang} ~ {rb.event_id}/{rb.lang}")  # fmt: skip
+                          f"{ra.event_id}/{ra.lang} ~ {rb.event_id}/{rb.lang} "
+                          f"{ra.source}{rb.source}")  # fmt: skip
     if args.sweep_stream:
         vectors = [d.embedding for d in digests]
         for min_score, min_cosine in itertools.product(

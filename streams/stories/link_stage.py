@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import math
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -336,7 +337,7 @@ def link_step(
     seen_at = started.fetched_at.timestamp()
     link = config.links
     numbers, years = extract_numbers(text), extract_years(text)
-    names = extract_names(text, link.han_names)
+    names = extract_names(text, link.han_names, link.slavic_endings)
     topics = (
         frozenset(tag.id for tag in match_topics(started.title, started.summary,
                                                   started.language, config.taxonomy))
@@ -361,8 +362,17 @@ def link_step(
         neighbours[story_id] = tuple(merged[: link.neighbours])
         means[row] = _mean_or_one(neighbours[story_id])
 
+    common: frozenset[str] = frozenset()
+    if link.name_max_stories and link.name_min_cosine > 0 and names:
+        # How many pool stories write each of its names (the story itself counted, as in the
+        # batch's links.common_names): a pass over the pool, only with the name path on.
+        counts = Counter(
+            n for state in pool.states.values() for n in names.intersection(state.names)
+        )
+        common = frozenset(n for n in names if counts[n] + 1 > link.name_max_stories)
     story = StoryDigest(started.story_id, started.language, seen_at, numbers, names, vector,
-                        neighbour_cosine=own_mean, topics=topics, years=years)  # fmt: skip
+                        neighbour_cosine=own_mean, topics=topics, years=years,
+                        common_names=common)  # fmt: skip
     # Cheap bounds first: a pair can reach min_score only if its margin plus the most the
     # shared numbers and names can add does.
     bonus = link.max_points * (link.number_weight + link.name_weight)
@@ -370,13 +380,18 @@ def link_step(
     margins = np.divide(cosines, scale, out=cosines.astype(np.float64), where=scale > 0)
     within = np.abs(view.seen - seen_at) <= link.window_seconds
     candidates = other & within & (cosines >= link.min_cosine) & (margins + bonus >= link.min_score)
-    if link.evidence_min_cosine > 0:  # pairs that may link on a shared number and name alone
-        rows = np.nonzero(other & within & (cosines >= link.evidence_min_cosine) & ~candidates)[0]
+    # Pairs that may link on shared evidence alone: a number and a name, or names (LinkConfig).
+    floors = [f for f in (link.evidence_min_cosine, link.name_min_cosine) if f > 0]
+    if floors:
+        rows = np.nonzero(other & within & (cosines >= min(floors)) & ~candidates)[0]
         if rows.size > EVIDENCE_CANDIDATES:  # a set check each, so at most this many, closest first
             rows = rows[np.argpartition(cosines[rows], -EVIDENCE_CANDIDATES)[-EVIDENCE_CANDIDATES:]]
         for row in rows:
             state = pool.states[view.ids[row]]
-            if not numbers.isdisjoint(state.numbers) and not names.isdisjoint(state.names):
+            shared_names = len(names.intersection(state.names))
+            if (shared_names and not numbers.isdisjoint(state.numbers)) or (
+                link.name_min_cosine > 0 and shared_names >= link.name_min_shared
+            ):
                 candidates[row] = True
     found: list[tuple[float, LinkedStory, StoryDigestState]] = []
     for row in np.nonzero(candidates)[0]:

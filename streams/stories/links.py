@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -105,6 +106,24 @@ class LinkConfig:
     # part | crosslang_links3, + 2,534 distractors, stage P/R (bench/README.md, "Round 4"): off
     # 0.835/0.399 | 0.825/0.496, both 0.841/0.399 | 0.880/0.496, either 0.840/0.396 | same.
     uncovered: str = "both"
+    # A pair sharing at least `name_min_shared` name skeletons (not two of one uncased script)
+    # links on them when its cosine reaches `name_min_cosine` (0 turns this off) and both stories
+    # were first seen at most `name_window_seconds` apart: reports of one event in languages the
+    # encoder leaves apart rarely share a number (tolls rise report by report), but name a place.
+    # Only names that at most `name_max_stories` stories of the pool write count (0: every name;
+    # StoryDigest.common_names): "Donald Trump" (31 stories of the tuning pool with distractors)
+    # or "Hezbollah" (34) is weak evidence, "Ahmedabad" (4) strong. Every name at 24 h lost
+    # precision everywhere; rare names at 12 h (with all-capital lines giving no names) raised
+    # F1 and kept precision on the tuning part and crosslang_links3, with and without 2,534
+    # distractors, e.g. tuning + distractors batch P/R 0.890/0.320 -> 0.900/0.324, stage
+    # 0.835/0.399 -> 0.838/0.410 (bench/README.md, "Round 5").
+    name_min_cosine: float = 0.35
+    name_window_seconds: float = 12 * 3600.0
+    name_min_shared: int = 1
+    name_max_stories: int = 5
+    # Cyrillic case endings stripped before the skeleton (extract_names(endings=True)): "Кривому"
+    # and "Кривого" as "Крив", so the inflected place keeps the skeleton of its nominative.
+    slavic_endings: bool = False
 
     def __post_init__(self) -> None:
         if not -1.0 <= self.min_cosine <= 1.0 or self.min_score <= 0:
@@ -113,6 +132,10 @@ class LinkConfig:
             raise ValueError("max_points must be >= 0, neighbours >= 1, window_seconds > 0")
         if self.max_magnitude_gap < 0 or not 0 <= self.evidence_min_cosine <= 1:
             raise ValueError("max_magnitude_gap must be >= 0 and 0 <= evidence_min_cosine <= 1")
+        if not 0 <= self.name_min_cosine <= 1 or self.name_min_shared < 1:
+            raise ValueError("need 0 <= name_min_cosine <= 1 and name_min_shared >= 1")
+        if self.name_max_stories < 0:
+            raise ValueError("name_max_stories must be >= 0")
         if self.uncovered not in ("off", "either", "both"):
             raise ValueError(f"uncovered must be off, either or both, not {self.uncovered!r}")
 
@@ -134,6 +157,8 @@ class StoryDigest:
     # table value predates story_digest v1.1): an unknown side never vetoes.
     topics: frozenset[str] | None = None
     years: frozenset[str] = frozenset()  # 1900-2099 as written (extract_years)
+    # Its names that more than LinkConfig.name_max_stories pool stories write (`common_names`).
+    common_names: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +178,8 @@ class LinkEvidence:
     shared_script: bool = False
     # How many of the two languages the encoder does not cover (0-2; ENCODER_LANGUAGES).
     uncovered: int = 0
+    # Shared names that neither story marks common in its pool (StoryDigest.common_names).
+    rare_names: int = 0
 
     def score(self, config: LinkConfig) -> float:
         cap = config.max_points
@@ -169,10 +196,13 @@ def story_text(title: str, summary: str) -> str:
 
 
 def digest_stories(
-    stories: Sequence[tuple[str, str, str, float | None]], encoder: Encoder, han: bool = False
+    stories: Sequence[tuple[str, str, str, float | None]],
+    encoder: Encoder,
+    han: bool = False,
+    endings: bool = False,
 ) -> list[StoryDigest]:
-    """(story_id, language, text, seen_at) per story → digests, embedded in one batch; `han` as
-    LinkConfig.han_names."""
+    """(story_id, language, text, seen_at) per story → digests, embedded in one batch; `han` and
+    `endings` as LinkConfig.han_names and slavic_endings."""
     if not stories:
         return []
     vectors = encoder.encode([text for _, _, text, _ in stories])
@@ -182,7 +212,7 @@ def digest_stories(
             language=language,
             seen_at=seen_at,
             numbers=extract_numbers(text),
-            names=extract_names(text, han),
+            names=extract_names(text, han, endings),
             embedding=vectors[index],
             years=extract_years(text),
         )
@@ -199,16 +229,18 @@ def link_evidence(first: StoryDigest, second: StoryDigest) -> LinkEvidence:
         if first.seen_at is not None and second.seen_at is not None
         else None
     )
+    shared_names = first.names & second.names
     return LinkEvidence(
         cosine=cosine,
         margin=cosine / scale if scale > 0 else cosine,
         shared_numbers=tuple(sorted(first.numbers & second.numbers)),
-        shared_names=tuple(sorted(first.names & second.names)),
+        shared_names=tuple(sorted(shared_names)),
         hours_apart=hours,
         conflicts=detail_conflicts(first, second),
         shared_script=_uncased_script(first.language) == _uncased_script(second.language) != "",
         uncovered=(first.language not in ENCODER_LANGUAGES)
         + (second.language not in ENCODER_LANGUAGES),
+        rare_names=len(shared_names - first.common_names - second.common_names),
     )
 
 
@@ -278,6 +310,15 @@ def decide_link(evidence: LinkEvidence, config: LinkConfig) -> bool:
         and evidence.score(config) >= config.min_score
     ):
         return True
+    if (
+        0 < config.name_min_cosine <= evidence.cosine
+        and not evidence.shared_script
+        and (evidence.rare_names if config.name_max_stories else len(evidence.shared_names))
+        >= config.name_min_shared
+        and evidence.hours_apart is not None
+        and evidence.hours_apart * 3600.0 <= config.name_window_seconds
+    ):
+        return True
     return (
         0 < config.evidence_min_cosine <= evidence.cosine
         and not evidence.shared_script
@@ -300,6 +341,16 @@ def neighbour_cosines(digests: Sequence[StoryDigest], neighbours: int) -> list[S
         mean = float(others.mean()) if others.size else 1.0
         out.append(replace(digest, neighbour_cosine=mean if mean > 0 else 1.0))
     return out
+
+
+def common_names(digests: Sequence[StoryDigest], max_stories: int) -> list[StoryDigest]:
+    """The digests with `common_names` set: their names that more than `max_stories` of
+    `digests` (the pool a stage compares within, each story itself included) write."""
+    counts = Counter(name for digest in digests for name in digest.names)
+    return [
+        replace(digest, common_names=frozenset(n for n in digest.names if counts[n] > max_stories))
+        for digest in digests
+    ]
 
 
 def find_links(
@@ -399,18 +450,19 @@ _MIN_SKELETON = 3
 _UNCASED_SCRIPTS = ("ARABIC", "HEBREW", "DEVANAGARI", "HANGUL", "KATAKANA", "HIRAGANA", "THAI")
 
 
-def extract_names(text: str, han: bool = False) -> frozenset[str]:
+def extract_names(text: str, han: bool = False, endings: bool = False) -> frozenset[str]:
     """Consonant skeletons of the name-like words of a text, comparable across scripts.
 
     In scripts with capitals (Latin, Cyrillic, Greek) only capitalised words count; in scripts
     without (Arabic, Devanagari, Hangul, Kana...) every word does. Han words are left out: their
     Latin transliteration is the Chinese reading, not the name (黎巴嫩 is "LiBaNen"), unless `han`
     (LinkConfig.han_names) reads the runs of sound-spelling characters and the place names
-    before 省/市/县 in them (`_han_names`).
+    before 省/市/县 in them (`_han_names`). A line written wholly in capitals gives no names.
     """
     from anyascii import anyascii  # imported late: streams.stories imports this module
 
     skeletons = set()
+    text = "\n".join(line for line in text.split("\n") if not _all_capitals(line))
     for word in _WORD.findall(text):
         first = unicodedata.name(word[0], "")
         if "CJK" in first:
@@ -420,10 +472,42 @@ def extract_names(text: str, han: bool = False) -> frozenset[str]:
                     skeletons.add(skeleton)
             continue
         if word[0].isupper() or any(script in first for script in _UNCASED_SCRIPTS):
+            if endings and "CYRILLIC" in first:
+                word = strip_slavic_ending(word)
             skeleton = consonant_skeleton(anyascii(word))
             if len(skeleton) >= _MIN_SKELETON:
                 skeletons.add(skeleton)
     return frozenset(skeletons)
+
+
+# Russian and Ukrainian noun and adjective case endings, longest first; vowels alone vanish in
+# the skeleton anyway, so what matters is the consonant ones: -ом/-ому (m), -ого (h), -ах (h),
+# -ов/-ів (b), which turn Кривий "klb" into Кривому "klbm" and Кривого "klbh".
+_SLAVIC_ENDINGS = (
+    "ями", "ами", "ого", "его", "ому", "ему", "ыми", "ими",
+    "ых", "их", "ах", "ях", "ом", "ем", "ам", "ям", "ов", "ев", "ів", "ой", "ей", "ий", "ый",
+    "ій", "ая", "яя", "ое", "ее", "ую", "юю",
+    "і", "ї", "у", "ю", "а", "я", "е", "и", "ы", "о", "ь", "й",
+)  # fmt: skip
+_MIN_STEM = 3
+
+
+def strip_slavic_ending(word: str) -> str:
+    """A Cyrillic word without its case ending, when a stem of three letters or more is left:
+    "Кривому" and "Кривого" become "Крив", "Харкові" "Харков"."""
+    lower = word.lower()
+    for ending in _SLAVIC_ENDINGS:
+        if lower.endswith(ending) and len(word) - len(ending) >= _MIN_STEM:
+            return word[: -len(ending)]
+    return word
+
+
+def _all_capitals(line: str) -> bool:
+    """A line of three or more cased words, all in capitals ("PASSENGER PLANE CARRYING 49 PERSON'S
+    CRASHES IN RUSSIA"): every word would count as a name, and "PASSENGER" shares Вашингтоне's
+    skeleton "bsnh" (crosslang_links3 + distractors, bench/README.md "Round 5")."""
+    cased = [word for word in _WORD.findall(line) if word[0].isupper() or word[0].islower()]
+    return len(cased) >= 3 and all(word.isupper() for word in cased)
 
 
 # Characters Chinese uses to spell foreign names by sound (Xinhua's transliteration table,
