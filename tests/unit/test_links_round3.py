@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import numpy as np
-
 from streams.codec import encode_record
 from streams.records import StoryStarted
 from streams.stories.link_stage import LinkPool, LinkStageConfig, apply_outcome, link_step
@@ -22,17 +20,9 @@ from streams.stories.links import (
     extract_numbers,
     link_evidence,
 )
+from tests.unit.link_cases import vectors
 
 T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
-
-
-def vectors(cosine: float) -> tuple[Embedding, Embedding]:
-    """Two unit vectors whose cosine is `cosine`."""
-    first = np.zeros(512, dtype=np.float32)
-    second = np.zeros(512, dtype=np.float32)
-    first[0] = 1.0
-    second[0], second[1] = cosine, (1 - cosine**2) ** 0.5
-    return first, second
 
 
 def digest(story_id: str, language: str, text: str, vector: Embedding) -> StoryDigest:

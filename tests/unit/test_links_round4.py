@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import numpy as np
 import pytest
 
 from streams.codec import encode_record
@@ -25,6 +24,7 @@ from streams.stories.links import (
     extract_numbers,
     link_evidence,
 )
+from tests.unit.link_cases import vectors
 
 T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
@@ -34,15 +34,6 @@ DENGUE_HI = "दिल्ली में डेंगू के मामले
 DENGUE_EN = "Dengue cases rise in Delhi as hospitals fill up"
 PORT_UK = "Вибух у порту Шахід Раджаї: 750 поранених"
 PORT_ID = "Ledakan di pelabuhan Shahid Rajaee: 750 orang terluka"
-
-
-def vectors(cosine: float) -> tuple[Embedding, Embedding]:
-    """Two unit vectors whose cosine is `cosine`."""
-    first = np.zeros(512, dtype=np.float32)
-    second = np.zeros(512, dtype=np.float32)
-    first[0] = 1.0
-    second[0], second[1] = cosine, (1 - cosine**2) ** 0.5
-    return first, second
 
 
 def digest(story_id: str, language: str, text: str, vector: Embedding) -> StoryDigest:

@@ -30,21 +30,13 @@ from streams.stories.links import (
     link_evidence,
     strip_slavic_ending,
 )
+from tests.unit.link_cases import vectors
 
 T0 = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 STRIKE_UK = "Ракетний удар по Кривому Рогу: загинули діти"
 STRIKE_EN = "Missile strike on Kryvyi Rih kills children"
 PORT_DE = "Explosion im Hafen Shahid Rajaee bei Bandar Abbas"
 PORT_EN = "Blast at Shahid Rajaee port near Bandar Abbas"
-
-
-def vectors(cosine: float) -> tuple[Embedding, Embedding]:
-    """Two unit vectors whose cosine is `cosine`."""
-    first = np.zeros(512, dtype=np.float32)
-    second = np.zeros(512, dtype=np.float32)
-    first[0] = 1.0
-    second[0], second[1] = cosine, (1 - cosine**2) ** 0.5
-    return first, second
 
 
 def digest(language: str, text: str, vector: Embedding, seen_at: float | None) -> StoryDigest:
