@@ -1,13 +1,14 @@
 """Tagging round 15: rule families written from the tune half of the thirteenth unseen set.
 
-Fresh13. Recall in hu tr fa nl fr, the languages whose pooled held-out recall was lowest. Villages or towns
-taken or lost ("két falut is elbuktak az ukránok") are front news without an attack word (hu,
-carried to nl fr); a river's flood wave beside the dams and sandbags it tests ("az átázott gátak",
-"Levonulóban az árhullám") is a natural disaster (hu, carried to nl); union "acties" for a
-collective agreement are a strike (nl); a party pulling ahead by points is a poll of voting
-intention (fr). Guards: an election named as absent ("Se választás, se ... népszavazás sem volt")
-is no election (hu), and a "transfer bomb" is a big signing, not a war (tr). Each case failed on
-main at b081138; the rules changed no item of any older set.
+Recall in hu tr fa nl fr (fresh13), the languages whose pooled held-out recall was lowest.
+Villages or towns taken or lost ("két falut is elbuktak az ukránok") are front news without an
+attack word (hu, carried to nl fr); a river's flood wave beside the dams and sandbags it tests
+("az átázott gátak", "Levonulóban az árhullám") is a natural disaster (hu, carried to nl); union
+"acties" for a collective agreement are a strike (nl); a party pulling ahead by points is a poll
+of voting intention (fr). Guards: an election named as absent ("Se választás, se ... népszavazás
+sem volt") is no election (hu), and a "transfer bomb" is a big signing, not a war (tr). The tune,
+guard and carry cases fail on main at b081138; the near misses pass before and after. The rules
+changed no item of any older set.
 """
 
 from __future__ import annotations
