@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import base64
 import math
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -171,6 +170,9 @@ class LinkPool:
         self._mean = np.zeros(0, dtype=np.float32)
         # The stage's clock: the newest first-seen time of a story it holds (epoch seconds).
         self.clock = -math.inf
+        # How many held stories write each name skeleton (LinkConfig.name_max_stories), kept as
+        # stories come and go: counting over the pool for each new story cost O(pool).
+        self._name_counts: dict[str, int] = {}
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -187,6 +189,10 @@ class LinkPool:
     def put(self, state: StoryDigestState, embedding: Embedding | None = None) -> None:
         """Add a story, or replace its state (its embedding is kept)."""
         row = self._row.get(state.story_id)
+        previous = self.states.get(state.story_id)
+        if previous is not None:
+            self._count_names(previous.names, -1)
+        self._count_names(state.names, 1)
         if row is None:
             vector = embedding if embedding is not None else decode_embedding(state.embedding)
             if vector.shape != (self.dimensions,):
@@ -215,9 +221,22 @@ class LinkPool:
         self.states[story_id] = replace(self.states[story_id], neighbours=neighbours)
         self._set_neighbours(self._row[story_id], neighbours)
 
+    def name_count(self, name: str) -> int:
+        """How many held stories write the name skeleton `name`."""
+        return self._name_counts.get(name, 0)
+
+    def _count_names(self, names: Iterable[str], change: int) -> None:
+        counts = self._name_counts
+        for name in set(names):
+            count = counts.get(name, 0) + change
+            if count > 0:
+                counts[name] = count
+            else:
+                counts.pop(name, None)
+
     def remove(self, story_id: str) -> None:
         row = self._row.pop(story_id)
-        del self.states[story_id]
+        self._count_names(self.states.pop(story_id).names, -1)
         last = len(self._ids) - 1
         if row != last:
             moved = self._ids[last]
@@ -364,12 +383,9 @@ def link_step(
 
     common: frozenset[str] = frozenset()
     if link.name_max_stories and link.name_min_cosine > 0 and names:
-        # How many pool stories write each of its names (the story itself counted, as in the
-        # batch's links.common_names): a pass over the pool, only with the name path on.
-        counts = Counter(
-            n for state in pool.states.values() for n in names.intersection(state.names)
-        )
-        common = frozenset(n for n in names if counts[n] + 1 > link.name_max_stories)
+        # How many pool stories write each of its names, the story itself counted (as in the
+        # batch's links.common_names).
+        common = frozenset(n for n in names if pool.name_count(n) + 1 > link.name_max_stories)
     story = StoryDigest(started.story_id, started.language, seen_at, numbers, names, vector,
                         neighbour_cosine=own_mean, topics=topics, years=years,
                         common_names=common)  # fmt: skip

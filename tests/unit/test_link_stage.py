@@ -305,3 +305,28 @@ def test_a_failed_encoder_load_is_tried_again_on_the_next_story(
         return await encoder.embed("second story")
 
     assert asyncio.run(run()).shape == (4,) and len(attempts) == 2
+
+
+def test_the_pool_counts_the_stories_that_write_each_name_as_they_come_and_go() -> None:
+    """LinkPool.name_count, which the step asks for each new story's names (rare names,
+    LinkConfig.name_max_stories), equals a count over the held states after puts, a replaced
+    state, removals and a rebuild."""
+    pool = LinkPool()
+    names_of = {0: ("kbl", "nnhr"), 1: ("kbl",), 2: ("kbl", "trmp"), 3: ("trmp",)}
+    for number, names in names_of.items():
+        pool.put(replace(state(number, "en", 1000.0 + number, unit(number)), names=names))
+    pool.put(replace(pool.stored("s-0000000000000003"), names=("trmp", "hsbl")))  # replaced
+    pool.remove("s-0000000000000001")
+
+    def counted(held: LinkPool) -> dict[str, int]:
+        return {n: sum(n in s.names for s in held.states.values()) for n in names_everywhere}
+
+    names_everywhere = ("kbl", "nnhr", "trmp", "hsbl", "absent")
+    assert counted(pool) == {"kbl": 2, "nnhr": 1, "trmp": 2, "hsbl": 1, "absent": 0}
+    assert {n: pool.name_count(n) for n in names_everywhere} == counted(pool)
+    rebuilt = LinkPool()
+    rebuilt.rebuild(pool.stored(story_id) for story_id in pool.states)
+    assert {n: rebuilt.name_count(n) for n in names_everywhere} == counted(pool)
+    for story_id in list(pool.states):
+        pool.remove(story_id)
+    assert all(pool.name_count(n) == 0 for n in names_everywhere)
