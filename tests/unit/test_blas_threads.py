@@ -7,13 +7,12 @@ numpy loaded will use: the cap is process-wide and OpenBLAS reads its variables 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
 
 from streams.runner import BLAS_THREAD_VARIABLES
+from tests.unit.probes import run_probe
 
 _PROBE = textwrap.dedent(
     """
@@ -28,15 +27,7 @@ _PROBE = textwrap.dedent(
 
 
 def _blas_threads(mode: str, env: dict[str, str]) -> tuple[str, int]:
-    done = subprocess.run(
-        [sys.executable, "-c", _PROBE, mode],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        check=True,
-    )
-    said, count = done.stdout.split()
+    said, count = run_probe(_PROBE, mode, env)
     return said, int(count)
 
 

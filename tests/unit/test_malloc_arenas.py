@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import os
 import platform
-import subprocess
-import sys
 import textwrap
 
 import pytest
+
+from tests.unit.probes import run_probe
 
 # Six threads that each allocate past pymalloc (which keeps small objects in its own pools) and
 # hold the memory, then glibc's XML report of its arenas, read back through a temporary file.
@@ -45,15 +45,7 @@ _PROBE = textwrap.dedent(
 
 
 def _arenas(mode: str, env: dict[str, str]) -> tuple[str, int]:
-    done = subprocess.run(
-        [sys.executable, "-c", _PROBE, mode],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        check=True,
-    )
-    said, count = done.stdout.split()
+    said, count = run_probe(_PROBE, mode, env)
     return said, int(count)
 
 
