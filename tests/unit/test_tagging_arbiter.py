@@ -3,6 +3,7 @@ give the decisions checked on the evaluation sets (bench/arbiter_confirm.py)."""
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
@@ -20,6 +21,7 @@ from streams.tagging.taxonomy import (
     load_default_taxonomy,
     load_taxonomy,
 )
+from streams.text.fold import fold_for_matching
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +39,7 @@ def sure_arbiter(taxonomy: CompiledTaxonomy, bias: float) -> Arbiter:
     topics = tuple(topic.id for topic in taxonomy.topics)
     return Arbiter(
         topics,
-        np.zeros((DIMENSIONS, len(topics)), dtype=np.float16),
+        np.zeros((DIMENSIONS, len(topics)), dtype=np.float32),
         np.full(len(topics), bias),
         MappingProxyType(dict.fromkeys(topics, 0.65)),
     )
@@ -146,7 +148,7 @@ def test_the_shipped_weights_load_once_for_the_bundled_topics(taxonomy: Compiled
     assert taxonomy.arbiter is arbiter
     assert arbiter.topics == tuple(topic.id for topic in taxonomy.topics)
     assert arbiter.weights.shape == (DIMENSIONS, len(arbiter.topics))
-    assert arbiter.weights.dtype == np.float16
+    assert arbiter.weights.dtype == np.float32
     assert set(arbiter.thresholds.values()) == {0.65}
 
 
@@ -154,6 +156,34 @@ def test_ngram_buckets_fold_the_text_and_do_not_depend_on_the_process() -> None:
     assert np.array_equal(ngram_buckets("ÉLECTIONS", "fr"), ngram_buckets("elections", "fr"))
     # crc32 of " a", "a ", " a ": fixed numbers, unlike Python's salted hash().
     assert ngram_buckets("a", "en").tolist() == [26515, 26833, 58844]
+
+
+def _buckets_by_definition(text: str, language: str) -> list[int]:
+    """Every 2-4-gram of the whole folded text, sliced one by one: what the model was trained on."""
+    folded = " " + " ".join(fold_for_matching(text, language).split()) + " "
+    grams = {folded[i : i + n] for n in (2, 3, 4) for i in range(len(folded) - n + 1)}
+    return sorted({zlib.crc32(gram.encode()) % DIMENSIONS for gram in grams})
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("", "en"),
+        ("a", "en"),
+        ("a b c", "fr"),
+        ("I a b cd efg", "en"),
+        ("  Spaces\n and\ttabs  ", "de"),
+        ("Wahl in Berlin: die SPD liegt vorn\nDie Auszählung läuft.", "de"),
+        ("Землетрясение в Турции\nПогибли 12 человек", "ru"),
+        ("日本で地震 震度6強\n気象庁によると", "ja"),
+        ("انتخابات الرئاسة\nبدأ فرز الأصوات", "ar"),
+    ],
+)
+def test_ngram_buckets_are_every_gram_of_the_folded_text(text: str, language: str) -> None:
+    # The per-word and per-gap caches must give exactly the grams of the whole text, twice.
+    expected = _buckets_by_definition(text, language)
+    assert ngram_buckets(text, language).tolist() == expected
+    assert ngram_buckets(text, language).tolist() == expected
 
 
 def test_the_arbiter_is_off_unless_the_taxonomy_asks(tmp_path: Path) -> None:
