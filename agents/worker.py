@@ -11,8 +11,9 @@ import logging
 from pathlib import Path
 
 from agents import health as worker_health
-from agents.app import create_app
+from agents.app import create_app, heartbeat_interval
 from agents.wiring import Wiring
+from streams.freeze import FreezeWatch, exit_frozen, freeze_limit_seconds, guard_kafka_requests
 from streams.health import WorkerHealth
 from streams.kafka.admin import ensure_topics
 from streams.kafka.connect import check_broker
@@ -60,11 +61,24 @@ def run_worker(settings: Settings) -> None:
     expect_series(metrics, stages)
     wiring = Wiring(settings, metrics, stages, health=health)
     app = create_app(settings, wiring)
+    watch_for_freezes(settings)
     worker_health.install_faust_sensor(app, registry)
     worker_health.register(app, wiring)
     # Faust's Worker, with the log filters and format added once it has configured logging.
     worker = worker_health.Worker(app, settings, loglevel=settings.log_level, loop=loop)
     worker.execute_from_commandline()
+
+
+def watch_for_freezes(settings: Settings) -> FreezeWatch:
+    """Exit before sending anything once the process has stood still longer than its consumer
+    group allows (streams/freeze.py): its partitions may belong to another worker by then."""
+    session = settings.session_timeout_seconds
+    limit = freeze_limit_seconds(session, heartbeat_interval(session))
+    watch = FreezeWatch(limit, lambda gap: exit_frozen(gap, limit))
+    guard_kafka_requests(watch)
+    watch.start()
+    log.info("worker exits if it stands still longer than %.1f s (freeze watch)", limit)
+    return watch
 
 
 def expect_series(metrics: WorkerMetrics, stages: StageConfig) -> None:

@@ -234,6 +234,30 @@ async def scale_up_down(run: Run) -> None:
     await run.restart_watch(time.monotonic())
 
 
+async def worker_freeze(run: Run) -> None:
+    """One of two workers frozen (SIGSTOP) mid-stream for longer than the session timeout, so
+    the group gives its partitions to the other, then thawed (SIGCONT): a zombie that wakes up
+    holding events, table state and unsent outputs of partitions it no longer owns must not send
+    a stale alert revision after the new owner's, nor commit over the new owner's offsets."""
+    run.cluster.start("w1")
+    run.cluster.start("w2")
+    await run.cluster.wait_ready(READY_TIMEOUT_SECONDS * 4)
+    await run.start_input_and_wait(KILL_AT_SHARE, READY_TIMEOUT_SECONDS)
+    timeout = float(run.cluster.extra_env.get("WIREWATCH_SESSION_TIMEOUT_SECONDS",
+                                              run.settings.session_timeout_seconds))  # fmt: skip
+    run.cluster.freeze("w1")
+    await asyncio.sleep(timeout + FREEZE_PAST_TIMEOUT_SECONDS)
+    run.cluster.thaw("w1")
+    # It must see that it stood still too long and leave (streams/freeze.py); then it is
+    # restarted, as its supervisor would, and rejoins the group.
+    status = await run.cluster.wait_exit("w1", FROZEN_EXIT_TIMEOUT_SECONDS)
+    run.row.note += f"w1 woke and exited with {status}; " if status is not None else "w1 stayed; "
+    if status is not None:
+        started = time.monotonic()
+        run.cluster.start("w1")
+        await run.restart_watch(started)
+
+
 async def more_workers_than_partitions(run: Run) -> None:
     for name in ("w1", "w2", "w3", "w4"):
         run.cluster.start(name)
@@ -251,11 +275,18 @@ FAULTS: dict[str, Fault] = {
     "scale-1-3-1": scale_up_down,
     "workers>partitions": more_workers_than_partitions,
     "cluster-node-kill": cluster_node_kill,
+    "worker-freeze": worker_freeze,
 }
 # Faults that start the input themselves once their workers are ready (Run.start_input_and_wait),
 # and the share of the items written when they strike.
-WAIT_FOR_WORKERS = (broker_kill, cluster_node_kill)
+WAIT_FOR_WORKERS = (broker_kill, cluster_node_kill, worker_freeze)
 KILL_AT_SHARE = 0.3
+# How long past the session timeout a frozen worker stays frozen: the broker has evicted it and
+# the other worker has taken its partitions and gone on before it wakes up.
+FREEZE_PAST_TIMEOUT_SECONDS = 10.0
+# How long a woken worker may take to see the freeze and exit (its next Kafka request, or the
+# watch thread's next tick).
+FROZEN_EXIT_TIMEOUT_SECONDS = 10.0
 
 
 async def run_fault(

@@ -186,6 +186,26 @@ class Cluster:
     def stop(self, name: str) -> None:
         stop_process(self.workers.pop(name).popen, WORKER_STOP_TIMEOUT_SECONDS)
 
+    def freeze(self, name: str) -> None:
+        """SIGSTOP: the process keeps its sockets and state but runs nothing, as in a long GC
+        pause, a VM stall or a laptop lid; `thaw` lets it run on from where it stopped."""
+        self.workers[name].popen.send_signal(signal.SIGSTOP)
+
+    def thaw(self, name: str) -> None:
+        self.workers[name].popen.send_signal(signal.SIGCONT)
+
+    async def wait_exit(self, name: str, timeout_seconds: float) -> int | None:
+        """The worker's exit status once it has exited, or None if it still runs after the
+        timeout; an exited worker is forgotten, as by `kill`."""
+        deadline = time.monotonic() + timeout_seconds
+        worker = self.workers[name]
+        while worker.popen.poll() is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        status = worker.popen.poll()
+        if status is not None:
+            del self.workers[name]
+        return status
+
     def stop_all(self) -> None:
         """SIGTERM every worker, then wait for each: they shut down side by side (each takes
         ~2-3 s), not one after another; SIGKILL for one still running after the timeout."""

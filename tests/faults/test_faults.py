@@ -1,4 +1,5 @@
-"""The short form of the fault table: kills, a broker restart and a rebalance lose no item.
+"""The short form of the fault table: kills, a broker restart, a rebalance and a frozen worker lose
+no item and send no stale alert.
 
 Each test writes known item ids while real workers (child processes) are killed with SIGKILL and
 restarted, the broker is killed and restarted on its data, or workers come and go, then counts
@@ -24,10 +25,12 @@ from fault_matrix import (
     parse_args,
     run_fault,
     scale_up_down,
+    worker_freeze,
     worker_kills,
 )
 from harness import build_items
 
+from streams.freeze import EXIT_FROZEN
 from streams.kafka.localbroker import LocalBroker, stop_local_broker
 
 pytestmark = pytest.mark.integration
@@ -70,10 +73,10 @@ def baseline(
     return alerts
 
 
-def _args() -> argparse.Namespace:
+def _args(*extra: str) -> argparse.Namespace:
     # The harness's own parser, so that every option it reads has its default: a Namespace built
     # here by hand lacked --explain-duplicates, and a worker-kill run that had duplicates crashed.
-    argv = ["--rate", str(RATE_PER_SECOND), "--kills", str(KILLS), "--seed", str(SEED)]
+    argv = ["--rate", str(RATE_PER_SECOND), "--kills", str(KILLS), "--seed", str(SEED), *extra]
     return parse_args(argv)
 
 
@@ -108,3 +111,24 @@ def test_fault_loses_no_item(
 ) -> None:
     row, _ = asyncio.run(run_fault(name, fault, fault_broker, items, _args(), tmp_path, baseline))
     _assert_nothing_lost(row)
+
+
+# A short session timeout keeps the freeze (timeout + 10 s) short; the broker's minimum is 6 s.
+FREEZE_SESSION_TIMEOUT_SECONDS = 8
+
+
+def test_a_frozen_worker_that_wakes_up_sends_no_stale_alert(
+    fault_broker: LocalBroker,
+    items: list[tuple[str, bytes]],
+    baseline: dict[str, tuple[object, ...]],
+    tmp_path: Path,
+) -> None:
+    # SIGSTOP past the session timeout: the other worker takes the partitions and goes on; the
+    # woken worker must neither commit over it nor send an alert revision older than its own.
+    args = _args("--session-timeout", str(FREEZE_SESSION_TIMEOUT_SECONDS))
+    row, _ = asyncio.run(
+        run_fault("worker-freeze", worker_freeze, fault_broker, items, args, tmp_path, baseline)
+    )
+    _assert_nothing_lost(row)
+    # It left by itself (streams/freeze.py EXIT_FROZEN) instead of sending what it held.
+    assert f"exited with {EXIT_FROZEN}" in row.note, row.cells()
