@@ -117,6 +117,34 @@ def load_reports(split: str, data: Path = DATA) -> list[Report]:
     return reports
 
 
+def distractor_rows(data: Path = DATA, files: tuple[str, ...] = DISTRACTOR_FILES) -> list[dict]:
+    """The distractor files' items with a title or lead, in file order, each once: an item with a
+    URL is left out when an earlier item or a report of `data` has that URL; an item without one
+    (tagging_dev, tagging_heldout) when an earlier URL-less item has the same title and lead.
+    Until round 6 a missing URL counted as a taken URL, so only the first URL-less item was kept."""
+    taken = {orjson.loads(line).get("url") for line in data.read_text(encoding="utf-8").splitlines()}
+    taken.discard(None)
+    texts: set[tuple[str, str]] = set()
+    rows = []
+    for name in files:
+        for line in (data.parent / name).read_text(encoding="utf-8").splitlines():
+            row = orjson.loads(line)
+            if not (row.get("title") or row.get("summary")):
+                continue
+            url = row.get("url")
+            if url:
+                if url in taken:
+                    continue
+                taken.add(url)
+            else:
+                text = ((row.get("title") or "").strip(), (row.get("summary") or "").strip())
+                if text in texts:
+                    continue
+                texts.add(text)
+            rows.append({**row, "source": f"{name}:{row['id']}"})
+    return rows
+
+
 def load_distractors(
     count: int, reports: list[Report], seed: int = 15, data: Path = DATA, overlaps: bool = False
 ) -> list[Report]:
@@ -127,15 +155,7 @@ def load_distractors(
     if count <= 0:
         return []
     skip = set() if overlaps else load_overlaps(data, {r.event_id for r in reports})
-    taken = {orjson.loads(line)["url"] for line in data.read_text(encoding="utf-8").splitlines()}
-    rows = []
-    for name in DISTRACTOR_FILES:
-        for line in (DATA.parent / name).read_text(encoding="utf-8").splitlines():
-            row = orjson.loads(line)
-            if row.get("url") in taken or not (row.get("title") or row.get("summary")):
-                continue
-            taken.add(row.get("url"))
-            rows.append({**row, "source": f"{name}:{row['id']}"})
+    rows = distractor_rows(data)
     rng = random.Random(seed)
     rng.shuffle(rows)
     days = [r.seen_at for r in reports if r.seen_at is not None]
