@@ -122,7 +122,8 @@ def distractor_rows(data: Path = DATA, files: tuple[str, ...] = DISTRACTOR_FILES
     URL is left out when an earlier item or a report of `data` has that URL; an item without one
     (tagging_dev, tagging_heldout) when an earlier URL-less item has the same title and lead.
     Until round 6 a missing URL counted as a taken URL, so only the first URL-less item was kept."""
-    taken = {orjson.loads(line).get("url") for line in data.read_text(encoding="utf-8").splitlines()}
+    lines = data.read_text(encoding="utf-8").splitlines()
+    taken = {orjson.loads(line).get("url") for line in lines}
     taken.discard(None)
     texts: set[tuple[str, str]] = set()
     rows = []

@@ -23,7 +23,7 @@ def write(path: Path, rows: list[dict]) -> None:
 def test_url_less_items_are_all_kept_and_deduplicated_by_text(tmp_path: Path) -> None:
     write(tmp_path / "set.jsonl", [{"id": "r1", "url": "https://a.example/1"}])
     write(tmp_path / "with_urls.jsonl", [
-        {"id": "u1", "url": "https://a.example/1", "title": "a report's own page", "language": "en"},
+        {"id": "u1", "url": "https://a.example/1", "title": "a report's page", "language": "en"},
         {"id": "u2", "url": "https://a.example/2", "title": "kept", "language": "en"},
         {"id": "u3", "url": "https://a.example/2", "title": "same page again", "language": "en"},
         {"id": "u4", "url": "https://a.example/3", "title": "", "summary": "", "language": "en"},
