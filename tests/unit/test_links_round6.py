@@ -120,10 +120,16 @@ def test_magnitudes_half_a_point_apart_are_two_quakes_and_four_tenths_one() -> N
     assert linked(digest("ru", "магнитудой 7,4"), digest("en", "a 7.8 earthquake"))
 
 
-QUAKE = ("", "A powerful magnitude 7.4 earthquake struck off Mindanao on Friday, killing at least "
-             "two people and prompting a tsunami warning.")  # fmt: skip
-ELECTION = ("Prognosen sagen Stichwahl voraus", "Bei der Präsidentenwahl läuft es auf eine "
-            "Stichwahl hinaus: kein Kandidat erreicht die absolute Mehrheit der Stimmen.")  # fmt: skip
+QUAKE = (
+    "",
+    "A powerful magnitude 7.4 earthquake struck off Mindanao on Friday, killing at least two "
+    "people and prompting a tsunami warning.",
+)
+ELECTION = (
+    "Prognosen sagen Stichwahl voraus",
+    "Bei der Präsidentenwahl läuft es auf eine Stichwahl hinaus: kein Kandidat erreicht die "
+    "absolute Mehrheit der Stimmen.",
+)
 
 
 def run(config: LinkStageConfig, rebuild: bool = False) -> int:
