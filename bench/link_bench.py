@@ -37,6 +37,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -117,7 +118,9 @@ def load_reports(split: str, data: Path = DATA) -> list[Report]:
     return reports
 
 
-def distractor_rows(data: Path = DATA, files: tuple[str, ...] = DISTRACTOR_FILES) -> list[dict]:
+def distractor_rows(
+    data: Path = DATA, files: tuple[str, ...] = DISTRACTOR_FILES
+) -> list[dict[str, Any]]:
     """The distractor files' items with a title or lead, in file order, each once: an item with a
     URL is left out when an earlier item or a report of `data` has that URL; an item without one
     (tagging_dev, tagging_heldout) when an earlier URL-less item has the same title and lead.
