@@ -47,13 +47,19 @@ from streams.stories.link_stage import (
     stale_stories,
 )
 from streams.stories.links import Embedding, Encoder, load_encoder
+from streams.tagging.taxonomy import CompiledTaxonomy
 
 
-def link_stage_config(settings: Settings) -> LinkStageConfig:
+def link_stage_config(
+    settings: Settings, taxonomy: CompiledTaxonomy | None = None
+) -> LinkStageConfig:
+    """The stage's settings; `taxonomy` (the enricher's) tags each new story for the topic veto
+    of pairs that share no number and no name (LinkConfig.bare_topic_veto)."""
     return LinkStageConfig(
         max_per_second=settings.link_max_per_second,
         max_age_seconds=settings.link_max_age_seconds,
         pool_max=settings.link_pool_max,
+        taxonomy=taxonomy,
     )
 
 
@@ -97,7 +103,7 @@ def _warm_encoder() -> Encoder:
 
 def register(app: faust.App, wiring: Wiring) -> None:
     """Attach the link agent and its table to `app`."""
-    config = link_stage_config(wiring.settings)
+    config = link_stage_config(wiring.settings, wiring.stages.enricher.taxonomy)
     digests = wiring.table(app, "story-digests", STORY_DIGESTS_CHANGELOG)
     pool = LinkPool(neighbours=config.links.neighbours)
     bucket = TokenBucket(config.max_per_second)

@@ -37,6 +37,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -117,6 +118,37 @@ def load_reports(split: str, data: Path = DATA) -> list[Report]:
     return reports
 
 
+def distractor_rows(
+    data: Path = DATA, files: tuple[str, ...] = DISTRACTOR_FILES
+) -> list[dict[str, Any]]:
+    """The distractor files' items with a title or lead, in file order, each once: an item with a
+    URL is left out when an earlier item or a report of `data` has that URL; an item without one
+    (tagging_dev, tagging_heldout) when an earlier URL-less item has the same title and lead.
+    Until round 6 a missing URL counted as a taken URL, so only the first URL-less item was kept."""
+    lines = data.read_text(encoding="utf-8").splitlines()
+    taken = {orjson.loads(line).get("url") for line in lines}
+    taken.discard(None)
+    texts: set[tuple[str, str]] = set()
+    rows = []
+    for name in files:
+        for line in (data.parent / name).read_text(encoding="utf-8").splitlines():
+            row = orjson.loads(line)
+            if not (row.get("title") or row.get("summary")):
+                continue
+            url = row.get("url")
+            if url:
+                if url in taken:
+                    continue
+                taken.add(url)
+            else:
+                text = ((row.get("title") or "").strip(), (row.get("summary") or "").strip())
+                if text in texts:
+                    continue
+                texts.add(text)
+            rows.append({**row, "source": f"{name}:{row['id']}"})
+    return rows
+
+
 def load_distractors(
     count: int, reports: list[Report], seed: int = 15, data: Path = DATA, overlaps: bool = False
 ) -> list[Report]:
@@ -127,15 +159,7 @@ def load_distractors(
     if count <= 0:
         return []
     skip = set() if overlaps else load_overlaps(data, {r.event_id for r in reports})
-    taken = {orjson.loads(line)["url"] for line in data.read_text(encoding="utf-8").splitlines()}
-    rows = []
-    for name in DISTRACTOR_FILES:
-        for line in (DATA.parent / name).read_text(encoding="utf-8").splitlines():
-            row = orjson.loads(line)
-            if row.get("url") in taken or not (row.get("title") or row.get("summary")):
-                continue
-            taken.add(row.get("url"))
-            rows.append({**row, "source": f"{name}:{row['id']}"})
+    rows = distractor_rows(data)
     rng = random.Random(seed)
     rng.shuffle(rows)
     days = [r.seen_at for r in reports if r.seen_at is not None]
@@ -186,7 +210,8 @@ def pairs(
 def cosine_only(threshold: float) -> LinkConfig:
     # The baseline: cosine alone, no evidence, no time window.
     return LinkConfig(min_score=1e-9, min_cosine=threshold, window_seconds=1e12,
-                      topic_veto=False, year_veto=False, max_magnitude_gap=0.0,
+                      topic_veto=False, bare_topic_veto=False, year_veto=False,
+                      max_magnitude_gap=0.0,
                       evidence_min_cosine=0.0, uncovered="off")  # fmt: skip
 
 
@@ -272,8 +297,9 @@ def main() -> None:
                         help="keep distractors of the set's events (before round 5)")  # fmt: skip
     parser.add_argument("--data", type=Path, default=DATA,
                         help="the reports (default bench/data/crosslang_links.jsonl)")  # fmt: skip
-    parser.add_argument("--vetoes", default="years,magnitudes",
-                        help="the detail vetoes to apply (comma list; '' for none)")  # fmt: skip
+    parser.add_argument("--vetoes", default="years,magnitudes,bare-topics",
+                        help="the detail vetoes to apply (comma list of topics, bare-topics, "
+                             "years, magnitudes; '' for none)")  # fmt: skip
     parser.add_argument("--config", default="",
                         help="LinkConfig overrides, e.g. neighbours=4,min_score=1.12")  # fmt: skip
     args = parser.parse_args()
@@ -296,6 +322,7 @@ def main() -> None:
     encoder = load_encoder(threads=1)
     vetoes = set(filter(None, args.vetoes.split(",")))
     shipped = replace(LinkConfig(), topic_veto="topics" in vetoes, year_veto="years" in vetoes,
+                      bare_topic_veto="bare-topics" in vetoes,
                       max_magnitude_gap=LinkConfig().max_magnitude_gap
                       if "magnitudes" in vetoes else 0.0)  # fmt: skip
     if args.config:

@@ -67,8 +67,9 @@ class LinkStageConfig:
     pool_max: int = 20_000  # stories compared with at most; the oldest leave first
     max_links: int = 8  # per story, best score first
     links: LinkConfig = field(default_factory=LinkConfig)
-    # The compiled taxonomy, for the topic veto (LinkConfig.topic_veto, off by default); None
-    # leaves every story's topics unknown, which never vetoes. Built once at start-up.
+    # The compiled taxonomy, for the topic vetoes (LinkConfig.topic_veto, off by default, and
+    # bare_topic_veto); None leaves every story's topics unknown, which never vetoes. Built once
+    # at start-up (the link agent passes the enricher's).
     taxonomy: CompiledTaxonomy | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -360,7 +361,7 @@ def link_step(
     topics = (
         frozenset(tag.id for tag in match_topics(started.title, started.summary,
                                                   started.language, config.taxonomy))
-        if config.taxonomy is not None and link.topic_veto
+        if config.taxonomy is not None and (link.topic_veto or link.bare_topic_veto)
         else None
     )  # fmt: skip
     view = pool.view()

@@ -84,8 +84,19 @@ class LinkConfig:
     # tuning part it removed 2 false links and 2 true ones (the Trump rally tagged "elections"
     # in one language, "terrorism" in another), a loss in F1.
     topic_veto: bool = False
+    # The topic veto for bare pairs only: a pair that shares no number and no name, so could link
+    # on the margin alone, is refused when both stories' taxonomy topics are known and disjoint
+    # (a Thai border-shelling item, armed_conflict, and an English Pahalgam report, terrorism).
+    # Pairs with shared evidence keep their link (the Butler rally reports, "elections" in one
+    # language and "terrorism" in another, share "Donald Trump"). Needs the stage's taxonomy
+    # (LinkStageConfig.taxonomy); an unknown side never vetoes (bench/README.md, "Round 6").
+    bare_topic_veto: bool = True
     year_veto: bool = True
-    max_magnitude_gap: float = 0.5  # 0 turns the magnitude veto off
+    # A gap of 0.5 or more is another quake: 0.4 is the largest same-event disagreement seen
+    # (Kahramanmaraş 7.4 in Russian, 7.8 elsewhere); the Noto 5.4 of 2022 and a Malatya 5.9 are
+    # 0.5 apart. The gap is compared as written to one decimal (detail_conflicts). Round 6: 0.5 ->
+    # 0.4 (bench/README.md, "Round 6"); round 4 found 0.3 too tight.
+    max_magnitude_gap: float = 0.4  # 0 turns the magnitude veto off
     # A pair that shares at least one informative number *and* one name skeleton links on that
     # evidence alone when its cosine reaches `evidence_min_cosine` (0 turns this off), unless both
     # languages write one uncased script (LinkEvidence.shared_script). The encoder leaves some
@@ -297,7 +308,10 @@ def decide_link(evidence: LinkEvidence, config: LinkConfig) -> bool:
         return False
     for conflict in evidence.conflicts:
         kind, _, value = conflict.partition(":")
-        if (kind == "topics" and config.topic_veto) or (kind == "years" and config.year_veto):
+        bare = not evidence.shared_numbers and not evidence.shared_names
+        if kind == "topics" and (config.topic_veto or (config.bare_topic_veto and bare)):
+            return False
+        if kind == "years" and config.year_veto:
             return False
         if kind == "magnitudes" and 0 < config.max_magnitude_gap < float(value):
             return False
