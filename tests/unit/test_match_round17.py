@@ -6,8 +6,8 @@ friends (flag football "spreading like wildfire", the cardinals' 選挙(コン�
 central bank president talking politics) and misses (a president who "beat her rival for another
 term", farmers' tractors in a blockade, a drone "сбитом" over Moscow and the "поле боя", a suicide
 bombing in traditional Chinese, a storm that forces evacuations in Arabic). The conclave guard is
-carried from ja to ru and zh, the central-bank guard from pt to es and en. The tune and carry cases
-fail on main at b5898bd; the near misses and real-news cases pass before and after.
+carried from ja to ru zh uk tr ko el, the central-bank guard from pt to es and en. The tune and
+carry cases fail on main at b5898bd; the near misses and real-news cases pass before and after.
 """
 
 from __future__ import annotations
@@ -54,7 +54,19 @@ def test_tune_false_friends_stay_untagged(
     [
         ("Выборы нового папы римского: кардиналы собрались на конклав", "ru", "elections"),
         ("枢机主教齐聚梵蒂冈 教宗选举明日开始投票", "zh", "elections"),
-        ("El expresidente del Banco Central critica la reforma del Gobierno", "es", "economy_markets"),
+        (
+            "Конклав: кардинали оберуть нового папу римського, вибори почнуться в середу",
+            "uk",
+            "elections",
+        ),
+        ("Yeni papa seçimi için kardinaller konklava toplandı", "tr", "elections"),
+        ("교황 선출 콘클라베 투표 시작… 추기경 133명 참석", "ko", "elections"),
+        (
+            "Κονκλάβι: οι καρδινάλιοι ξεκινούν την ψηφοφορία για την εκλογή νέου Πάπα",
+            "el",
+            "elections",
+        ),
+        ("El expresidente del Banco Central critica al Gobierno", "es", "economy_markets"),
         ("Former central bank governor joins opposition party", "en", "economy_markets"),
         ("The new app is spreading like wildfire among teenagers", "en", "natural_disaster"),
     ],
@@ -91,6 +103,9 @@ def test_the_families_carry_to_other_headlines(
         ("参院選の投票率は過去最低に", "ja", "elections"),
         ("Выборы в Госдуму: явка составила 40 процентов", "ru", "elections"),
         ("台湾大选投票开始 选民排队投票", "zh", "elections"),
+        ("Yerel seçim sonuçları: CHP önde", "tr", "elections"),
+        ("대선 개표 결과 민주당 후보 당선", "ko", "elections"),
+        ("Εκλογές: η ΝΔ προηγείται στις δημοσκοπήσεις", "el", "elections"),
     ],
 )
 def test_guards_leave_real_news_tagged(
