@@ -210,7 +210,8 @@ def test_an_english_and_an_arabic_report_of_one_quake_are_linked_and_named_by_th
 
     # The link stage's table value, as its changelog holds it (what a restarted worker rebuilds
     # its pool from), is story_digest v1.1: every story's years and topics are in it, so the
-    # vetoes hold after a restart (no taxonomy in the worker: topics null, unknown).
+    # vetoes hold after a restart (the worker tags each new story with the enricher's taxonomy
+    # for the bare-pair topic veto: both quake reports are natural_disaster).
     def both_digests(records: list[Any]) -> bool:
         ids = {orjson.loads(r.value)["story_id"] for r in records if r.value}
         return {english, arabic} <= ids
@@ -218,7 +219,9 @@ def test_an_english_and_an_arabic_report_of_one_quake_are_linked_and_named_by_th
     digests = validate([r for r in read(settings, "story-digests-changelog", both_digests)
                         if r.value], "story_digest")  # fmt: skip
     assert {english, arabic} <= {value["story_id"] for value in digests}
-    assert all(isinstance(value["years"], list) and value["topics"] is None for value in digests)
+    assert all(isinstance(value["years"], list) for value in digests)
+    topics_of = {value["story_id"]: value["topics"] for value in digests}
+    assert topics_of[english] == topics_of[arabic] == ["natural_disaster"]
 
     # The English story's alert was raised before the link existed; its next revision (another
     # outlet running the same report) names the Arabic story. Wait until the alert stage has read
