@@ -11,8 +11,11 @@ fault-free run lists 8). Its commits are refused (the group's generation moved o
 is lost; what it sends is what does the harm.
 
 So a thread ticks every half second, and every Kafka request the process writes first asks how
-long ago the last tick was. A gap longer than the freeze limit means the whole process stood
-still that long: it exits at once with EXIT_FROZEN, before writing anything, and its supervisor
+long ago the last tick was. A gap longer than the freeze limit in which the process also used
+little CPU (less than half the gap: a stopped process uses none, while a C call that holds the
+GIL for seconds, which also keeps the thread from ticking, burns CPU all along) means the whole
+process stood still that long: it exits at once with EXIT_FROZEN, before writing anything, and
+its supervisor
 (Kubernetes, Docker's restart policy, systemd) starts it again; as a static member it rejoins at
 once and the new owner has already done or will do the work again (at least once, as after
 kill -9). The limit is the longest freeze after which the group can still hold the worker as a
@@ -40,6 +43,8 @@ log = logging.getLogger(__name__)
 # EX_TEMPFAIL (sysexits.h): try again later. Its supervisor restarts the worker.
 EXIT_FROZEN = 75
 TICK_SECONDS = 0.5
+# A gap is a freeze only if the process used less CPU than this share of it.
+FROZEN_CPU_SHARE = 0.5
 
 
 def freeze_limit_seconds(session_timeout_seconds: float, heartbeat_seconds: float) -> float:
@@ -49,7 +54,9 @@ def freeze_limit_seconds(session_timeout_seconds: float, heartbeat_seconds: floa
 
 class FreezeWatch:
     """Ticks in a thread of its own; `check` (on any thread) calls `on_frozen` with the gap when
-    the last tick is older than `limit_seconds`, and so does the thread when it wakes that late."""
+    the last tick is older than `limit_seconds` and the process used less than FROZEN_CPU_SHARE
+    of that time on CPU (`cpu_clock`: all its threads), and so does the thread when it wakes that
+    late."""
 
     def __init__(
         self,
@@ -57,26 +64,30 @@ class FreezeWatch:
         on_frozen: Callable[[float], None],
         clock: Callable[[], float] = time.monotonic,
         tick_seconds: float = TICK_SECONDS,
+        cpu_clock: Callable[[], float] = time.process_time,
     ) -> None:
         if limit_seconds <= tick_seconds:
             raise ValueError(f"freeze limit {limit_seconds} s is not above the tick")
         self.limit_seconds = limit_seconds
         self._on_frozen = on_frozen
         self._clock = clock
+        self._cpu_clock = cpu_clock
         self._tick_seconds = tick_seconds
         self._last_tick = clock()
+        self._last_cpu = cpu_clock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def check(self) -> None:
         gap = self._clock() - self._last_tick
-        if gap > self.limit_seconds:
+        if gap > self.limit_seconds and self._cpu_clock() - self._last_cpu < gap * FROZEN_CPU_SHARE:
             self._on_frozen(gap)
 
     def tick(self) -> None:
         """One tick: a late wake-up is a freeze too; the tick is moved only after the check."""
         self.check()
         self._last_tick = self._clock()
+        self._last_cpu = self._cpu_clock()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="freeze-watch", daemon=True)

@@ -37,7 +37,7 @@ def test_the_limit_is_the_session_less_two_heartbeats_and_at_least_half_the_sess
 def test_a_check_calls_back_only_after_a_gap_longer_than_the_limit() -> None:
     clock = Clock()
     gaps: list[float] = []
-    watch = FreezeWatch(24, gaps.append, clock)
+    watch = FreezeWatch(24, gaps.append, clock, cpu_clock=Clock())
     clock.now += 23.9
     watch.check()
     assert gaps == []
@@ -49,7 +49,7 @@ def test_a_check_calls_back_only_after_a_gap_longer_than_the_limit() -> None:
 def test_a_tick_that_wakes_late_is_a_freeze_and_moves_the_tick_only_after() -> None:
     clock = Clock()
     gaps: list[float] = []
-    watch = FreezeWatch(24, gaps.append, clock)
+    watch = FreezeWatch(24, gaps.append, clock, cpu_clock=Clock())
     clock.now += 0.5
     watch.tick()
     clock.now += 0.5
@@ -58,6 +58,22 @@ def test_a_tick_that_wakes_late_is_a_freeze_and_moves_the_tick_only_after() -> N
     clock.now += 40
     watch.tick()
     assert gaps == [pytest.approx(40.5)]  # since the last tick, not the last check
+
+
+def test_a_long_gap_spent_on_cpu_is_no_freeze() -> None:
+    # A C call that holds the GIL for seconds keeps the thread from ticking but burns CPU all
+    # along; a stopped process burns none.
+    clock, cpu = Clock(), Clock()
+    gaps: list[float] = []
+    watch = FreezeWatch(24, gaps.append, clock, cpu_clock=cpu)
+    clock.now += 30
+    cpu.now += 29
+    watch.check()
+    assert gaps == []
+    cpu.now += 0.5  # the CPU of the ticks before a freeze, and of the wake-up after it
+    clock.now += 60
+    watch.tick()
+    assert gaps == [pytest.approx(90)]
 
 
 def test_the_thread_ticks_while_the_process_runs() -> None:
@@ -86,7 +102,7 @@ def test_every_kafka_request_checks_the_watch_first(monkeypatch: pytest.MonkeyPa
     def stop(gap: float) -> None:
         raise Frozen(gap)
 
-    guard_kafka_requests(FreezeWatch(24, stop, clock))
+    guard_kafka_requests(FreezeWatch(24, stop, clock, cpu_clock=Clock()))
     not_a_connection: Any = object()
     # Not frozen: the request goes on to aiokafka's own send (which fails on this stand-in).
     with pytest.raises(AttributeError):
@@ -95,6 +111,6 @@ def test_every_kafka_request_checks_the_watch_first(monkeypatch: pytest.MonkeyPa
     with pytest.raises(Frozen):
         AIOKafkaConnection.send(not_a_connection, None)
     # A second watch replaces the first instead of wrapping the method twice.
-    guard_kafka_requests(FreezeWatch(24, stop, Clock()))
+    guard_kafka_requests(FreezeWatch(24, stop, Clock(), cpu_clock=Clock()))
     with pytest.raises(AttributeError):
         AIOKafkaConnection.send(not_a_connection, None)
