@@ -6,7 +6,8 @@ bombings, strikes and ceasefires, outbreaks, market moves, hacks and votes, besi
 headlines from the same lists. Its tune half missed a stoppage named by who stops or for how long
 ("Paro de transportistas", "vamos al paro indefinido", es), a crypto crash (ru), the Occupy
 movement by its name (zh), the dead counted in Gaza and an attack by Israel (pt) and a quake that
-"shook Turkey" as its only lead (tr); it tagged European stock exchanges as the European
+"shook Turkey" as its only lead (tr), an economy in its "deepest crisis" (en) and foreclosed homes
+(zh); it tagged European stock exchanges as the European
 elections (fr), Occupy Wall Street as the market (zh) and a war remembered at a memorial (ja).
 The tune cases fail on main at 7b432b9; the near misses pass before and after.
 """
@@ -31,6 +32,8 @@ FRESH18 = "news_eval_fresh18.jsonl"
         ("pt-f18-012", "armed_conflict"),  # Passa de 1,6mil o número de mortos em Gaza
         ("pt-f18-017", "armed_conflict"),  # Ataque de Israel mata bebê brasileira ... no Líbano
         ("tr-f18-002", "natural_disaster"),  # Elazığ depremi | ... tüm Türkiye'yi derinden sarstı
+        ("en-f18-001", "economy_markets"),  # German economy in 'deepest crisis' of post-war era
+        ("zh-f18-008", "economy_markets"),  # 中國法拍房數量再攀升 上海現5.6折法拍房
     ],
 )
 def test_tune_items_are_tagged(item_id: str, topic: str, taxonomy: CompiledTaxonomy) -> None:
@@ -55,6 +58,8 @@ def test_tune_false_friends_stay_untagged(item_id: str, topic: str, taxonomy: Co
         # unemployment is "paro" too: figures name no striker
         ("El paro registrado baja en 20.000 personas en marzo", "es", "protest"),
         ("El paro juvenil sigue por encima del 27%", "es", "protest"),
+        # a crisis far from the word economy is no recession
+        ("The economy minister resigns amid a deepening government crisis", "en", "economy_markets"),
         # a crypto scam is no market move
         ("Российских криптоинвесторов разводят мошенники по новой схеме", "ru", "economy_markets"),
     ],
