@@ -1,4 +1,4 @@
-"""Tagging round 20: recall on terse feed headlines, from the tune half of the eighteenth unseen set.
+"""Tagging round 20: recall on terse feed headlines, from the tune half of the 18th unseen set.
 
 fresh18 is 201 real headlines as feeds and headline lists show them (often without a lead) in
 en de es fr ru ar zh ja pt it tr nl: protests and strikes, storms, floods, fires and quakes,
@@ -48,7 +48,9 @@ def test_tune_items_are_tagged(item_id: str, topic: str, taxonomy: CompiledTaxon
         ("ja-f18-001", "armed_conflict"),  # 戦争の記憶の継承に言及 戦後80年の全国戦没者追悼式
     ],
 )
-def test_tune_false_friends_stay_untagged(item_id: str, topic: str, taxonomy: CompiledTaxonomy) -> None:
+def test_tune_false_friends_stay_untagged(
+    item_id: str, topic: str, taxonomy: CompiledTaxonomy
+) -> None:
     assert topic not in item_topics(FRESH18, item_id, taxonomy)
 
 
@@ -59,12 +61,18 @@ def test_tune_false_friends_stay_untagged(item_id: str, topic: str, taxonomy: Co
         ("El paro registrado baja en 20.000 personas en marzo", "es", "protest"),
         ("El paro juvenil sigue por encima del 27%", "es", "protest"),
         # a crisis far from the word economy is no recession
-        ("The economy minister resigns amid a deepening government crisis", "en", "economy_markets"),
+        (
+            "The economy minister resigns amid a deepening government crisis",
+            "en",
+            "economy_markets",
+        ),
         # a crypto scam is no market move
         ("Российских криптоинвесторов разводят мошенники по новой схеме", "ru", "economy_markets"),
     ],
 )
-def test_near_misses_stay_untagged(title: str, language: str, topic: str, taxonomy: CompiledTaxonomy) -> None:
+def test_near_misses_stay_untagged(
+    title: str, language: str, topic: str, taxonomy: CompiledTaxonomy
+) -> None:
     assert topic not in topics(title, "", language, taxonomy)
 
 
@@ -72,7 +80,11 @@ def test_near_misses_stay_untagged(title: str, language: str, topic: str, taxono
     ("title", "language", "topic"),
     [
         # the European elections themselves keep their tag
-        ("Élections européennes : la liste du RN en tête des intentions de vote", "fr", "elections"),
+        (
+            "Élections européennes : la liste du RN en tête des intentions de vote",
+            "fr",
+            "elections",
+        ),
         # the market on Wall Street keeps its tag
         ("華爾街股市收跌 道瓊指數下挫", "zh", "economy_markets"),
         # a war being fought keeps its tag
@@ -81,5 +93,7 @@ def test_near_misses_stay_untagged(title: str, language: str, topic: str, taxono
         ("Los sindicatos convocan un paro de 24 horas", "es", "protest"),
     ],
 )
-def test_near_misses_stay_tagged(title: str, language: str, topic: str, taxonomy: CompiledTaxonomy) -> None:
+def test_near_misses_stay_tagged(
+    title: str, language: str, topic: str, taxonomy: CompiledTaxonomy
+) -> None:
     assert topic in topics(title, "", language, taxonomy)
