@@ -35,20 +35,17 @@ from typing import Any
 import numpy as np
 
 from streams.tagging.match import (
-    _UNSPACED_LANGUAGES,
-    SUMMARY,
-    TITLE,
     _candidates,
     _choose,
     _excluded_spans,
-    _find_hits,
     _has_evidence,
     _longer_terms,
     _unshadowed,
     match_topics,
+    text_hits,
 )
 from streams.tagging.taxonomy import CompiledTaxonomy, compile_taxonomy, load_taxonomy
-from streams.text.fold import UNSPACED_SCRIPT, fold_for_matching
+from streams.text.fold import fold_for_matching
 
 DATA = Path(__file__).parent / "data"
 USE_LANGUAGES = frozenset(
@@ -111,15 +108,7 @@ def rule_scores(
 ) -> dict[str, tuple[float, bool]]:
     """Every topic's rule score (after exclusions and shadowing, no threshold) and whether its
     evidence condition holds: match_topics' scoring without the shortcut and the cut."""
-    matcher = taxonomy.matcher_for(language)
-    base = language.split("-")[0].split("_")[0].lower()
-    unspaced = base in _UNSPACED_LANGUAGES or (
-        matcher is taxonomy.fallback and UNSPACED_SCRIPT.search(title + summary) is not None
-    )
-    hits = _find_hits(title, TITLE, language, matcher, unspaced) + _find_hits(
-        summary, SUMMARY, language, matcher, unspaced
-    )
-    evidence_topics = matcher.evidence_topics if summary.strip() else frozenset()
+    hits, evidence_topics = text_hits(title, summary, language, taxonomy)
     rules = taxonomy.rules
     by_topic: dict[int, dict[int, list]] = {}
     for hit in hits:

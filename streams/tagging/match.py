@@ -98,19 +98,8 @@ def match_topics(
     """Topics whose score reaches their threshold, plus the border topics the taxonomy's arbiter
     confirms, best first; evidence is the distinct matched terms as written in the text. Items in
     'und' or an unruled language use every language."""
-    matcher = taxonomy.matcher_for(language)
     texts = (title, summary)
-    base = language.split("-")[0].split("_")[0].lower()
-    # The fallback may hold Chinese terms; any other language's text is split as it always is.
-    unspaced = base in _UNSPACED_LANGUAGES or (
-        matcher is taxonomy.fallback and UNSPACED_SCRIPT.search(title + summary) is not None
-    )
-    hits = _find_hits(title, TITLE, language, matcher, unspaced) + _find_hits(
-        summary, SUMMARY, language, matcher, unspaced
-    )
-    # A bare headline (no lead) has no room for evidence: it is judged on its score alone, as a
-    # headline list or an alert shows it. Evidence is asked of items that carry a lead.
-    evidence_topics = matcher.evidence_topics if summary.strip() else frozenset()
+    hits, evidence_topics = text_hits(title, summary, language, taxonomy)
     arbiter = taxonomy.arbiter
     # Bare headlines are left to the rules: the unit suite's hard negatives (a museum's computer
     # virus, a tennis federation's vote, a war of words) are headlines the model called sure.
@@ -129,6 +118,26 @@ def match_topics(
                 tags.append((topic_index, TopicTag(topic_id, score, evidence, matches)))
         tags.sort(key=_tag_order)
     return tuple(tag for _, tag in tags)
+
+
+def text_hits(
+    title: str, summary: str, language: str, taxonomy: CompiledTaxonomy
+) -> tuple[list[_Hit], frozenset[int]]:
+    """The rule hits in the title and the lead, and the topics whose evidence condition applies
+    to this item: what match_topics scores (bench/arbiter_experiment.py scores them too)."""
+    matcher = taxonomy.matcher_for(language)
+    base = language.split("-")[0].split("_")[0].lower()
+    # The fallback may hold Chinese terms; any other language's text is split as it always is.
+    unspaced = base in _UNSPACED_LANGUAGES or (
+        matcher is taxonomy.fallback and UNSPACED_SCRIPT.search(title + summary) is not None
+    )
+    hits = _find_hits(title, TITLE, language, matcher, unspaced) + _find_hits(
+        summary, SUMMARY, language, matcher, unspaced
+    )
+    # A bare headline (no lead) has no room for evidence: it is judged on its score alone, as a
+    # headline list or an alert shows it. Evidence is asked of items that carry a lead.
+    evidence_topics = matcher.evidence_topics if summary.strip() else frozenset()
+    return hits, evidence_topics
 
 
 def _tag_order(pair: tuple[int, TopicTag]) -> tuple[float, int]:
