@@ -26,7 +26,8 @@ from streams.routing import EnrichedOutputs, Outbound, article_outputs, topic_ev
 def enrich_step(payload: bytes, now: datetime, stages: StageConfig) -> EnrichedOutputs:
     """A raw item's bytes → its article, to `articles` and the story stage, and its topic
     events for the spike stage."""
-    return article_outputs(enrich_payload(payload, stages.enricher, now), stages.spikes)
+    article = enrich_payload(payload, stages.enricher, now)
+    return article_outputs(article, stages.spikes, stages.story_routes)
 
 
 def register(app: faust.App, wiring: Wiring) -> None:

@@ -166,7 +166,10 @@ class Wiring:
             value = encode_record(record)
             if encoded is not None:
                 encoded[id(record)] = value
-            await self._send(outbound.topic, outbound.key.encode(), value, message_headers(record))
+            await self._send(
+                outbound.topic, outbound.key.encode(), value, message_headers(record),
+                outbound.partition,
+            )  # fmt: skip
             self._observe_latency(outbound)
 
     async def send_lines(self, outputs: Iterable[Outbound], encoded: Encoded) -> None:
@@ -176,12 +179,21 @@ class Wiring:
         for (topic, key), same in by_key(outputs).items():
             lines = [encoded.get(id(o.record)) or encode_record(o.record) for o in same]
             headers = message_headers(same[0].record, NDJSON_CONTENT_TYPE)
+            # One key, one partition: the plan places a key, not a record.
+            partition = same[0].partition
             for value in join_records(lines, MAX_LINES_BYTES):
-                await self._send(topic, key.encode(), value, headers)
+                await self._send(topic, key.encode(), value, headers, partition)
 
-    async def _send(self, suffix: str, key: bytes | None, value: bytes, headers: Headers) -> None:
+    async def _send(
+        self,
+        suffix: str,
+        key: bytes | None,
+        value: bytes,
+        headers: Headers,
+        partition: int | None = None,
+    ) -> None:
         topic = self.topics[suffix]
-        delivery = await topic.send(key=key, value=value, headers=headers)
+        delivery = await topic.send(key=key, value=value, headers=headers, partition=partition)
         # The send returns once the message is queued; a delivery that fails later must stop
         # the input offset from being committed (agents.faust_patches, point 5).
         watch_delivery(topic.app, delivery)

@@ -760,6 +760,20 @@ def print_summary(
         print(f"  2 workers / 1 worker: {results[2].rate / results[1].rate:.2f}")
 
 
+def story_route_plan(items: int, seed: int, partitions: int) -> str:
+    """A `story_route_plan` (in its environment form) from the story groups of `items` items of
+    another realistic stream: the measured stream's own volumes are not used to plan it."""
+    from story_bench import story_group_loads  # bench/ is on sys.path: run as a script
+
+    from streams.routing import plan_story_routes
+
+    loads, _, _, _ = story_group_loads(items, seed)
+    plan = plan_story_routes(loads, partitions)
+    print(f"story_route_plan from {items:,} items of seed {seed}: "
+          + ", ".join(f"{group}={partition}" for group, partition in plan.items()))  # fmt: skip
+    return ",".join(f"{group}={partition}" for group, partition in plan.items())
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=5_000)
@@ -781,6 +795,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "that on a small machine N workers get N times the CPU of one, as on N machines",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--story-plan", type=int, default=0, metavar="ITEMS",
+        help="give the workers a story_route_plan made from this many items of another stream "
+        "(seed + 1), as `wirewatch story-routes` makes one from earlier traffic",
+    )  # fmt: skip
     parser.add_argument("--table-store", choices=("memory", "rocksdb"), default="",
                         help="the workers' table_store (default: theirs)")  # fmt: skip
     parser.add_argument("--broker", default="", help="host:port; default: start a local broker")
@@ -797,6 +816,10 @@ def main() -> None:
     args = parse_args()
     if args.table_store:
         PASS_THROUGH["WIREWATCH_TABLE_STORE"] = args.table_store
+    if args.story_plan:
+        PASS_THROUGH["WIREWATCH_STORY_ROUTE_PLAN"] = story_route_plan(
+            args.story_plan, args.seed + 1, args.partitions
+        )
     # Leader elections right after topic creation make the loader's producer log retries.
     logging.getLogger("aiokafka").setLevel(logging.ERROR)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks

@@ -477,13 +477,10 @@ def describe_state(run: Run, stream: list[tuple[float, Article]], config: StoryC
     )
 
 
-def routing_spread(items: int, partitions: tuple[int, ...]) -> None:
-    """How story-route keys spread bench/stream.py's realistic stream (real enrich: language
-    detection) over partitions, keyed by script group (earlier releases) and by story group:
-    items per key, and the busiest partition against its fair share under Kafka's default
-    partitioner (murmur2 of the key bytes, as the worker's producer sends them). Also how many
-    updates were detected in another language than their first version (they change group)."""
-    from aiokafka.partitioner import murmur2
+def story_group_loads(items: int, seed: int) -> tuple[Counter[str], Counter[str], int, int]:
+    """Items per story group and per script group of bench/stream.py's realistic stream (real
+    enrich: language detection), and how many updates were detected in another language than
+    their item's first version (they change group), of how many updates."""
     from stream import ItemKind, realistic_stream  # bench/ is on sys.path: run as a script
 
     from streams.codec import decode_raw_item
@@ -493,32 +490,54 @@ def routing_spread(items: int, partitions: tuple[int, ...]) -> None:
 
     stages = build_stages(load_settings(environ={}))
     now = datetime(2026, 1, 1, tzinfo=UTC)
-    keys: dict[str, Counter[str]] = {"script group": Counter(), "story group": Counter()}
+    groups: Counter[str] = Counter()
+    scripts: Counter[str] = Counter()
     first_group: dict[str, str] = {}
     updates = moved = 0
-    for item in realistic_stream(items):
+    for item in realistic_stream(items, seed):
         try:
             article = enrich(decode_raw_item(item.encode(now)), stages.enricher, now)
         except (DecodeError, ContentError):
             continue
         group = story_group(article)
-        keys["script group"][script_group(article)] += 1
-        keys["story group"][group] += 1
+        scripts[script_group(article)] += 1
+        groups[group] += 1
         if item.kind is ItemKind.UPDATE:
             updates += 1
             moved += first_group.get(article.item_id, group) != group
         first_group.setdefault(article.item_id, group)
-    for name, counts in keys.items():
+    return groups, scripts, moved, updates
+
+
+def routing_spread(items: int, partitions: tuple[int, ...]) -> None:
+    """How story-route keys spread bench/stream.py's realistic stream over partitions, keyed by
+    script group (earlier releases) and by story group: items per key, and the busiest partition
+    against its fair share under Kafka's default partitioner (murmur2 of the key bytes, as the
+    worker's producer sends them), and under a `story_route_plan` made from another stream (seed
+    2, as an operator makes one from yesterday's traffic with `wirewatch story-routes`)."""
+    from streams.routing import partition_loads, plan_story_routes
+
+    groups, scripts, moved, updates = story_group_loads(items, seed=1)
+    earlier, _, _, _ = story_group_loads(items, seed=2)
+    for name, counts in (("script group", scripts), ("story group", groups)):
         total = sum(counts.values())
         top = ", ".join(f"{key} {n / total:.0%}" for key, n in counts.most_common(6))
-        loads = []
-        for count in partitions:
-            per = Counter[int]()
-            for key, n in counts.items():
-                per[(murmur2(key.encode()) & 0x7FFFFFFF) % count] += n
-            loads.append(f"P={count} {max(per.values()) / (total / count):.2f}x")
+        loads = [
+            f"P={count} {max(partition_loads(counts, count)) / (total / count):.2f}x"
+            for count in partitions
+        ]
         print(f"  by {name}: {len(counts)} keys ({top}, ...); busiest partition vs fair share: "
               f"{', '.join(loads)}")  # fmt: skip
+    total = sum(groups.values())
+    planned, alone = [], []
+    for count in partitions:
+        plan = plan_story_routes(earlier, count)
+        planned.append(
+            f"P={count} {max(partition_loads(groups, count, plan)) / (total / count):.2f}x"
+        )
+        alone.append(f"{max(groups.values()) / (total / count):.2f}x")
+    print(f"  by story group with a plan from seed 2's {items:,} items: busiest partition vs fair "
+          f"share: {', '.join(planned)} (the largest group alone: {', '.join(alone)})")  # fmt: skip
     print(f"  updates detected in another language than their item's first version: {moved} of "
           f"{updates} (they are placed in their new group as new items)")  # fmt: skip
 
@@ -540,7 +559,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.routing:
         print(f"story-route keys on bench/stream.py's realistic stream, {args.routing:,} items:")
-        routing_spread(args.routing, (2, 4, 8, 12))
+        routing_spread(args.routing, (2, 4, 6, 8, 12))
         return
     stream, truth = build_stream(args.stories, args.variants, args.unrelated, args.seed)
     print(

@@ -154,6 +154,13 @@ def cmd_tail(args: argparse.Namespace) -> int:
     )  # fmt: skip
 
 
+def cmd_story_routes(args: argparse.Namespace) -> int:
+    from streams.kafka.story_routes import print_story_routes
+
+    settings = _connected(args, "story-routes")
+    return asyncio.run(print_story_routes(settings, args.hours, args.partitions, sys.stdout))
+
+
 def cmd_feeds(args: argparse.Namespace) -> int:
     from streams.feeds import registry
     from streams.feeds.feedlist import read_feed_list, write_opml, write_toml, write_yaml
@@ -237,6 +244,15 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--from-beginning", action="store_true")
     tail.add_argument("--max-messages", type=int, default=None)
     tail.add_argument("--timeout", type=float, default=None, help="stop after this many idle s")
+    routes = sub.add_parser(
+        "story-routes",
+        parents=[common],
+        help="how the story stage's input spreads over partitions, and a plan that evens it",
+    )
+    routes.add_argument("--hours", type=float, default=24.0, help="of story-route to count")
+    routes.add_argument(
+        "--partitions", type=int, default=None, help="plan for this many (default: `partitions`)"
+    )
     feeds = sub.add_parser(
         "feeds", parents=[common], help="the feed registry (a compacted Kafka topic)"
     )
@@ -286,6 +302,7 @@ COMMANDS = {
     "config": cmd_config,
     "classify": cmd_classify,
     "tail": cmd_tail,
+    "story-routes": cmd_story_routes,
     "taxonomy": cmd_taxonomy_check,
     "topics": cmd_taxonomy_check,
     "rules": cmd_rules_check,

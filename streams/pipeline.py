@@ -7,7 +7,8 @@ each extra hop costs more than the three steps together (see docs/topics.md, "on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -44,6 +45,8 @@ class StageConfig:
     stories: StoryConfig
     rules: RuleSet
     spikes: SpikeConfig
+    # The `story_route_plan` setting: story group -> story-route partition (streams/routing.py).
+    story_routes: Mapping[str, int] = field(default_factory=dict)
 
 
 def check_stage_settings(settings: Settings) -> None:
@@ -61,7 +64,13 @@ def build_stages(settings: Settings) -> StageConfig:
     enricher = build_enricher(settings)
     stories, spikes = _story_and_spike_configs(settings)
     rules = load_configured_rules(settings.alert_rules_path, settings.watch, enricher.taxonomy)
-    return StageConfig(enricher=enricher, stories=stories, rules=rules, spikes=spikes)
+    return StageConfig(
+        enricher=enricher,
+        stories=stories,
+        rules=rules,
+        spikes=spikes,
+        story_routes=dict(settings.story_route_plan),
+    )
 
 
 def _story_and_spike_configs(settings: Settings) -> tuple[StoryConfig, SpikeConfig]:

@@ -150,6 +150,11 @@ class Settings:
     # The enrich agent takes raw items in batches of at most this many, or what arrived within
     # this many seconds: the batch's topic events go out as one message per spike key, and its
     # input offsets are committed once every message of the batch is sent.
+    # Story group ("Latin|en") -> story-route partition, for groups that hashing their key would
+    # place unevenly; `wirewatch story-routes` prints one from the stream's own volumes. Groups
+    # not named go where Kafka's default partitioner puts their key. Changing it moves groups:
+    # docs/operations.md, "Spreading the story stage".
+    story_route_plan: Mapping[str, int] = field(default_factory=dict)
     enrich_batch_max_items: int = 500
     enrich_batch_max_seconds: float = 0.05
     metrics_host: str = "127.0.0.1"
@@ -179,6 +184,8 @@ def _coerce(name: str, value: Any) -> Any:
         return _coerce_feeds(value)
     if name == "watch":
         return _coerce_watch(value)
+    if name == "story_route_plan":
+        return _coerce_story_route_plan(value)
     if name == "allowed_networks":
         items = value.split(",") if isinstance(value, str) else value
         if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
@@ -259,6 +266,30 @@ def _coerce_watch(value: Any) -> dict[str, str]:
     return dict(value)
 
 
+def _coerce_story_route_plan(value: Any) -> dict[str, int]:
+    if isinstance(value, str):  # env form: "Latin|en=0,Latin|es=1"
+        pairs = [p.rsplit("=", 1) for p in value.split(",") if p.strip()]
+        if any(len(p) != 2 for p in pairs):
+            raise SettingsError(
+                "setting 'story_route_plan': expected group=partition pairs, comma-separated "
+                "(Latin|en=0,Latin|es=1)"
+            )
+        value = {k.strip(): v.strip() for k, v in pairs}
+    if not isinstance(value, dict):
+        raise SettingsError("setting 'story_route_plan': expected a table of group = partition")
+    plan: dict[str, int] = {}
+    for group, partition in value.items():
+        try:
+            if isinstance(partition, bool):
+                raise ValueError(partition)
+            plan[group] = int(partition)
+        except ValueError:
+            raise SettingsError(
+                f"setting 'story_route_plan.{group}': {partition!r} is not a partition number"
+            ) from None
+    return plan
+
+
 # Settings that may also come from a file named by `<name>_file` (TOML) or WIREWATCH_<NAME>_FILE:
 # Kubernetes and Compose mount secrets as files, and a file keeps them out of `ps` and the
 # environment of child processes.
@@ -329,6 +360,13 @@ def load_settings(
 def _check(settings: Settings) -> None:
     if settings.partitions < 1:
         raise SettingsError("setting 'partitions': must be 1 or more")
+    for group, partition in settings.story_route_plan.items():
+        if not 0 <= partition < settings.partitions:
+            raise SettingsError(
+                f"setting 'story_route_plan.{group}': partition {partition} does not exist "
+                f"(partitions = {settings.partitions}: 0 to {settings.partitions - 1}); "
+                "print a plan for this partition count with `wirewatch story-routes`"
+            )
     if not 0.0 <= settings.min_language_confidence <= 1.0:
         raise SettingsError("setting 'min_language_confidence': must be between 0 and 1")
     if not 0 < settings.min_poll_interval_seconds <= settings.max_poll_interval_seconds:
@@ -500,7 +538,7 @@ def describe_settings(settings: Settings) -> dict[str, Any]:
             value = [dataclasses.asdict(f) for f in value]
         elif name == "allowed_networks":
             value = list(value)
-        elif name == "watch":
+        elif name in ("watch", "story_route_plan"):
             value = dict(value)
         if any(word in name for word in ("password", "secret", "token")) and value:
             value = "***"

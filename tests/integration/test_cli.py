@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -209,3 +210,51 @@ def test_run_exits_non_zero_naming_the_process_that_died(
         done = wirewatch(["run"], env=env)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "the worker" in done.stderr and "worker.log" in done.stderr
+
+
+def test_story_routes_counts_the_last_hours_of_story_route_and_prints_a_plan_that_loads(
+    kafka_broker: object, wirewatch_env: dict[str, str], tmp_path: Path
+) -> None:
+    from aiokafka import AIOKafkaProducer
+
+    settings = load_settings(environ=wirewatch_env)
+    asyncio.run(ensure_topics(settings))
+    now_ms = int(time.time() * 1000)
+    line = b'{"item_id":"i-x"}'
+    # (group, articles in the message, age in hours): the 30-hour-old message is outside --hours 24.
+    messages = [("Latin|en", 7, 30), ("Latin|en", 5, 1), ("Latin|en", 4, 2), ("Latin|es", 3, 1),
+                ("Han|zh", 2, 3)]  # fmt: skip
+
+    async def send() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=settings.broker, acks="all")
+        await producer.start()
+        try:
+            for group, articles, hours in messages:
+                await producer.send_and_wait(
+                    settings.topic("story-route"), b"\n".join([line] * articles),
+                    key=group.encode(), timestamp_ms=now_ms - hours * 3_600_000,
+                )  # fmt: skip
+        finally:
+            await producer.stop()
+
+    asyncio.run(send())
+    done = wirewatch(["story-routes", "--partitions", "2"], env=wirewatch_env)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("14 articles in 3 story groups over 2 partitions"), done.stdout
+    assert "today (hashed keys)" in lines[1]
+    assert lines[2] == "  with the plan below: [9, 5], busiest 1.29x its fair share"
+    toml = done.stdout.split("# wirewatch.toml\n", 1)[1].split("\n\n", 1)[0]
+    config = tmp_path / "plan.toml"
+    config.write_text("partitions = 2\n" + toml + "\n")
+    plan = load_settings(config, environ={}).story_route_plan
+    assert plan == {"Latin|en": 0, "Latin|es": 1, "Han|zh": 1}
+    env_line = next(x for x in lines if x.startswith("WIREWATCH_STORY_ROUTE_PLAN="))
+    planned = wirewatch(
+        ["story-routes", "--hours", "48"],
+        env={**wirewatch_env, "WIREWATCH_STORY_ROUTE_PLAN": env_line.split("=", 1)[1],
+             "WIREWATCH_PARTITIONS": "2"},
+    )  # fmt: skip
+    assert planned.returncode == 0, planned.stderr
+    assert planned.stdout.startswith("21 articles in 3 story groups over 2 partitions")
+    assert "today (story_route_plan): [16, 5]" in planned.stdout

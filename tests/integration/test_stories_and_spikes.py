@@ -26,6 +26,7 @@ from streams.codec import encode_record
 from streams.feeds.identity import derive_item_id
 from streams.kafka.admin import ensure_topics
 from streams.records import RawItem
+from streams.routing import key_partition
 from streams.settings import Settings, load_settings
 
 pytestmark = pytest.mark.integration
@@ -87,7 +88,13 @@ def alerts_by_id(settings: Settings, until: Callable[[dict[str, list[dict[str, A
 def test_twenty_outlets_reporting_one_story_raise_one_alert_revised_to_twenty_sources(
     wirewatch_env: dict[str, str], spawn: Callable[..., Any]
 ) -> None:
+    # English placed by a story_route_plan on the partition its key does not hash to: the
+    # enrich stage sends it there, and the story stage still finds the one story.
+    hashed = key_partition("Latin|en", int(wirewatch_env["WIREWATCH_PARTITIONS"]))
+    planned = (hashed + 1) % int(wirewatch_env["WIREWATCH_PARTITIONS"])
+    wirewatch_env = {**wirewatch_env, "WIREWATCH_STORY_ROUTE_PLAN": f"Latin|en={planned}"}
     settings = load_settings(environ=wirewatch_env)
+    assert settings.partitions > 1 and planned != hashed
     asyncio.run(ensure_topics(settings))
     now = datetime.now(UTC)
     items = [
@@ -141,6 +148,12 @@ def test_twenty_outlets_reporting_one_story_raise_one_alert_revised_to_twenty_so
     values = validate(placed, "article")
     assert {v["story_id"] for v in values} == {latest["story_id"]}
     assert {r.key for r in placed} == {latest["story_id"].encode()}
+    routed = asyncio.run(
+        consume(settings.broker, settings.topic("story-route"),
+                lambda r: sum(m.value.count(b"\n") + 1 for m in r if m.value) >= 20,
+                FLOW_TIMEOUT_SECONDS)
+    )  # fmt: skip
+    assert {(r.key, r.partition) for r in routed} == {(b"Latin|en", planned)}
 
 
 def spike_items(topic_word: str, start: int, count: int, at: datetime) -> list[RawItem]:

@@ -57,19 +57,25 @@ class AppStandIn:
 
 @dataclass
 class RecordingTopic:
-    """Faust's `topic.send(key=, value=, headers=)`: returns the delivery future; here already
-    delivered."""
+    """Faust's `topic.send(key=, value=, headers=, partition=)`: returns the delivery future;
+    here already delivered."""
 
     app: AppStandIn = field(default_factory=AppStandIn)
     sent: list[tuple[bytes | None, bytes]] = field(default_factory=list)
     headers: list[dict[str, bytes]] = field(default_factory=list)
+    partitions: list[int | None] = field(default_factory=list)
     fail: bool = False
 
     async def send(
-        self, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]]
+        self,
+        key: bytes | None,
+        value: bytes,
+        headers: list[tuple[str, bytes]],
+        partition: int | None = None,
     ) -> asyncio.Future[None]:
         self.sent.append((key, value))
         self.headers.append(dict(headers))
+        self.partitions.append(partition)
         delivery: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if self.fail:
             delivery.set_exception(RuntimeError("broker gone"))
