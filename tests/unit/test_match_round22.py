@@ -1,4 +1,4 @@
-"""Tagging round 22: recall in the weakest languages (hu tr fa sv nl fr it), from the tune half of fresh20.
+"""Tagging round 22: recall in the weakest languages (hu tr fa sv nl fr it), fresh20 tune half.
 
 fresh20 is 163 real items in hu tr fa fr it nl sv over all eight topics (quake tolls and river
 floods, teachers' and rail strikes, farmers' tractor protests, the forint, the lira and the
@@ -26,11 +26,11 @@ FRESH20 = "news_eval_fresh20.jsonl"
     ("item_id", "topic"),
     [
         ("hu-f20-016", "natural_disaster"),  # ... a budai alsó rakpartot is elöntötte a víz ...
-        ("hu-f20-026", "elections"),  # ... kétharmaddal győzött, ... országgyűlésben 135 helyet szereztek
+        ("hu-f20-026", "elections"),  # ... kétharmaddal győzött, ... 135 helyet szereztek
         ("fa-f20-008", "armed_conflict"),  # ... ارتش رژیم صهیونیستی ۱۵ کشتار ... زخمی شدند
         ("fr-f20-011", "disease_outbreak"),  # ... le nombre de cas de rougeoles reste ...
         ("it-f20-004", "natural_disaster"),  # Incendi in California, 6 vittime e 38mila sfollati
-        ("nl-f20-002", "protest"),  # De eerste boeren ... in Den Haag | ... Op een van de tractoren ...
+        ("nl-f20-002", "protest"),  # De eerste boeren ... in Den Haag | ... de tractoren ...
     ],
 )
 def test_tune_items_are_tagged(item_id: str, topic: str, taxonomy: CompiledTaxonomy) -> None:
@@ -52,14 +52,14 @@ def test_tune_false_friends_stay_untagged(
 @pytest.mark.parametrize(
     ("title", "language", "topic"),
     [
-        # water in a cellar after a burst pipe is no flood: the quays rule wants a river or its level
+        # water in a cellar after a burst pipe is no flood: the rule wants a river or its level
         ("Elöntötte a víz a pincét egy csőtörés után", "hu", "natural_disaster"),
         # parliament passing a law by two thirds is a vote in parliament, no election
         ("Kétharmaddal megszavazta az országgyűlés az új törvényt", "hu", "elections"),
         # one building on fire with families displaced is no wildfire (the rule wants the plural)
         ("Incendio in un palazzo a Milano, dieci sfollati", "it", "natural_disaster"),
         # a farmer's tractor accident is no farmers' protest
-        ("De boer reed met zijn tractor over de snelweg en veroorzaakte een ongeluk", "nl", "protest"),
+        ("De boer reed met zijn tractor de sloot in", "nl", "protest"),
         # the "Zionist regime" condemned on an anniversary is no war
         ("رژیم صهیونیستی در سالگرد انقلاب محکوم شد", "fa", "armed_conflict"),
     ],
