@@ -9,7 +9,8 @@ a cut cable, a 'rate bomb'). Its tune half missed a river flooding the quays of 
 without the word flood (hu), a two-thirds win with the seats won in parliament (hu), the Israeli
 army beside the massacres and the wounded (fa), the plural "rougeoles" (fr), fires beside the
 displaced (it) and farmers on tractors in The Hague (nl); it tagged an explainer of the causes
-of floods (tr). The tune cases fail on main at 6355d6c; the near misses pass before and after.
+of floods (tr), a guard carried to nl for fresh19's "Hoe overleef je een orkaan". The tune
+cases fail on main at 6355d6c; the near misses pass before and after.
 """
 
 from __future__ import annotations
@@ -49,6 +50,11 @@ def test_tune_false_friends_stay_untagged(
     assert topic not in item_topics(FRESH20, item_id, taxonomy)
 
 
+def test_survival_guide_from_fresh19_tune_stays_untagged(taxonomy: CompiledTaxonomy) -> None:
+    # the explainer guard carried to nl: "Hoe overleef je een orkaan – thuis, in de auto en te voet"
+    assert "natural_disaster" not in item_topics("news_eval_fresh19.jsonl", "nl-f19-010", taxonomy)
+
+
 @pytest.mark.parametrize(
     ("title", "language", "topic"),
     [
@@ -82,6 +88,8 @@ def test_near_misses_stay_untagged(
         ("Incendi boschivi in Sardegna: evacuati 300 turisti", "it", "natural_disaster"),
         # farmers demonstrating by the verb keep their tag
         ("Duizenden boeren demonstreren in Den Haag tegen het stikstofbeleid", "nl", "protest"),
+        # a hurricane with its dead keeps its tag beside the nl explainer guard
+        ("Orkaan raast over Florida: tien doden", "nl", "natural_disaster"),
     ],
 )
 def test_near_misses_stay_tagged(
