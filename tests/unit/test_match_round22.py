@@ -50,6 +50,21 @@ def test_tune_false_friends_stay_untagged(
     assert topic not in item_topics(FRESH20, item_id, taxonomy)
 
 
+@pytest.mark.parametrize(
+    ("path", "item_id", "topic"),
+    [
+        # the river-at-its-highest family carried from hu: "Maas op hoogste niveau ... waterpeil"
+        ("news_eval_fresh3.jsonl", "nl-f3-005", "natural_disaster"),
+        # the variant named is the covid wave: "... depuis la vague Omicron"
+        ("news_eval_fresh5.jsonl", "fr-f5-011", "disease_outbreak"),
+    ],
+)
+def test_older_tune_items_are_tagged(
+    path: str, item_id: str, topic: str, taxonomy: CompiledTaxonomy
+) -> None:
+    assert topic in item_topics(path, item_id, taxonomy)
+
+
 def test_survival_guide_from_fresh19_tune_stays_untagged(taxonomy: CompiledTaxonomy) -> None:
     # the explainer guard carried to nl: "Hoe overleef je een orkaan – thuis, in de auto en te voet"
     assert "natural_disaster" not in item_topics("news_eval_fresh19.jsonl", "nl-f19-010", taxonomy)
@@ -66,6 +81,8 @@ def test_survival_guide_from_fresh19_tune_stays_untagged(taxonomy: CompiledTaxon
         ("Incendio in un palazzo a Milano, dieci sfollati", "it", "natural_disaster"),
         # a farmer's tractor accident is no farmers' protest
         ("De boer reed met zijn tractor de sloot in", "nl", "protest"),
+        # inflation at its highest is no river
+        ("Inflatie op hoogste niveau in veertig jaar", "nl", "natural_disaster"),
         # the "Zionist regime" condemned on an anniversary is no war
         ("رژیم صهیونیستی در سالگرد انقلاب محکوم شد", "fa", "armed_conflict"),
     ],
