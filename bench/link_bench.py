@@ -211,7 +211,7 @@ def cosine_only(threshold: float) -> LinkConfig:
     # The baseline: cosine alone, no evidence, no time window.
     return LinkConfig(min_score=1e-9, min_cosine=threshold, window_seconds=1e12,
                       topic_veto=False, bare_topic_veto=False, year_veto=False,
-                      max_magnitude_gap=0.0,
+                      bare_country_veto=False, max_magnitude_gap=0.0,
                       evidence_min_cosine=0.0, uncovered="off")  # fmt: skip
 
 
@@ -297,9 +297,9 @@ def main() -> None:
                         help="keep distractors of the set's events (before round 5)")  # fmt: skip
     parser.add_argument("--data", type=Path, default=DATA,
                         help="the reports (default bench/data/crosslang_links.jsonl)")  # fmt: skip
-    parser.add_argument("--vetoes", default="years,magnitudes,bare-topics",
+    parser.add_argument("--vetoes", default="years,magnitudes,bare-topics,bare-countries",
                         help="the detail vetoes to apply (comma list of topics, bare-topics, "
-                             "years, magnitudes; '' for none)")  # fmt: skip
+                             "bare-countries, years, magnitudes; '' for none)")  # fmt: skip
     parser.add_argument("--config", default="",
                         help="LinkConfig overrides, e.g. neighbours=4,min_score=1.12")  # fmt: skip
     args = parser.parse_args()
@@ -323,6 +323,7 @@ def main() -> None:
     vetoes = set(filter(None, args.vetoes.split(",")))
     shipped = replace(LinkConfig(), topic_veto="topics" in vetoes, year_veto="years" in vetoes,
                       bare_topic_veto="bare-topics" in vetoes,
+                      bare_country_veto="bare-countries" in vetoes,
                       max_magnitude_gap=LinkConfig().max_magnitude_gap
                       if "magnitudes" in vetoes else 0.0)  # fmt: skip
     if args.config:

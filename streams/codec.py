@@ -683,6 +683,8 @@ def decode_story_digest(payload: bytes) -> StoryDigestState:
         # names no year and its topics are unknown, so it never vetoes, as before.
         years=_strings(data, "years") if "years" in data else (),
         topics=_strings(data, "topics") if data.get("topics") is not None else None,
+        # v1.2; a v1 or v1.1 value has no countries: unknown, so it never vetoes.
+        countries=_strings(data, "countries") if data.get("countries") is not None else None,
     )
 
 

@@ -429,3 +429,6 @@ class StoryDigestState:
     # neither: it reads as naming no year, topics unknown, which never vetoes.
     years: tuple[str, ...] = ()  # the years its text names (extract_years), sorted
     topics: tuple[str, ...] | None = None  # its taxonomy topic ids, sorted; None: not known
+    # v1.2: the countries its title and lead name (ISO 3166 codes, sorted; countries.py), for the
+    # country veto; None (a v1/v1.1 value, or no CLDR names for its language): never vetoes.
+    countries: tuple[str, ...] | None = None

@@ -34,6 +34,7 @@ from streams.codec import decode_story_started
 from streams.kafka.topics import STORY_LINKS
 from streams.records import LinkedStory, StoryDigestState, StoryLinks, StoryStarted
 from streams.routing import Outbound
+from streams.stories.countries import extract_countries
 from streams.stories.links import (
     Embedding,
     LinkConfig,
@@ -295,6 +296,11 @@ def state_details(state: StoryDigestState) -> tuple[frozenset[str] | None, froze
     return topics, frozenset(state.years)
 
 
+def state_countries(state: StoryDigestState) -> frozenset[str] | None:
+    """A story's countries as the country veto compares them (None: unknown, never vetoes)."""
+    return frozenset(state.countries) if state.countries is not None else None
+
+
 @dataclass(frozen=True)
 class PoolView:
     """The pool's rows as the step reads them (arrays are views: read, never written)."""
@@ -364,6 +370,7 @@ def link_step(
         if config.taxonomy is not None and (link.topic_veto or link.bare_topic_veto)
         else None
     )  # fmt: skip
+    countries = extract_countries(text, started.language) if link.bare_country_veto else None
     view = pool.view()
     cosines = view.matrix @ vector if view.ids else np.zeros(0, dtype=np.float32)
     other = view.languages != pool.language_code(started.language)
@@ -389,7 +396,7 @@ def link_step(
         common = frozenset(n for n in names if pool.name_count(n) + 1 > link.name_max_stories)
     story = StoryDigest(started.story_id, started.language, seen_at, numbers, names, vector,
                         neighbour_cosine=own_mean, topics=topics, years=years,
-                        common_names=common)  # fmt: skip
+                        common_names=common, countries=countries)  # fmt: skip
     # Cheap bounds first: a pair can reach min_score only if its margin plus the most the
     # shared numbers and names can add does.
     bonus = link.max_points * (link.number_weight + link.name_weight)
@@ -419,7 +426,8 @@ def link_step(
         candidate = StoryDigest(state.story_id, state.language, state.seen_at,
                                 frozenset(state.numbers), frozenset(state.names),
                                 view.matrix[row], neighbour_cosine=float(means[row]),
-                                topics=their_topics, years=their_years)  # fmt: skip
+                                topics=their_topics, years=their_years,
+                                countries=state_countries(state))  # fmt: skip
         evidence = link_evidence(story, candidate)
         if not decide_link(evidence, link):
             continue
@@ -443,6 +451,7 @@ def link_step(
         linked_stories=tuple(named for _, named, _ in kept),
         years=tuple(sorted(years)),
         topics=tuple(sorted(topics)) if topics is not None else None,
+        countries=tuple(sorted(countries)) if countries is not None else None,
     )
     outputs: list[Outbound] = []
     relinked: list[StoryDigestState] = []
