@@ -804,6 +804,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="the workers' table_store (default: theirs)")  # fmt: skip
     parser.add_argument("--broker", default="", help="host:port; default: start a local broker")
     parser.add_argument(
+        "--worker-setting", action="append", default=[], metavar="NAME=VALUE",
+        help="a wirewatch setting for every worker, e.g. link_max_per_second=0 (repeatable)",
+    )  # fmt: skip
+    parser.add_argument(
         "--timeout", type=float, default=0.0,
         help="seconds a run may take after its load (default 60 + items/25)",
     )  # fmt: skip
@@ -816,6 +820,9 @@ def main() -> None:
     args = parse_args()
     if args.table_store:
         PASS_THROUGH["WIREWATCH_TABLE_STORE"] = args.table_store
+    for setting in args.worker_setting:
+        name, _, value = setting.partition("=")
+        PASS_THROUGH[f"WIREWATCH_{name.strip().upper()}"] = value.strip()
     if args.story_plan:
         PASS_THROUGH["WIREWATCH_STORY_ROUTE_PLAN"] = story_route_plan(
             args.story_plan, args.seed + 1, args.partitions
