@@ -766,12 +766,12 @@ def story_route_plan(items: int, seed: int, partitions: int) -> str:
     from story_bench import story_group_loads  # bench/ is on sys.path: run as a script
 
     from streams.routing import plan_story_routes
+    from streams.settings import story_route_plan_env
 
     loads, _, _, _ = story_group_loads(items, seed)
-    plan = plan_story_routes(loads, partitions)
-    print(f"story_route_plan from {items:,} items of seed {seed}: "
-          + ", ".join(f"{group}={partition}" for group, partition in plan.items()))  # fmt: skip
-    return ",".join(f"{group}={partition}" for group, partition in plan.items())
+    plan = story_route_plan_env(plan_story_routes(loads, partitions))
+    print(f"story_route_plan from {items:,} items of seed {seed}: {plan}")
+    return plan
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

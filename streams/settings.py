@@ -266,6 +266,11 @@ def _coerce_watch(value: Any) -> dict[str, str]:
     return dict(value)
 
 
+def story_route_plan_env(plan: Mapping[str, int]) -> str:
+    """A `story_route_plan` in its environment form, which `_coerce_story_route_plan` reads."""
+    return ",".join(f"{group}={partition}" for group, partition in plan.items())
+
+
 def _coerce_story_route_plan(value: Any) -> dict[str, int]:
     if isinstance(value, str):  # env form: "Latin|en=0,Latin|es=1"
         pairs = [p.rsplit("=", 1) for p in value.split(",") if p.strip()]

@@ -23,6 +23,7 @@ from streams.tagging.taxonomy import (
     Topic,
     compile_taxonomy,
 )
+from streams.text.fold import base_language
 
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 # Watchlist terms are compiled as one single-term topic each, under the language-neutral code:
@@ -131,17 +132,13 @@ def match_rules(article: Article, rules: RuleSet) -> tuple[RuleMatch, ...]:
 
 
 def _passes_filters(rule: Rule, article: Article) -> bool:
-    if rule.languages and _base_language(article.language.code) not in rule.languages:
+    if rule.languages and base_language(article.language.code) not in rule.languages:
         return False
     if rule.feeds and article.feed_id not in rule.feeds:
         return False
     return not rule.sources or article.source.strip().casefold() in {
         source.casefold() for source in rule.sources
     }
-
-
-def _base_language(code: str) -> str:
-    return code.split("-")[0].split("_")[0].lower()
 
 
 def _satisfied_topics(rule: Rule, tags: tuple[TopicTag, ...]) -> tuple[TopicTag, ...] | None:

@@ -12,11 +12,12 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import ConsumerRecord, TopicPartition
 
+from streams.codec import split_records
 from streams.errors import SettingsError
 from streams.kafka.security import client_options
 from streams.kafka.topics import STORY_ROUTE
 from streams.routing import partition_loads, plan_story_routes
-from streams.settings import Settings
+from streams.settings import Settings, story_route_plan_env
 
 
 def count_route_lines(records: Iterable[ConsumerRecord[bytes, bytes]]) -> Counter[str]:
@@ -26,8 +27,9 @@ def count_route_lines(records: Iterable[ConsumerRecord[bytes, bytes]]) -> Counte
     for record in records:
         if record.key is None or not record.value:
             continue
-        loads[record.key.decode("utf-8", "replace")] += record.value.count(b"\n") + (
-            not record.value.endswith(b"\n")
+        # Split as the story agent splits them (streams.codec); a blank line is no article.
+        loads[record.key.decode("utf-8", "replace")] += sum(
+            1 for line in split_records(record.value) if line
         )
     return loads
 
@@ -59,8 +61,7 @@ def describe_plan(
         *(f'"{group}" = {partition}' for group, partition in proposed.items()),
         "",
         "# or in the environment",
-        "WIREWATCH_STORY_ROUTE_PLAN="
-        + ",".join(f"{group}={partition}" for group, partition in proposed.items()),
+        "WIREWATCH_STORY_ROUTE_PLAN=" + story_route_plan_env(proposed),
     ]
     return lines
 

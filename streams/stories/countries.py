@@ -18,6 +18,8 @@ import re
 import unicodedata
 from functools import cache
 
+from streams.text.fold import base_language
+
 # Languages whose text is written without spaces between words: names match as substrings.
 _UNSPACED = frozenset(("zh", "ja", "th", "lo", "km", "my"))
 _ARABIC_SCRIPT = frozenset(("ar", "fa", "ur", "ps"))
@@ -155,7 +157,7 @@ def extract_countries(text: str, language: str) -> frozenset[str]:
     Empty when the language has no CLDR names (or babel is missing): an unknown side never
     vetoes a link.
     """
-    base = language.split("-")[0].split("_")[0].lower()
+    base = base_language(language)
     built = _matcher(base)
     if built is None or not text:
         return frozenset()

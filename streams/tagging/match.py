@@ -27,7 +27,7 @@ from typing import NamedTuple
 from streams.records import TermMatch, TopicTag
 from streams.tagging.arbiter import arbiter_text
 from streams.tagging.taxonomy import CompiledTaxonomy, LanguageMatcher, RuleKind
-from streams.text.fold import UNSPACED_SCRIPT, fold_for_matching, split_words
+from streams.text.fold import UNSPACED_SCRIPT, base_language, fold_for_matching, split_words
 
 TITLE, SUMMARY = 0, 1
 _FIELD_NAMES = ("title", "summary")  # TermMatch.field, indexed by TITLE and SUMMARY
@@ -126,7 +126,7 @@ def text_hits(
     """The rule hits in the title and the lead, and the topics whose evidence condition applies
     to this item: what match_topics scores (bench/arbiter_experiment.py scores them too)."""
     matcher = taxonomy.matcher_for(language)
-    base = language.split("-")[0].split("_")[0].lower()
+    base = base_language(language)
     # The fallback may hold Chinese terms; any other language's text is split as it always is.
     unspaced = base in _UNSPACED_LANGUAGES or (
         matcher is taxonomy.fallback and UNSPACED_SCRIPT.search(title + summary) is not None
@@ -241,7 +241,7 @@ def _analyse_word(
     word = fold_for_matching(written, language)
     if len(analyses) >= _WORD_CACHE_SIZE:
         analyses.clear()
-    persian = language.split("-")[0].split("_")[0].lower() == "fa"
+    persian = base_language(language) == "fa"
     analysis = analyses[written] = (word, _word_keys(word, matcher, persian))
     return analysis
 

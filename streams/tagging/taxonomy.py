@@ -20,7 +20,7 @@ from typing import Any, TypeGuard
 
 from streams.errors import WirewatchError
 from streams.tagging.arbiter import Arbiter, load_arbiter
-from streams.text.fold import UNSPACED_SCRIPT, WORD_PATTERN, fold_for_matching
+from streams.text.fold import UNSPACED_SCRIPT, WORD_PATTERN, base_language, fold_for_matching
 
 SCHEMA_VERSION = 1
 DEFAULT_TITLE_WEIGHT = 1.5
@@ -176,8 +176,7 @@ class CompiledTaxonomy:
     arbiter: Arbiter | None = None  # decides topics the rules scored above 0, below threshold
 
     def matcher_for(self, language: str) -> LanguageMatcher:
-        base = language.split("-")[0].split("_")[0].lower()
-        return self.matchers.get(base, self.fallback)
+        return self.matchers.get(base_language(language), self.fallback)
 
 
 def parse_term(spec: str, language: str) -> tuple[tuple[Piece, ...], ...]:

@@ -43,6 +43,12 @@ _SCRIPT_RUNS_SPLIT = re.compile(
 )
 
 
+def base_language(code: str) -> str:
+    """A language code's primary subtag, lower case ("pt-BR", "zh_Hant" -> "pt", "zh"): what the
+    taxonomy, the alert rules and the country names are keyed by."""
+    return code.split("-")[0].split("_")[0].lower()
+
+
 def split_words(text: str, unspaced: bool = False) -> list[str]:
     """`text` cut around its WORD_PATTERN words: [gap, word, gap, word, ..., gap].
 
@@ -109,8 +115,7 @@ def fold_for_matching(text: str, language: str) -> str:
         # NFKC splits Thai sara am (ำ) into two code points; composed again, a Thai word keeps its
         # length, so a term's position inside a Thai run maps back onto the text as written.
         folded = folded.replace(_THAI_SARA_AM_SPLIT, "\u0e33")
-    base_language = language.split("-")[0].split("_")[0].lower()
-    if base_language not in _ACCENTS_SIGNIFICANT and _LATIN_WITH_MARKS.search(folded):
+    if base_language(language) not in _ACCENTS_SIGNIFICANT and _LATIN_WITH_MARKS.search(folded):
         decomposed = _MARKS_AFTER_LATIN.sub(r"\1", unicodedata.normalize("NFD", folded))
         folded = unicodedata.normalize("NFC", decomposed)
     return folded
