@@ -88,6 +88,8 @@ class WirewatchApp(faust.App):
     starts and gives it back clean only after a clean stop (agents/tablestore.py)."""
 
     table_dir: tablestore.TableDir | None = None
+    # How long the broker may hold a fetch with no data (agents/faust_patches.py, point 8).
+    fetch_max_wait_ms: int | None = None
 
     async def on_first_start(self) -> None:
         await super().on_first_start()
@@ -109,11 +111,12 @@ class WirewatchApp(faust.App):
             self.table_dir = None
 
 
-def create_app(settings: Settings, wiring: Wiring) -> faust.App:
+def create_app(settings: Settings, wiring: Wiring) -> WirewatchApp:
     """A Faust app with every wirewatch agent registered."""
     # Before the app exists: its consumer, recovery and producer buffer use the fixed methods.
     faust_patches.install()
     app = WirewatchApp(settings.app_id, **faust_config(settings))
+    app.fetch_max_wait_ms = settings.fetch_max_wait_ms
     for spec in ALL_TOPICS:
         wiring.topics[spec.suffix] = app.topic(
             spec.name(settings), key_serializer="raw", value_serializer="raw"

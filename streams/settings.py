@@ -157,6 +157,12 @@ class Settings:
     story_route_plan: Mapping[str, int] = field(default_factory=dict)
     enrich_batch_max_items: int = 500
     enrich_batch_max_seconds: float = 0.05
+    # The longest the broker holds a worker's fetch when none of its partitions has data. Faust
+    # asks for 1500 ms, and aiokafka leaves a partition it has buffered records for out of the
+    # next fetch and cannot fetch it again until that fetch returns: partitions the worker had
+    # just read sat up to 1.5 s behind idle ones, and at a steady rate the chain fell behind
+    # (bench/README, "Twelfth cut"). Idle, each worker sends one fetch per this many ms.
+    fetch_max_wait_ms: int = 100
     metrics_host: str = "127.0.0.1"
     worker_metrics_port: int = 9464
     poller_metrics_port: int = 9465
@@ -408,7 +414,7 @@ def _range_problems(settings: Settings) -> list[str]:
     at_least_one = ("replication_factor", "spike_window_seconds", "spike_baseline_windows",
                     "spike_min_count", "alert_max_items", "max_concurrent_fetches",
                     "max_fetches_per_host", "max_feed_bytes", "link_pool_max",
-                    "enrich_batch_max_items")  # fmt: skip
+                    "enrich_batch_max_items", "fetch_max_wait_ms")  # fmt: skip
     problems = [
         f"setting '{name}': got {getattr(settings, name)!r}; accepted: a positive number"
         for name in positive

@@ -460,6 +460,7 @@ async def test_the_wirewatch_app_refuses_commits_when_any_agent_crashes() -> Non
     app = create_app(settings, wiring)
     names = {agent.name.rsplit(".", 1)[-1] for agent in app.agents.values()}
     assert {"enrich", "story", "alert", "spike", "link"} <= names
+    assert app.fetch_max_wait_ms == settings.fetch_max_wait_ms  # used by point 8
     consumer: Any = app.consumer
     commits: list[str] = []
 
@@ -495,3 +496,25 @@ async def test_a_revoke_commits_what_was_acknowledged_before_it(app: faust.App) 
     # Dropped afterwards, as Faust does: the partition may now belong to another worker.
     assert TP0 not in consumer._acked
     assert TP0 not in consumer._committed_offset
+
+
+async def test_the_worker_consumer_holds_a_fetch_only_as_long_as_the_app_says() -> None:
+    # Point 8: stock Faust builds its worker consumer with fetch_max_wait_ms=1500, whatever the
+    # app says; a fetch of idle partitions then kept the busy ones unread for 1.5 s.
+    from agents.app import WirewatchApp
+
+    app: Any = WirewatchApp("wirewatch-unit", broker="kafka://127.0.0.1:1", store="memory://")
+    app.fetch_max_wait_ms = 40
+    kafka_consumer = app.consumer._thread._create_worker_consumer(app.transport)
+    try:
+        assert kafka_consumer._fetch_max_wait_ms == 40
+    finally:
+        await kafka_consumer._client.close()
+
+    # An app that does not ask (Faust's own) keeps Faust's value.
+    plain: Any = faust.App("wirewatch-unit-plain", broker="kafka://127.0.0.1:1", store="memory://")
+    stock = plain.consumer._thread._create_worker_consumer(plain.transport)
+    try:
+        assert stock._fetch_max_wait_ms == 1500
+    finally:
+        await stock._client.close()
