@@ -367,10 +367,15 @@ def link_step(
     topics = (
         frozenset(tag.id for tag in match_topics(started.title, started.summary,
                                                   started.language, config.taxonomy))
-        if config.taxonomy is not None and (link.topic_veto or link.bare_topic_veto)
+        if config.taxonomy is not None
+        and (link.topic_veto or link.bare_topic_veto or link.bare_window_seconds > 0)
         else None
     )  # fmt: skip
-    countries = extract_countries(text, started.language) if link.bare_country_veto else None
+    countries = (
+        extract_countries(text, started.language)
+        if link.bare_country_veto or link.bare_window_seconds > 0
+        else None
+    )
     view = pool.view()
     cosines = view.matrix @ vector if view.ids else np.zeros(0, dtype=np.float32)
     other = view.languages != pool.language_code(started.language)
