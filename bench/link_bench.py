@@ -212,7 +212,7 @@ def cosine_only(threshold: float) -> LinkConfig:
     return LinkConfig(min_score=1e-9, min_cosine=threshold, window_seconds=1e12,
                       topic_veto=False, bare_topic_veto=False, year_veto=False,
                       bare_country_veto=False, max_magnitude_gap=0.0,
-                      bare_window_seconds=0.0, evidence_min_cosine=0.0,
+                      bare_window_seconds=0.0, bare_min_cosine=0.0, evidence_min_cosine=0.0,
                       uncovered="off")  # fmt: skip
 
 
@@ -299,9 +299,11 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA,
                         help="the reports (default bench/data/crosslang_links.jsonl)")  # fmt: skip
     parser.add_argument("--vetoes",
-                        default="years,magnitudes,bare-topics,bare-countries,bare-window",
+                        default="years,magnitudes,bare-topics,bare-countries,bare-window,"
+                                "bare-cosine",
                         help="the detail vetoes to apply (comma list of topics, bare-topics, "
-                             "bare-countries, bare-window, years, magnitudes; '' for none)",
+                             "bare-countries, bare-window, bare-cosine, years, magnitudes; '' "
+                             "for none)",
                         )  # fmt: skip
     parser.add_argument("--config", default="",
                         help="LinkConfig overrides, e.g. neighbours=4,min_score=1.12")  # fmt: skip
@@ -329,6 +331,8 @@ def main() -> None:
                       bare_country_veto="bare-countries" in vetoes,
                       bare_window_seconds=LinkConfig().bare_window_seconds
                       if "bare-window" in vetoes else 0.0,
+                      bare_min_cosine=LinkConfig().bare_min_cosine
+                      if "bare-cosine" in vetoes else 0.0,
                       max_magnitude_gap=LinkConfig().max_magnitude_gap
                       if "magnitudes" in vetoes else 0.0)  # fmt: skip
     if args.config:

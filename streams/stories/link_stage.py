@@ -373,7 +373,9 @@ def link_step(
     )  # fmt: skip
     countries = (
         extract_countries(text, started.language)
-        if link.bare_country_veto or link.bare_window_seconds > 0
+        if link.bare_country_veto
+        or link.bare_window_seconds > 0
+        or link.bare_min_cosine > link.min_cosine
         else None
     )
     view = pool.view()
