@@ -376,6 +376,7 @@ def link_step(
         if link.bare_country_veto
         or link.bare_window_seconds > 0
         or link.bare_min_cosine > link.min_cosine
+        or 0 < link.name_country_min_cosine < link.name_min_cosine
         else None
     )
     view = pool.view()
@@ -412,7 +413,12 @@ def link_step(
     within = np.abs(view.seen - seen_at) <= link.window_seconds
     candidates = other & within & (cosines >= link.min_cosine) & (margins + bonus >= link.min_score)
     # Pairs that may link on shared evidence alone: a number and a name, or names (LinkConfig).
-    floors = [f for f in (link.evidence_min_cosine, link.name_min_cosine) if f > 0]
+    name_floor = (
+        min(link.name_min_cosine, link.name_country_min_cosine or link.name_min_cosine)
+        if link.name_min_cosine > 0
+        else 0.0
+    )
+    floors = [f for f in (link.evidence_min_cosine, name_floor) if f > 0]
     if floors:
         rows = np.nonzero(other & within & (cosines >= min(floors)) & ~candidates)[0]
         if rows.size > EVIDENCE_CANDIDATES:  # a set check each, so at most this many, closest first

@@ -173,6 +173,14 @@ class LinkConfig:
     # distractors, e.g. tuning + distractors batch P/R 0.890/0.320 -> 0.900/0.324, stage
     # 0.835/0.399 -> 0.838/0.410 (bench/README.md, "Round 5").
     name_min_cosine: float = 0.35
+    # ... and from `name_country_min_cosine` up (0 turns this off) when both stories also name a
+    # common country (LinkEvidence.agreements): a place and its country, named on both sides,
+    # say one event where the encoder leaves the two texts apart (an Ukrainian and an English
+    # report of the Poltava strike, cosine 0.29, both naming Poltava and Ukraine; Czech and
+    # Italian reports of the Kočani fire, 0.29). Stage (bench/README.md, "Round 11"):
+    # crosslang_links4 + 3000 distractors R 0.366 -> 0.415, links5 + d 0.603 -> 0.635, links6 + d
+    # 0.603 -> 0.621, no false link added on a tuned set; the candidate floor follows it.
+    name_country_min_cosine: float = 0.25
     name_window_seconds: float = 12 * 3600.0
     name_min_shared: int = 1
     name_max_stories: int = 5
@@ -189,6 +197,8 @@ class LinkConfig:
             raise ValueError("max_magnitude_gap must be >= 0 and 0 <= evidence_min_cosine <= 1")
         if not 0 <= self.name_min_cosine <= 1 or self.name_min_shared < 1:
             raise ValueError("need 0 <= name_min_cosine <= 1 and name_min_shared >= 1")
+        if not 0 <= self.name_country_min_cosine <= 1:
+            raise ValueError("need 0 <= name_country_min_cosine <= 1")
         if self.name_max_stories < 0:
             raise ValueError("name_max_stories must be >= 0")
         if self.bare_window_seconds < 0 or self.weak_name_length < 0:
@@ -443,7 +453,7 @@ def decide_link(evidence: LinkEvidence, config: LinkConfig) -> bool:
     ):
         return True
     if (
-        0 < config.name_min_cosine <= evidence.cosine
+        0 < _name_floor(evidence, config) <= evidence.cosine
         and not evidence.shared_script
         and (evidence.rare_names if config.name_max_stories else len(evidence.shared_names))
         >= config.name_min_shared
@@ -457,6 +467,18 @@ def decide_link(evidence: LinkEvidence, config: LinkConfig) -> bool:
         and bool(evidence.shared_numbers)
         and bool(evidence.shared_names)
     )
+
+
+def _name_floor(evidence: LinkEvidence, config: LinkConfig) -> float:
+    """The cosine from which shared rare names link a pair (LinkConfig.name_min_cosine, or
+    name_country_min_cosine when both stories name a common country); 0 when the path is off."""
+    if config.name_min_cosine <= 0:
+        return 0.0
+    if 0 < config.name_country_min_cosine < config.name_min_cosine and (
+        "countries" in evidence.agreements
+    ):
+        return config.name_country_min_cosine
+    return config.name_min_cosine
 
 
 def neighbour_cosines(digests: Sequence[StoryDigest], neighbours: int) -> list[StoryDigest]:
