@@ -33,6 +33,7 @@ from streams.errors import DecodeError
 from streams.kafka.topics import STORY_DIGESTS_CHANGELOG, STORY_STARTS
 from streams.records import Stage, StoryDigestState
 from streams.settings import Settings
+from streams.stories.countries import build_matcher, matcher_built
 from streams.stories.link_stage import (
     LinkOutcome,
     LinkPool,
@@ -145,6 +146,8 @@ def register(app: faust.App, wiring: Wiring) -> None:
         skipped = admit(started, now, time.monotonic(), bucket, config)
         if skipped is not None:
             return skipped, None
+        if not matcher_built(started.language):  # once per language, off the event loop
+            await asyncio.to_thread(build_matcher, started.language)
         try:
             await encoder.loaded()  # waiting for a load in progress is not embedding time
             began = time.perf_counter()

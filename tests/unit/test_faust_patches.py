@@ -461,6 +461,8 @@ async def test_the_wirewatch_app_refuses_commits_when_any_agent_crashes() -> Non
     names = {agent.name.rsplit(".", 1)[-1] for agent in app.agents.values()}
     assert {"enrich", "story", "alert", "spike", "link"} <= names
     assert app.fetch_max_wait_ms == settings.fetch_max_wait_ms  # used by point 8
+    assert app.fetch_min_bytes == settings.fetch_min_bytes  # and this
+    assert app.conf.producer_linger == settings.producer_linger_ms / 1000
     consumer: Any = app.consumer
     commits: list[str] = []
 
@@ -505,9 +507,12 @@ async def test_the_worker_consumer_holds_a_fetch_only_as_long_as_the_app_says() 
 
     app: Any = WirewatchApp("wirewatch-unit", broker="kafka://127.0.0.1:1", store="memory://")
     app.fetch_max_wait_ms = 40
+    app.fetch_min_bytes = 32768
     kafka_consumer = app.consumer._thread._create_worker_consumer(app.transport)
     try:
         assert kafka_consumer._fetch_max_wait_ms == 40
+        # ... and gathers this much first (aiokafka's 1 byte answered at the first record).
+        assert kafka_consumer._fetch_min_bytes == 32768
     finally:
         await kafka_consumer._client.close()
 
@@ -516,5 +521,6 @@ async def test_the_worker_consumer_holds_a_fetch_only_as_long_as_the_app_says() 
     stock = plain.consumer._thread._create_worker_consumer(plain.transport)
     try:
         assert stock._fetch_max_wait_ms == 1500
+        assert stock._fetch_min_bytes == 1
     finally:
         await stock._client.close()

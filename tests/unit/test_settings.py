@@ -66,6 +66,8 @@ def test_describe_masks_secrets_and_lists_every_setting() -> None:
         ("WIREWATCH_STORY_SIMILARITY", "7", "'story_similarity': got 7.0; accepted: more than 0"),
         ("WIREWATCH_LOG_LEVEL", "verbose", "'log_level': got 'verbose'; accepted: one of debug"),
         ("WIREWATCH_SPIKE_MIN_COUNT", "0", "'spike_min_count': got 0; accepted: a whole number"),
+        ("WIREWATCH_FETCH_MIN_BYTES", "0", "'fetch_min_bytes': got 0; accepted: a whole number"),
+        ("WIREWATCH_PRODUCER_LINGER_MS", "-1", "'producer_linger_ms': got -1; accepted: 0"),
         ("WIREWATCH_SPIKE_SEVERITY", "loud", "'spike_severity': got 'loud'"),
         ("WIREWATCH_WORKER_METRICS_PORT", "70000", "'worker_metrics_port': got 70000"),
         ("WIREWATCH_SESSION_TIMEOUT_SECONDS", "2", "'session_timeout_seconds': must be between"),
