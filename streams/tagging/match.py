@@ -27,7 +27,7 @@ from typing import NamedTuple
 from streams.records import TermMatch, TopicTag
 from streams.tagging.arbiter import arbiter_text
 from streams.tagging.taxonomy import CompiledTaxonomy, LanguageMatcher, RuleKind
-from streams.text.fold import UNSPACED_SCRIPT, base_language, fold_for_matching, split_words
+from streams.text.fold import UNSPACED_SCRIPT, base_language, fold_for_rules, split_words
 
 TITLE, SUMMARY = 0, 1
 _FIELD_NAMES = ("title", "summary")  # TermMatch.field, indexed by TITLE and SUMMARY
@@ -238,7 +238,7 @@ def _word_analyses(language: str, matcher: LanguageMatcher) -> dict[str, _Analys
 def _analyse_word(
     written: str, language: str, matcher: LanguageMatcher, analyses: dict[str, _Analysis]
 ) -> _Analysis:
-    word = fold_for_matching(written, language)
+    word = fold_for_rules(written, language)
     if len(analyses) >= _WORD_CACHE_SIZE:
         analyses.clear()
     persian = base_language(language) == "fa"

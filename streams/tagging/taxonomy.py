@@ -20,7 +20,7 @@ from typing import Any, TypeGuard
 
 from streams.errors import WirewatchError
 from streams.tagging.arbiter import Arbiter, load_arbiter
-from streams.text.fold import UNSPACED_SCRIPT, WORD_PATTERN, base_language, fold_for_matching
+from streams.text.fold import UNSPACED_SCRIPT, WORD_PATTERN, base_language, fold_for_rules
 
 SCHEMA_VERSION = 1
 DEFAULT_TITLE_WEIGHT = 1.5
@@ -204,7 +204,7 @@ def _parse_word(word: str, word_count: int, spec: str, language: str) -> list[Pi
         raise ValueError(
             f"term {spec!r}: '*' may only end a word and '~' only start one, as in 'elect*'"
         )
-    parts = [fold_for_matching(m.group(), language) for m in WORD_PATTERN.finditer(core)]
+    parts = [fold_for_rules(m.group(), language) for m in WORD_PATTERN.finditer(core)]
     if not parts:
         raise ValueError(f"term {spec!r} has a word with no letters; write a word or phrase")
     unspaced = any(UNSPACED_SCRIPT.search(part) for part in parts)

@@ -119,3 +119,22 @@ def fold_for_matching(text: str, language: str) -> str:
         decomposed = _MARKS_AFTER_LATIN.sub(r"\1", unicodedata.normalize("NFD", folded))
         folded = unicodedata.normalize("NFC", decomposed)
     return folded
+
+
+# Greek letters (basic block and the polytonic extended block). Rule matching drops their tonos,
+# dialytika and polytonic marks: an all-caps Greek headline is written without its accents
+# ("ΙΣΧΥΡΟΣ ΣΕΙΣΜΟΣ", lowered "ισχυρος σεισμος"), so "σεισμός" must match it. Only the rule
+# matcher folds them (fold_for_rules): the arbiter's n-grams and the story shingles keep the text
+# as fold_for_matching gives it, which is what the arbiter was trained on.
+_GREEK_LETTER = re.compile("[\u0370-\u03ff\u1f00-\u1fff]")
+_MARKS_AFTER_GREEK = re.compile("([\u0370-\u03ff])[\u0300-\u036f]+")
+
+
+def fold_for_rules(text: str, language: str) -> str:
+    """fold_for_matching, and Greek letters without their accents: the form topic rule terms and
+    the words they are matched against are compared in."""
+    folded = fold_for_matching(text, language)
+    if _GREEK_LETTER.search(folded):
+        decomposed = _MARKS_AFTER_GREEK.sub(r"\1", unicodedata.normalize("NFD", folded))
+        folded = unicodedata.normalize("NFC", decomposed)
+    return folded
