@@ -13,7 +13,26 @@ and the encoder's texts/s on one core. Never asserts on time.
 
 `--stream` replays the reports in first-seen order through the link stage's own step
 (streams/stories/link_stage.py): each story is compared only with the stories before it, its
-neighbour cosines come from those, and it keeps at most 8 links.
+neighbour cosines come from those, and it keeps at most 8 links. Since round 12 the replay drops
+stories from the pool as the link agent does (agents/link.py `keep`: `stale_stories` after each
+new story, with the agent's own `link_stage_config` of the default settings, so the 72 h window
+and `link_pool_max`): the faithful mode. `--no-prune` keeps every story in the pool forever, the
+replay of rounds 1-11, whose published stage figures are in that mode. Admission (the token bucket
+and the maximum age) is not replayed: every story is admitted.
+
+`--density PER_DAY` (with `--stream`) gives the pool a stated volume instead of `--distractors`:
+distractor stories arrive at PER_DAY a day, one at a random time (seeded) in each of equal steps
+of the time within 72 h before or after some dated report, i.e. wherever a report's pool or a
+later story's comparison with a report can see them; undated reports stand at the epoch and get
+none. The texts are the same real items (DISTRACTOR_FILES, overlaps left out), which carry no
+date of their own and report none of the set's events (distractor_overlaps.jsonl), so any time
+is a fair time for them. There are fewer texts than slots, so a text is used again, as a story
+of its own, once every N slots in time order (N = the number of texts): two copies of one text
+are then more than 144 h apart and never both within 72 h of one report, so no report is
+compared with a text twice. PER_DAY must therefore be under (N - 1) / 6 (~520 a day);
+production (EMM, ~100,000 new stories a day, docs/operations.md) is ~200 times denser, which no
+replay here reaches. The batch decision is then scored on the set's reports alone (no
+distractors), and the stage on every linked pair with a report.
 
 `--distractors N` adds N real news items of other events to the pool (headlines and leads of the
 repository's labelled news sets, DISTRACTOR_FILES, in 23 languages), each one a story of its
@@ -41,9 +60,17 @@ from typing import Any
 
 import orjson
 
+from agents.link import link_stage_config
 from streams.codec import encode_record
 from streams.records import StoryStarted
-from streams.stories.link_stage import LinkPool, LinkStageConfig, apply_outcome, link_step
+from streams.settings import Settings
+from streams.stories.link_stage import (
+    LinkPool,
+    LinkStageConfig,
+    apply_outcome,
+    link_step,
+    stale_stories,
+)
 from streams.stories.links import (
     Embedding,
     LinkConfig,
@@ -175,6 +202,65 @@ def load_distractors(
     return out
 
 
+WINDOW_HOURS = 72.0  # LinkConfig.window_seconds, as hours: where density distractors go
+
+
+def report_spans(reports: list[Report], hours: float = WINDOW_HOURS) -> list[tuple[float, float]]:
+    """The merged spans (epoch seconds) within `hours` before or after a dated report."""
+    spans: list[tuple[float, float]] = []
+    for at in sorted({r.seen_at for r in reports if r.seen_at is not None}):
+        start, end = at - hours * 3600.0, at + hours * 3600.0
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def density_distractors(
+    per_day: float, reports: list[Report], seed: int = 15, data: Path = DATA,
+    overlaps: bool = False,
+) -> list[Report]:  # fmt: skip
+    """Distractor stories at `per_day` a day within 72 h of every dated report (the module doc):
+    one at a random time in each of equal steps of those spans, texts in a seeded order, used
+    again every len(texts) slots, so two copies of one text are more than 144 h apart. Raises
+    ValueError when `per_day` would bring two copies closer."""
+    if per_day <= 0:
+        return []
+    skip = set() if overlaps else load_overlaps(data, {r.event_id for r in reports})
+    rows = [row for row in distractor_rows(data) if row["source"] not in skip]
+    if per_day * 2 * WINDOW_HOURS / 24.0 >= len(rows) - 1:
+        raise ValueError(f"--density {per_day:g} is not under ({len(rows)} texts - 1) / 6 days: "
+                         "two copies of one text could be seen by one report")  # fmt: skip
+    rng = random.Random(seed)
+    rng.shuffle(rows)
+    spans = report_spans(reports)
+    total = sum(end - start for start, end in spans)
+    count = round(per_day * total / 86400.0)
+    # One slot in each of `count` equal steps (a jittered grid, not free draws): slots N apart
+    # are then at least (N - 1) steps apart, so the bound above holds for every copy.
+    step = total / max(1, count)
+    points = [(slot + rng.random()) * step for slot in range(count)]
+    out: list[Report] = []
+    span, offset = 0, 0.0
+    for slot, point in enumerate(points):
+        while point > offset + spans[span][1] - spans[span][0] and span + 1 < len(spans):
+            offset += spans[span][1] - spans[span][0]
+            span += 1
+        at = spans[span][0] + (point - offset)
+        row = rows[slot % len(rows)]
+        title, lead = row.get("title") or "", row.get("summary") or ""
+        out.append(Report(f"d{slot}", f"distractor-{slot}", row["language"],
+                          story_text(title, lead), at, title, lead,
+                          source=row["source"]))  # fmt: skip
+    return out
+
+
+def agent_stage(links: LinkConfig, taxonomy: CompiledTaxonomy | None) -> LinkStageConfig:
+    """The link agent's stage config at the default settings (window, pool_max), with `links`."""
+    return replace(link_stage_config(Settings(), taxonomy), links=links)
+
+
 def is_distractor(report: Report) -> bool:
     return report.event_id.startswith("distractor-")
 
@@ -229,13 +315,34 @@ def score(
     return total, by_pair
 
 
+@dataclass
+class PoolSizes:
+    """How many stories the pool held when each report (not a distractor) arrived."""
+
+    sizes: list[int]
+
+    def line(self) -> str:
+        if not self.sizes:
+            return "no report"
+        ordered = sorted(self.sizes)
+        return (f"pool at a report's arrival: median {ordered[len(ordered) // 2]}, "
+                f"mean {sum(ordered) / len(ordered):.0f}, max {ordered[-1]} stories")  # fmt: skip
+
+
 def stream_links(
-    reports: list[Report], vectors: list[Embedding], config: LinkStageConfig | None = None
+    reports: list[Report],
+    vectors: list[Embedding],
+    config: LinkStageConfig | None = None,
+    prune: bool = False,
+    sizes: PoolSizes | None = None,
 ) -> tuple[set[frozenset[str]], float]:
     """Pairs of report ids the link stage links when the reports arrive in first-seen order,
-    and its step's CPU seconds per story (the embedding excluded)."""
+    and its step's CPU seconds per story (the embedding excluded). With `prune`, stories leave
+    the pool as in the link agent (`stale_stories` after each new story: past the window, or
+    the oldest over `config.pool_max`); without, the pool keeps every story (rounds 1-11)."""
     order = sorted(range(len(reports)), key=lambda i: (reports[i].seen_at or 0.0, reports[i].id))
-    pool, config = LinkPool(), config or LinkStageConfig()
+    config = config or LinkStageConfig()
+    pool = LinkPool(neighbours=config.links.neighbours)
     ids = {f"s-{index:016x}": reports[index].id for index in range(len(reports))}
     linked: set[frozenset[str]] = set()
     spent = 0.0
@@ -246,9 +353,14 @@ def stream_links(
         at = datetime.fromtimestamp(report.seen_at or 0.0, UTC)
         started = StoryStarted(f"s-{index:016x}", report.lang, report.title, report.lead, None,
                                at, at)  # fmt: skip
+        if sizes is not None and not is_distractor(report):
+            sizes.sizes.append(len(pool))
         began = time.process_time()
         outcome = link_step(encode_record(started), at, None, vectors[index], pool, config)
         apply_outcome(outcome, pool)
+        if prune and outcome.added is not None:  # as agents/link.py keep()
+            for story_id in stale_stories(pool, config):
+                pool.remove(story_id)
         spent += time.process_time() - began
         assert outcome.added is not None
         for link in outcome.added.linked_stories:
@@ -290,6 +402,12 @@ def main() -> None:
     parser.add_argument("--errors", action="store_true", help="print the shipped decision's errors")
     parser.add_argument("--repeat", type=int, default=3, help="passes for the texts/s timing")
     parser.add_argument("--stream", action="store_true", help="also replay as the link stage")
+    parser.add_argument("--no-prune", action="store_true",
+                        help="the replay keeps every story (rounds 1-11), not the agent's window "
+                             "and pool_max")  # fmt: skip
+    parser.add_argument("--density", type=float, default=0.0,
+                        help="with --stream: distractor stories a day around the reports, in "
+                             "the stage's replay only (instead of --distractors)")  # fmt: skip
     parser.add_argument("--sweep-stream", action="store_true",
                         help="the link stage's P/R over min_score and min_cosine")  # fmt: skip
     parser.add_argument("--distractors", type=int, default=0,
@@ -317,6 +435,10 @@ def main() -> None:
         parser.error(f"{args.data} has no report of split {args.set!r}; its splits: "
                      f"{', '.join(splits)} (or --set all)")  # fmt: skip
     own = len(reports)
+    if args.density and (args.distractors or not args.stream):
+        parser.error("--density needs --stream and replaces --distractors")
+    dense = density_distractors(args.density, reports, data=args.data,
+                                overlaps=args.keep_overlaps)  # fmt: skip
     reports += load_distractors(args.distractors, reports, data=args.data,
                                 overlaps=args.keep_overlaps)  # fmt: skip
     # Of the drawn items, those the overlap list names (all of them when the pool is drawn whole).
@@ -337,7 +459,8 @@ def main() -> None:
                       if "magnitudes" in vetoes else 0.0)  # fmt: skip
     if args.config:
         shipped = replace(shipped, **parse_config(args.config))
-    stage = LinkStageConfig(links=shipped, taxonomy=taxonomy)
+    # The agent's own config (window, pool_max) at the default settings, with these rules.
+    stage = agent_stage(shipped, taxonomy)
     digests = digest_stories([(r.id, r.lang, r.text, r.seen_at) for r in reports], encoder,
                              han=shipped.han_names, endings=shipped.slavic_endings)  # fmt: skip
     digests = [replace(d, topics=r.topics) for d, r in zip(digests, reports, strict=True)]
@@ -382,12 +505,46 @@ def main() -> None:
                     f"conflicts{evidence.conflicts} | "
                     f"{ra.event_id}/{ra.lang} ~ {rb.event_id}/{rb.lang} {ra.source}{rb.source}"
                 )
-    if args.stream:
-        linked, step = stream_links(reports, [d.embedding for d in digests], stage)
+    if args.stream and dense:
+        # The stage's replay with the density distractors: pairs with one of them are scored
+        # from the links made (every report ~ distractor pair not linked is a true negative).
+        texts = sorted({r.text for r in dense})
+        vectors = dict(zip(texts, encoder.encode(texts), strict=True))
+        stream_reports = reports + dense  # the step tags each story itself
+        stream_vectors = [d.embedding for d in digests] + [vectors[r.text] for r in dense]
+        sizes = PoolSizes([])
+        linked, step = stream_links(stream_reports, stream_vectors, stage,
+                                    prune=not args.no_prune, sizes=sizes)  # fmt: skip
         streamed = Score()
         for ra, rb, _ in scored:
             streamed.add(frozenset((ra.id, rb.id)) in linked, ra.event_id == rb.event_id)
-        print(f"link stage, in order  : {streamed.line()}  step {step * 1000:.2f} ms of CPU/story")
+        by_id = {r.id: r for r in dense}
+        false_links = [p for p in linked if any(x in by_id for x in p) and not p <= by_id.keys()]
+        streamed.fp += len(false_links)
+        spans = report_spans(reports[:own])
+        print(f"density: {len(dense)} distractor stories ({len(texts)} texts) at "
+              f"{args.density:g} a day over {sum(e - b for b, e in spans) / 86400:.1f} days "
+              f"within 72 h of a report; {sizes.line()}")  # fmt: skip
+        mode = "no-prune (rounds 1-11)" if args.no_prune else "pruned as the agent"
+        print(f"link stage, in order  : {streamed.line()}  step {step * 1000:.2f} ms of CPU/story"
+              f"  [{mode}, density {args.density:g}/day]")  # fmt: skip
+        if args.errors:
+            for pair in sorted(false_links, key=sorted):
+                ra, rb = sorted((by_id.get(x) or next(r for r in reports if r.id == x)
+                                 for x in pair), key=lambda r: r.id)  # fmt: skip
+                print(f"stream FP | {ra.event_id}/{ra.lang} ~ {rb.event_id}/{rb.lang} "
+                      f"{ra.source}{rb.source}")  # fmt: skip
+    elif args.stream:
+        sizes = PoolSizes([])
+        linked, step = stream_links(reports, [d.embedding for d in digests], stage,
+                                    prune=not args.no_prune, sizes=sizes)  # fmt: skip
+        streamed = Score()
+        for ra, rb, _ in scored:
+            streamed.add(frozenset((ra.id, rb.id)) in linked, ra.event_id == rb.event_id)
+        mode = "no-prune (rounds 1-11)" if args.no_prune else "pruned as the agent"
+        print(sizes.line())
+        print(f"link stage, in order  : {streamed.line()}  step {step * 1000:.2f} ms of CPU/story"
+              f"  [{mode}]")  # fmt: skip
         if args.errors:
             for ra, rb, evidence in scored:
                 said, truth = frozenset((ra.id, rb.id)) in linked, ra.event_id == rb.event_id
@@ -403,7 +560,8 @@ def main() -> None:
             (1.09, 1.12, 1.15, 1.18, 1.22), (0.30, 0.35, 0.40, 0.45)
         ):
             links = replace(shipped, min_score=min_score, min_cosine=min_cosine)
-            linked, _ = stream_links(reports, vectors, replace(stage, links=links))
+            linked, _ = stream_links(reports, vectors, replace(stage, links=links),
+                                     prune=not args.no_prune)  # fmt: skip
             swept = Score()
             for ra, rb, _ in scored:
                 swept.add(frozenset((ra.id, rb.id)) in linked, ra.event_id == rb.event_id)

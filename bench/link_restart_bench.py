@@ -7,9 +7,9 @@ stories the pool is rebuilt from that table's values (decode_story_digest), or, 
 pool`, from the pool's own states (`LinkPool.stored`, which also hold the in-memory neighbour
 updates the table gets only with a story's next write). A rebuild that loses nothing links
 exactly as the replay without restarts. Stale stories leave the pool and the table as in the
-agent (`stale_stories`), which `link_bench.py --stream` does not do: its numbers differ from that
-one's (on crosslang_links --set all, 26 false links here against 12 there), not between the two
-replays here. Never asserts on time.
+agent (`stale_stories`), which `link_bench.py --stream` did not do before round 12 (now its
+`--no-prune`): the numbers here differed from that replay's (on crosslang_links --set all, 26
+false links here against 12 there), not between the two replays here. Never asserts on time.
 
     .venv/bin/python bench/link_restart_bench.py --every 1
     .venv/bin/python bench/link_restart_bench.py --data bench/data/crosslang_links2.jsonl --set all
