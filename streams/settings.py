@@ -167,7 +167,7 @@ class Settings:
     # The least data the broker gathers for a worker's fetch before answering it (or until
     # fetch_max_wait_ms). aiokafka's 1 byte answers as soon as any record arrives: at a steady
     # 120 items/s a worker sent ~125 fetches a second, each naming every partition it reads, and
-    # building, sending and parsing them took a quarter of its CPU (bench/README, "Thirteenth
+    # building, sending and parsing them cost about a fifth of its CPU (bench/README, "Thirteenth
     # cut"). A burst fills this at once; a slow stream waits up to fetch_max_wait_ms a hop.
     fetch_min_bytes: int = 65536
     # How long the producer waits to put more messages in one request. Each request is a socket
