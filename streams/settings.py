@@ -173,7 +173,8 @@ class Settings:
     # How long the producer waits to put more messages in one request. Each request is a socket
     # write and a broker round trip; a few ms more gathers more messages of every stage,
     # changelogs included, into one, at up to this much latency a hop. 5 ms was measured ~3x
-    # faster than 0; 20 ms saved a worker more CPU at 120 items/s in one run, not yet confirmed.
+    # faster than 0; 20 ms cost more CPU and latency than 5 at 120 items/s (bench/README,
+    # "Thirteenth cut").
     producer_linger_ms: int = 5
     metrics_host: str = "127.0.0.1"
     worker_metrics_port: int = 9464
