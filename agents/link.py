@@ -146,7 +146,9 @@ def register(app: faust.App, wiring: Wiring) -> None:
         skipped = admit(started, now, time.monotonic(), bucket, config)
         if skipped is not None:
             return skipped, None
-        if not matcher_built(started.language):  # once per language, off the event loop
+        # A language's country pattern is built once, off the event loop (streams.stories.
+        # countries.build_matcher), before link_step reads countries with it.
+        if config.links.reads_countries and not matcher_built(started.language):
             await asyncio.to_thread(build_matcher, started.language)
         try:
             await encoder.loaded()  # waiting for a load in progress is not embedding time

@@ -367,18 +367,10 @@ def link_step(
     topics = (
         frozenset(tag.id for tag in match_topics(started.title, started.summary,
                                                   started.language, config.taxonomy))
-        if config.taxonomy is not None
-        and (link.topic_veto or link.bare_topic_veto or link.bare_window_seconds > 0)
+        if config.taxonomy is not None and link.reads_topics
         else None
     )  # fmt: skip
-    countries = (
-        extract_countries(text, started.language)
-        if link.bare_country_veto
-        or link.bare_window_seconds > 0
-        or link.bare_min_cosine > link.min_cosine
-        or 0 < link.name_country_min_cosine < link.name_min_cosine
-        else None
-    )
+    countries = extract_countries(text, started.language) if link.reads_countries else None
     view = pool.view()
     cosines = view.matrix @ vector if view.ids else np.zeros(0, dtype=np.float32)
     other = view.languages != pool.language_code(started.language)
@@ -413,12 +405,7 @@ def link_step(
     within = np.abs(view.seen - seen_at) <= link.window_seconds
     candidates = other & within & (cosines >= link.min_cosine) & (margins + bonus >= link.min_score)
     # Pairs that may link on shared evidence alone: a number and a name, or names (LinkConfig).
-    name_floor = (
-        min(link.name_min_cosine, link.name_country_min_cosine or link.name_min_cosine)
-        if link.name_min_cosine > 0
-        else 0.0
-    )
-    floors = [f for f in (link.evidence_min_cosine, name_floor) if f > 0]
+    floors = [f for f in (link.evidence_min_cosine, link.lowest_name_cosine()) if f > 0]
     if floors:
         rows = np.nonzero(other & within & (cosines >= min(floors)) & ~candidates)[0]
         if rows.size > EVIDENCE_CANDIDATES:  # a set check each, so at most this many, closest first

@@ -208,6 +208,30 @@ class LinkConfig:
         if self.uncovered not in ("off", "either", "both"):
             raise ValueError(f"uncovered must be off, either or both, not {self.uncovered!r}")
 
+    def lowest_name_cosine(self) -> float:
+        """The lowest cosine from which shared rare names can link a pair: name_min_cosine, or
+        name_country_min_cosine when it is lower (both stories name a common country); 0 when
+        the name path is off."""
+        if 0 < self.name_country_min_cosine < self.name_min_cosine:
+            return self.name_country_min_cosine
+        return self.name_min_cosine
+
+    @property
+    def reads_topics(self) -> bool:
+        """Whether a rule looks at the stories' taxonomy topics (vetoes or the bare window)."""
+        return self.topic_veto or self.bare_topic_veto or self.bare_window_seconds > 0
+
+    @property
+    def reads_countries(self) -> bool:
+        """Whether a rule looks at the countries the stories name (the bare veto, window and
+        cosine floor, or the lower name floor)."""
+        return (
+            self.bare_country_veto
+            or self.bare_window_seconds > 0
+            or self.bare_min_cosine > self.min_cosine
+            or self.lowest_name_cosine() < self.name_min_cosine
+        )
+
 
 @dataclass(frozen=True)
 class StoryDigest:
@@ -470,14 +494,10 @@ def decide_link(evidence: LinkEvidence, config: LinkConfig) -> bool:
 
 
 def _name_floor(evidence: LinkEvidence, config: LinkConfig) -> float:
-    """The cosine from which shared rare names link a pair (LinkConfig.name_min_cosine, or
-    name_country_min_cosine when both stories name a common country); 0 when the path is off."""
-    if config.name_min_cosine <= 0:
-        return 0.0
-    if 0 < config.name_country_min_cosine < config.name_min_cosine and (
-        "countries" in evidence.agreements
-    ):
-        return config.name_country_min_cosine
+    """The cosine from which shared rare names link this pair: the lower floor only when both
+    stories name a common country (LinkConfig.lowest_name_cosine); 0 when the path is off."""
+    if "countries" in evidence.agreements:
+        return config.lowest_name_cosine()
     return config.name_min_cosine
 
 
