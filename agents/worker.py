@@ -22,6 +22,7 @@ from streams.metrics import HealthMetrics, WorkerMetrics, expected_alert_series,
 from streams.pipeline import StageConfig, build_stages
 from streams.runner import (
     configure_logging,
+    freeze_startup_objects,
     limit_blas_threads,
     limit_malloc_arenas,
     process_registry,
@@ -66,6 +67,8 @@ def run_worker(settings: Settings) -> None:
     worker_health.register(app, wiring)
     # Faust's Worker, with the log filters and format added once it has configured logging.
     worker = worker_health.Worker(app, settings, loglevel=settings.log_level, loop=loop)
+    # Last, with the models, taxonomy and app built: what lives for the whole run.
+    log.info("%d start-up objects left out of garbage collection", freeze_startup_objects())
     worker.execute_from_commandline()
 
 
