@@ -21,6 +21,7 @@ from streams.kafka.security import describe_security
 from streams.metrics import HealthMetrics, WorkerMetrics, expected_alert_series, serve_metrics
 from streams.pipeline import StageConfig, build_stages
 from streams.runner import (
+    collect_less_often,
     configure_logging,
     freeze_startup_objects,
     limit_blas_threads,
@@ -69,6 +70,7 @@ def run_worker(settings: Settings) -> None:
     worker = worker_health.Worker(app, settings, loglevel=settings.log_level, loop=loop)
     # Last, with the models, taxonomy and app built: what lives for the whole run.
     log.info("%d start-up objects left out of garbage collection", freeze_startup_objects())
+    collect_less_often()
     worker.execute_from_commandline()
 
 

@@ -1,5 +1,6 @@
-"""The worker leaves its start-up objects out of later garbage collections (streams/runner.py,
-freeze_startup_objects): a full collection then walks only what was made since.
+"""The worker leaves its start-up objects out of later garbage collections and collects young
+objects less often (streams/runner.py: freeze_startup_objects, collect_less_often).
+A full collection then walks only what was made since the freeze.
 
 Each case runs in a fresh interpreter: a freeze is process-wide and would change every later test.
 """
@@ -65,3 +66,20 @@ def test_an_object_made_after_the_freeze_is_still_collected() -> None:
     )
     (collected,) = run_probe(probe, "", dict(os.environ))
     assert collected == "True"
+
+
+def test_the_worker_collects_young_objects_less_often() -> None:
+    probe = textwrap.dedent(
+        """
+        import gc
+        from streams.runner import WORKER_GC_THRESHOLDS, collect_less_often
+        default = gc.get_threshold()
+        collect_less_often()
+        print(*default, *gc.get_threshold(), *WORKER_GC_THRESHOLDS)
+        """
+    )
+    words = [int(w) for w in run_probe(probe, "", dict(os.environ))]
+    default, now, wanted = words[:3], words[3:6], words[6:]
+    assert now == wanted != default
+    # Young collections much rarer; the older generations keep Python's factors.
+    assert now[0] >= 10 * default[0] and now[1:] == default[1:]
