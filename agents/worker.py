@@ -21,7 +21,9 @@ from streams.kafka.security import describe_security
 from streams.metrics import HealthMetrics, WorkerMetrics, expected_alert_series, serve_metrics
 from streams.pipeline import StageConfig, build_stages
 from streams.runner import (
+    collect_less_often,
     configure_logging,
+    freeze_startup_objects,
     limit_blas_threads,
     limit_malloc_arenas,
     process_registry,
@@ -66,6 +68,9 @@ def run_worker(settings: Settings) -> None:
     worker_health.register(app, wiring)
     # Faust's Worker, with the log filters and format added once it has configured logging.
     worker = worker_health.Worker(app, settings, loglevel=settings.log_level, loop=loop)
+    # Last, with the models, taxonomy and app built: what lives for the whole run.
+    log.info("%d start-up objects left out of garbage collection", freeze_startup_objects())
+    collect_less_often()
     worker.execute_from_commandline()
 
 

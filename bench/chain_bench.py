@@ -382,6 +382,8 @@ class RunResult:
     missing: dict[str, int] = field(default_factory=dict)
     article_latency: list[float] = field(default_factory=list)
     alert_latency: list[float] = field(default_factory=list)
+    # (fetched_at, latency) of each alert_latency value: whether the tail is a transient.
+    alert_latency_at: list[tuple[float, float]] = field(default_factory=list)
     # Per alert message: its time − fetched_at of the newest item it lists, the item whose
     # arrival raised or revised it (what the worker's own latency metric measures).
     trigger_latency: list[float] = field(default_factory=list)
@@ -546,7 +548,9 @@ async def measure_outputs(
         for listed in alert.items:
             if listed.item_id not in alerted and listed.item_id in fetched:
                 alerted.add(listed.item_id)
-                result.alert_latency.append(message.timestamp_ms / 1000 - fetched[listed.item_id])
+                seconds = message.timestamp_ms / 1000 - fetched[listed.item_id]
+                result.alert_latency.append(seconds)
+                result.alert_latency_at.append((fetched[listed.item_id], seconds))
         listed_times = [fetched[i.item_id] for i in alert.items if i.item_id in fetched]
         if alert.kind == "story" and listed_times:
             result.trigger_latency.append(message.timestamp_ms / 1000 - max(listed_times))
@@ -659,7 +663,23 @@ def describe_latency(result: RunResult) -> str:
         f"the story alert revision it caused p50 {percentile(c, 0.5) * 1e3:,.0f} ms p99 "
         f"{percentile(c, 0.99) * 1e3:,.0f} ms (n {len(c):,})"
         + ("" if result.complete else "  [INCOMPLETE]")
+        + f"\n  alert p99 by fifth of the run (by fetched_at): {latency_by_fifth(result)}"
     )
+
+
+def latency_by_fifth(result: RunResult) -> str:
+    """Alert p99 in each fifth of the run's items by fetch time, and the count of alerts over
+    1 s in each: a tail made by a start-up transient shows in the first fifth only."""
+    ordered = sorted(result.alert_latency_at)
+    if len(ordered) < 5:
+        return "-"
+    size = len(ordered) / 5
+    fifths = [ordered[round(i * size) : round((i + 1) * size)] for i in range(5)]
+    parts = []
+    for fifth in fifths:
+        seconds = [s for _, s in fifth]
+        parts.append(f"{percentile(seconds, 0.99) * 1e3:,.0f} ms ({sum(s > 1 for s in seconds)})")
+    return " / ".join(parts) + " (alerts over 1 s)"
 
 
 # --- main ----------------------------------------------------------------------------------------
