@@ -7,12 +7,12 @@ damage claims, flu-jab notices, a trade war, debt collectors "terrorising" borro
 explainers. Its tune half missed a downpour that paralysed life and a group's positive tests (tr),
 stolen passwords and personal data dumped online (tr), a banner unfurled by workers (tr), a mayor
 chosen by the inflected verb (hu), farmers gathered to voice their discontent (nl), hand, foot and
-mouth disease cases, a typhoon making landfall and a vote recount (vi); it tagged a protest against
-corona restrictions as an outbreak (sv), a Tree of the Year vote (hu), the House of Terror museum
-(hu), a flood commemoration (hu), a ransomware explainer (vi), a trade war (vi), a club's general
-assembly (tr), the yearly flu jab (nl), an IPO explainer (tr) and Groningen's gas quakes (nl). The
-tune cases fail on the base rules (checked against ad0b508's taxonomy); the near misses pass before
-and after.
+mouth disease cases, a typhoon making landfall and a vote recount (vi); fresh4's tune half missed
+a poll of "the parties" (sv). The tune half tagged a protest against corona restrictions as an
+outbreak (sv), a Tree of the Year vote, the House of Terror museum and a flood commemoration (hu),
+a ransomware explainer and a trade war (vi), a club's general assembly and an IPO explainer (tr),
+the yearly flu jab and Groningen's gas quakes (nl). The tune cases fail on the base rules (checked
+against ad0b508's taxonomy); the near misses pass before and after.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from streams.tagging.taxonomy import CompiledTaxonomy
 from tests.unit.tagging_cases import item_topics, topics
 
 FRESH29 = "news_eval_fresh29.jsonl"
+FRESH4 = "news_eval_fresh4.jsonl"
 
 
 @pytest.mark.parametrize(
@@ -34,7 +35,7 @@ FRESH29 = "news_eval_fresh29.jsonl"
         ("tr-f29-014", "protest"),  # bir araya gelen işçiler "..." pankartı açtı
         ("tr-f29-029", "disease_outbreak"),  # 40 işçinin testi pozitif, 28 işçi karantinada
         ("hu-f29-021", "elections"),  # ... mind a 67 településén sikerült polgármestert választani
-        ("nl-f29-013", "protest"),  # Duizenden boeren waren bijeengekomen om hun ongenoegen te uiten
+        ("nl-f29-013", "protest"),  # Duizenden boeren waren bijeengekomen om hun ongenoegen ...
         ("vi-f29-008", "disease_outbreak"),  # TP.HCM ghi nhận 916 ca tay chân miệng trong một tuần
         ("vi-f29-030", "natural_disaster"),  # Siêu bão Yagi ... càn quét kinh hoàng khi đổ bộ
         ("vi-f29-044", "elections"),  # 3 bang của Mỹ kiểm lại phiếu
@@ -42,6 +43,11 @@ FRESH29 = "news_eval_fresh29.jsonl"
 )
 def test_tune_items_are_tagged(item_id: str, topic: str, taxonomy: CompiledTaxonomy) -> None:
     assert topic in item_topics(FRESH29, item_id, taxonomy)
+
+
+def test_older_tune_poll_of_the_parties_is_tagged(taxonomy: CompiledTaxonomy) -> None:
+    # fresh4's tune half: "NY MÄTNING: Rekordsiffror för ett av partierna"
+    assert "elections" in item_topics(FRESH4, "sv-f4-002", taxonomy)
 
 
 @pytest.mark.parametrize(
@@ -57,7 +63,7 @@ def test_tune_items_are_tagged(item_id: str, topic: str, taxonomy: CompiledTaxon
         ("nl-f29-036", "disease_outbreak"),  # Indicatie griepvaccinatie
         ("nl-f29-037", "disease_outbreak"),  # Elk jaar in oktober en november ... griepvaccinaties
         ("tr-f29-032", "economy_markets"),  # Halka arz sonuçları yatırımcılar tarafından
-        ("nl-f29-043", "natural_disaster"),  # twee Groningse huishoudens ... schade ... aardbevingen
+        ("nl-f29-043", "natural_disaster"),  # Groningse huishoudens ... als gevolg van aardbevingen
         ("nl-f29-044", "natural_disaster"),  # In de provincie Groningen ... zwaardere aardbevingen
     ],
 )
