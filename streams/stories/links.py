@@ -254,17 +254,24 @@ class LinkConfig:
 
     @property
     def reads_topics(self) -> bool:
-        """Whether a rule looks at the stories' taxonomy topics (vetoes or the bare window)."""
-        return self.topic_veto or self.bare_topic_veto or self.bare_window_seconds > 0
+        """Whether a rule looks at the stories' taxonomy topics (vetoes, the bare window, or the
+        bare floor's exception for pairs that agree on topic and country)."""
+        return (
+            self.topic_veto
+            or self.bare_topic_veto
+            or self.bare_window_seconds > 0
+            or self.bare_agreed_extra_score < self.bare_extra_score
+        )
 
     @property
     def reads_countries(self) -> bool:
         """Whether a rule looks at the countries the stories name (the bare veto, window and
-        cosine floor, or the lower name floor)."""
+        cosine floor, the bare floor's exception, or the lower name floor)."""
         return (
             self.bare_country_veto
             or self.bare_window_seconds > 0
             or self.bare_min_cosine > self.min_cosine
+            or self.bare_agreed_extra_score < self.bare_extra_score
             or self.lowest_name_cosine() < self.name_min_cosine
         )
 

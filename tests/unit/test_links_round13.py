@@ -152,3 +152,16 @@ def test_the_stage_does_not_link_on_names_every_pool_story_writes() -> None:
     # With three English stories the names are rare (4 stories with the German one): they link.
     pool = run(LinkStageConfig(), [*english[:3], german])
     assert len(pool.stored("s-3").linked_stories) == 3
+
+
+def test_the_bare_floors_exception_makes_the_stage_read_topics_and_countries() -> None:
+    # Every other rule that reads topics or countries off: the exception for bare pairs that
+    # agree on a topic and a country still needs both, or the agent would never tag the stories
+    # nor build a country pattern and the exception would never apply in production.
+    others_off = LinkConfig(topic_veto=False, bare_topic_veto=False, bare_country_veto=False,
+                            bare_window_seconds=0.0, bare_min_cosine=-1.0,
+                            name_country_min_cosine=0.0)  # fmt: skip
+    assert others_off.bare_agreed_extra_score < others_off.bare_extra_score
+    assert others_off.reads_topics and others_off.reads_countries
+    no_exception = replace(others_off, bare_agreed_extra_score=others_off.bare_extra_score)
+    assert not no_exception.reads_topics and not no_exception.reads_countries

@@ -152,10 +152,12 @@ def test_the_stage_keeps_countries_in_the_table_and_vetoes_after_a_restart() -> 
     assert pool.stored("s-1").countries == ("TW",)
     assert run(LinkStageConfig(links=links), rebuild=True)[0] == 0
     # Round 9: the bare window reads countries too (LinkEvidence.agreements), and round 10's
-    # bare_min_cosine, and round 11's name_country_min_cosine; with all four off the stage does
+    # bare_min_cosine, and round 11's name_country_min_cosine, and round 13's bare floor (its
+    # exception for pairs that agree on topic and country); with all five off the stage does
     # not extract them.
     off = LinkConfig(min_score=0.9, bare_country_veto=False, bare_window_seconds=0.0,
-                     bare_min_cosine=0.0, name_country_min_cosine=0.0)  # fmt: skip
+                     bare_min_cosine=0.0, name_country_min_cosine=0.0,
+                     bare_extra_score=0.0)  # fmt: skip
     made, pool = run(LinkStageConfig(links=off))
     assert made == 1 and pool.stored("s-0").countries is None
 
