@@ -116,9 +116,15 @@ def fold_for_matching(text: str, language: str) -> str:
         # length, so a term's position inside a Thai run maps back onto the text as written.
         folded = folded.replace(_THAI_SARA_AM_SPLIT, "\u0e33")
     if base_language(language) not in _ACCENTS_SIGNIFICANT and _LATIN_WITH_MARKS.search(folded):
-        decomposed = _MARKS_AFTER_LATIN.sub(r"\1", unicodedata.normalize("NFD", folded))
-        folded = unicodedata.normalize("NFC", decomposed)
+        folded = _drop_marks(folded, _MARKS_AFTER_LATIN)
     return folded
+
+
+def _drop_marks(text: str, marks_after_letter: re.Pattern[str]) -> str:
+    """`text` without the combining marks `marks_after_letter` finds after a letter (its one
+    group); decomposed first so precomposed letters lose theirs too, then composed again."""
+    decomposed = marks_after_letter.sub(r"\1", unicodedata.normalize("NFD", text))
+    return unicodedata.normalize("NFC", decomposed)
 
 
 # Greek letters (basic block and the polytonic extended block). Rule matching drops their tonos,
@@ -135,6 +141,5 @@ def fold_for_rules(text: str, language: str) -> str:
     the words they are matched against are compared in."""
     folded = fold_for_matching(text, language)
     if _GREEK_LETTER.search(folded):
-        decomposed = _MARKS_AFTER_GREEK.sub(r"\1", unicodedata.normalize("NFD", folded))
-        folded = unicodedata.normalize("NFC", decomposed)
+        folded = _drop_marks(folded, _MARKS_AFTER_GREEK)
     return folded
